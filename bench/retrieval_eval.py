@@ -1,0 +1,51 @@
+"""Retrieval quality on the sample vault: hybrid search vs plain BM25 over passages.
+
+Run: ``python bench/retrieval_eval.py [--show-misses]`` (uses a temp data dir).
+Prints recall of the answering passage within a 2,000-character context for both, by
+question kind, from the labelled questions in ``tests/data/questions_*.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--budget", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["JOURNAL_ME_DATA_DIR"] = tmp
+        os.environ["JOURNAL_ME_CONFIG"] = str(Path(tmp) / "none.toml")
+        from journal_me.api import open_vault
+        from journal_me.memory.evaluate import SAMPLE_TODAY, evaluate, load_questions
+
+        vault = ROOT / "vault"
+        journal = open_vault(vault)
+        journal.reindex()
+        questions = load_questions(sorted((ROOT / "tests" / "data").glob("questions_*.json")))
+        hybrid = evaluate(
+            "hybrid", lambda q: journal.search(q, limit=20, today=SAMPLE_TODAY), questions, vault, args.budget
+        )
+        bm25 = evaluate("bm25", lambda q: journal.bm25(q, limit=20), questions, vault, args.budget)
+        print(f"{len(questions)} questions over {len(journal.entries())} entries")
+        print(bm25.line())
+        print(hybrid.line())
+        print(f"ratio    hybrid/bm25 {hybrid.recall / max(bm25.recall, 1e-9):.2f}")
+        if args.show_misses:
+            for q in questions:
+                if hybrid.per_question[q.id] < 1:
+                    print(f"  miss {q.id} [{q.kind}] {q.question}  (bm25 {bm25.per_question[q.id]:.1f})")
+        journal.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

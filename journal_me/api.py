@@ -1,0 +1,423 @@
+"""The one door to the journal for the TUI, chat, bridge and trainer.
+
+>>> journal = open_vault("vault")          # doctest: +SKIP
+>>> journal.reindex()                     # doctest: +SKIP
+>>> journal.search("when did I start running?")[0].entry.date  # doctest: +SKIP
+
+``Journal`` is safe to share between threads: writes to the index and graph are serialised
+by one lock; searches may run while the watch loop indexes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from journal_me.config import Settings, load_settings
+from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint
+from journal_me.memory.index import IndexedEntry, PassageIndex
+from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
+from journal_me.vault import (
+    Entry,
+    EntryReadError,
+    FileWarning,
+    SaveResult,
+    Vault,
+    atomic_write,
+    parse_entry,
+    render_new_entry,
+    sha256_bytes,
+)
+
+__all__ = [
+    "EntityInfo",
+    "Entry",
+    "EntryRef",
+    "FileWarning",
+    "Hit",
+    "IndexReport",
+    "Journal",
+    "QueryPlan",
+    "Related",
+    "SaveResult",
+    "TimelinePoint",
+    "open_vault",
+]
+
+Progress = Callable[[int, int, str], None]  # done, total, what
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    warnings: list[FileWarning] = field(default_factory=list)
+    seconds: float = 0.0
+    recovered: str | None = None
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.removed
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.added} added",
+            f"{self.updated} updated",
+            f"{self.removed} removed",
+            f"{self.unchanged} unchanged",
+        ]
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warning(s)")
+        return ", ".join(parts) + f" in {self.seconds:.2f}s"
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    rel: str
+    date: dt.date
+    title: str
+    tags: tuple[str, ...]
+    private: bool
+
+
+class Journal:
+    """A vault with its L1 memory (index + graph)."""
+
+    def __init__(self, settings: Settings, *, on_wait: Callable[[str], None] | None = None) -> None:
+        self.settings = settings
+        self.vault = Vault(settings.vault, ignore=settings.ignore, private_tags=settings.private_tags)
+        if not self.vault.root.is_dir():
+            raise FileNotFoundError(f"vault folder not found: {self.vault.root}")
+        self.data_dir = settings.vault_data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self.index = PassageIndex(settings.index_dir, on_wait=on_wait)
+        self.graph = self._load_graph()
+        self.retriever = Retriever(self.index, self.graph, self.vault.root)
+        self._warnings: dict[str, FileWarning] = self._load_warnings()
+        self._summaries: dict[str, EntrySummary] | None = None
+
+    # -- state files -----------------------------------------------------------------------
+    @property
+    def _warnings_file(self) -> Path:
+        return self.data_dir / "warnings.json"
+
+    def _load_warnings(self) -> dict[str, FileWarning]:
+        try:
+            raw = json.loads(self._warnings_file.read_text(encoding="utf-8"))
+            return {w["rel"]: FileWarning(w["rel"], w["reason"]) for w in raw}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    def _save_warnings(self) -> None:
+        data = [{"rel": w.rel, "reason": w.reason} for w in self._warnings.values()]
+        atomic_write(self._warnings_file, json.dumps(data, indent=1))
+
+    def _load_graph(self) -> EntityGraph:
+        path = self.settings.graph_file
+        if path.is_file():
+            try:
+                return EntityGraph.load(path)
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # derived state: rebuilt by the next reindex
+        return EntityGraph()
+
+    @property
+    def warnings(self) -> list[FileWarning]:
+        """Files that could not be read (or read only partly) at the last (re)index."""
+        return sorted(self._warnings.values(), key=lambda w: w.rel)
+
+    # -- indexing --------------------------------------------------------------------------
+    def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Bring index and graph up to date with the vault (incremental by content hash)."""
+        start = time.perf_counter()
+        report = IndexReport(recovered=self.index.recovered)
+        with self._lock:
+            if rebuild:
+                self.index.clear()
+                self.graph.by_entry.clear()
+                self.graph.rebuild()
+            scan_warnings: list[FileWarning] = []
+            on_disk = list(self.vault.scan(scan_warnings))
+            manifest = self.index.manifest()
+            if set(self.graph.known_entries()) != set(manifest):
+                # graph and index disagree (crash between saves, or a deleted graph file)
+                self.graph.by_entry.clear()
+                self.graph.rebuild()
+                manifest = {}
+                if not rebuild:
+                    self.index.clear()
+            previous = dict(self._warnings)
+            self._warnings = {w.rel: w for w in scan_warnings}
+            changed: list[Entry] = []
+            unreadable: list[str] = []
+            total = len(on_disk)
+            for i, (rel, _path) in enumerate(on_disk):
+                if progress and i % 200 == 0:
+                    progress(i, total, "reading")
+                try:
+                    data, mtime = self.vault.read_bytes(rel)
+                    if manifest.get(rel) == sha256_bytes(data):
+                        report.unchanged += 1
+                        if rel in previous:  # e.g. bad YAML: still true, file unchanged
+                            self._warnings[rel] = previous[rel]
+                        continue
+                    entry = parse_entry(
+                        rel,
+                        data,
+                        path=self.vault.root / rel,
+                        mtime=mtime,
+                        private_tags=self.vault.private_tags,
+                    )
+                except EntryReadError as exc:
+                    self._warnings[rel] = FileWarning(rel, str(exc))
+                    unreadable.append(rel)
+                    continue
+                if entry.meta_error:
+                    self._warnings[rel] = FileWarning(rel, entry.meta_error)
+                changed.append(entry)
+                if rel in manifest:
+                    report.updated += 1
+                else:
+                    report.added += 1
+            seen = {rel for rel, _ in on_disk}
+            gone = [rel for rel in manifest if rel not in seen or rel in unreadable]
+            report.removed = len(gone)
+            self._apply(changed, gone, progress)
+            report.warnings = self.warnings
+            self._save_warnings()
+        report.seconds = time.perf_counter() - start
+        self.index.recovered = None
+        return report
+
+    def update_paths(self, rels: Iterable[str]) -> IndexReport:
+        """Reconcile the given vault paths with disk (the watch loop calls this)."""
+        start = time.perf_counter()
+        report = IndexReport()
+        with self._lock:
+            manifest = self.index.manifest()
+            changed: list[Entry] = []
+            gone: list[str] = []
+            for rel in dict.fromkeys(rels):
+                if not self.vault.wants(rel):
+                    continue
+                path = self.vault.root / rel
+                if not path.exists():
+                    if rel in manifest:
+                        gone.append(rel)
+                        report.removed += 1
+                    self._warnings.pop(rel, None)
+                    continue
+                try:
+                    entry = self.vault.read(rel)
+                except EntryReadError as exc:
+                    self._warnings[rel] = FileWarning(rel, str(exc))
+                    if rel in manifest:
+                        gone.append(rel)
+                        report.removed += 1
+                    continue
+                self._warnings.pop(rel, None)
+                if entry.meta_error:
+                    self._warnings[rel] = FileWarning(rel, entry.meta_error)
+                if manifest.get(rel) == entry.digest:
+                    report.unchanged += 1
+                    continue
+                if rel in manifest:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                changed.append(entry)
+            self._apply(changed, gone, None)
+            report.warnings = self.warnings
+            self._save_warnings()
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _apply(self, changed: Sequence[Entry], gone: Sequence[str], progress: Progress | None) -> None:
+        if not changed and not gone:
+            return
+        sig_before = self.graph._alias_sig
+        for rel in gone:
+            self.graph.remove(rel)
+        for e in changed:
+            self.graph.update(e)
+        items = [self._indexed(e) for e in changed]
+        if self.graph._alias_sig != sig_before:
+            # canonical names changed: every indexed entry's entity field may be stale
+            changed_rels = {e.rel for e in changed}
+            for rel in list(self.graph.known_entries()):
+                if rel in changed_rels:
+                    continue
+                try:
+                    items.append(self._indexed(self.vault.read(rel)))
+                except EntryReadError:
+                    continue
+        if progress:
+            progress(0, len(items), "indexing")
+        batch = 500
+        for i in range(0, max(len(items), 1), batch):
+            self.index.write(items[i : i + batch], gone if i == 0 else ())
+            if progress:
+                progress(min(i + batch, len(items)), len(items), "indexing")
+        self.graph.save(self.settings.graph_file)
+        self._summaries = None
+
+    def _indexed(self, entry: Entry) -> IndexedEntry:
+        em = self.graph.by_entry.get(entry.rel)
+        names: dict[str, str] = {}  # surface (lower) -> canonical
+        if em is not None:
+            for m in em.mentions:
+                if m.kind == "tag":
+                    continue
+                canonical = self.graph.canonical(m.name)
+                names[m.name.lower()] = canonical
+                names[canonical.lower()] = canonical
+        for low, canonical in self.graph._canon.items():
+            if canonical in names.values():
+                names.setdefault(low, canonical)
+        entities = list(dict.fromkeys(names.values()))
+        per_passage: list[list[str]] = []
+        for p in entry.passages:
+            text = " " + p.text.lower() + " "
+            found = [c for s, c in names.items() if s and (f"{s}" in text)]
+            per_passage.append(list(dict.fromkeys(found)))
+        about = self.graph.canonical(em.note_name) if em is not None and em.note_name else None
+        return IndexedEntry(entry=entry, entities=entities, passage_entities=per_passage, about=about)
+
+    # -- reading ---------------------------------------------------------------------------
+    def entries(self) -> list[EntrySummary]:
+        """Every indexed entry, oldest first (from the index: no file is read)."""
+        with self._lock:
+            if self._summaries is None:
+                s = self.index.searcher()
+                out: dict[str, EntrySummary] = {}
+                for d in s.documents(kind="entry"):
+                    date = d["date"].date() if isinstance(d["date"], dt.datetime) else d["date"]
+                    out[d["rel"]] = EntrySummary(
+                        rel=d["rel"],
+                        date=date,
+                        title=d.get("title", ""),
+                        tags=tuple(t for t in d.get("tags", "").split(",") if t),
+                        private=bool(d.get("private", False)),
+                    )
+                self._summaries = out
+            return sorted(self._summaries.values(), key=lambda e: (e.date, e.rel))
+
+    def entry(self, rel: str) -> Entry:
+        """Read one entry from disk (raises EntryReadError with a clear reason)."""
+        return self.vault.read(rel)
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        before: dt.date | None = None,
+        after: dt.date | None = None,
+        tags: Sequence[str] = (),
+        *,
+        include_private: bool = True,
+        today: dt.date | None = None,
+        plan: QueryPlan | None = None,
+    ) -> list[Hit]:
+        """Hybrid search over passages. ``before``/``after`` are inclusive dates."""
+        return self.retriever.search(
+            query,
+            limit=limit,
+            before=before,
+            after=after,
+            tags=tags,
+            include_private=include_private,
+            today=today,
+            plan=plan,
+        )
+
+    def bm25(self, query: str, limit: int = 10) -> list[Hit]:
+        return self.retriever.bm25(query, limit=limit)
+
+    def related(self, entity: str, limit: int = 10, *, include_private: bool = True) -> list[Related]:
+        with self._lock:
+            return self.graph.related(entity, limit, include_private)
+
+    def timeline(self, entity: str, *, include_private: bool = True) -> list[TimelinePoint]:
+        with self._lock:
+            return self.graph.timeline(entity, include_private)
+
+    def entities(self, kind: str | None = None, *, include_private: bool = True) -> list[EntityInfo]:
+        with self._lock:
+            return self.graph.entities(kind, include_private)
+
+    def entities_in(self, rel: str) -> list[str]:
+        with self._lock:
+            return self.graph.entities_in(rel)
+
+    # -- writing ---------------------------------------------------------------------------
+    def new_entry(
+        self,
+        text: str = "",
+        date: dt.date | None = None,
+        *,
+        title: str | None = None,
+        tags: Sequence[str] = (),
+        folder: str | None = None,
+    ) -> Entry:
+        """Create a new ``YYYY-MM-DD.md`` (a suffix if that day has one) and index it."""
+        day = date or dt.date.today()
+        rel = self.vault.entry_rel_for(day, folder)
+        entry = self.vault.create(
+            rel, render_new_entry(text or "", title=title, tags=tags) if text or title or tags else "\n"
+        )
+        self.update_paths([entry.rel])
+        return entry
+
+    def save_entry(self, rel: str, text: str, expected_digest: str | None) -> SaveResult:
+        """Save an edited entry unless it changed on disk since it was read (then keep both)."""
+        result = self.vault.save(rel, text, expected_digest)
+        touched = [rel] + ([result.conflict_rel] if result.conflict_rel else [])
+        self.update_paths(touched)
+        return result
+
+    def append(self, text: str, date: dt.date | None = None, *, folder: str | None = None) -> Entry:
+        """jrnl-style quick add: append a paragraph to that day's entry (creating it)."""
+        day = date or dt.date.today()
+        rel = self.vault.entry_rel_for(day, folder)
+        path = self.vault.root / rel
+        if not path.exists():
+            return self.new_entry(text, day, folder=folder)
+        for _attempt in range(3):
+            current = self.vault.read(rel)
+            raw = current.path.read_bytes().decode("utf-8")
+            new_text = raw.rstrip("\n") + "\n\n" + text.strip() + "\n"
+            result = self.save_entry(rel, new_text, current.digest)
+            if result.saved:
+                return self.vault.read(rel)
+            if result.conflict_rel:
+                # someone saved in between: undo our conflict copy and retry on the new text
+                (self.vault.root / result.conflict_rel).unlink(missing_ok=True)
+                self.update_paths([result.conflict_rel])
+        raise RuntimeError(f"{rel} keeps changing on disk; not appended")
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def open_vault(
+    path: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    on_wait: Callable[[str], None] | None = None,
+) -> Journal:
+    """Open a vault with its memory. Call ``reindex()`` to bring the memory up to date."""
+    if settings is None:
+        settings = load_settings(vault=path)
+    elif path is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, vault=Path(path))
+    return Journal(settings, on_wait=on_wait)

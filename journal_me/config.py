@@ -1,0 +1,239 @@
+"""One frozen settings object: config file + environment + flags, read once.
+
+Precedence (highest first): explicit arguments (CLI flags) > environment variables >
+the TOML config file > defaults.
+
+Environment variables:
+- ``JOURNAL_ME_CONFIG``: path of the config file (tests point it at a temp file).
+- ``JOURNAL_ME_VAULT``: the vault directory.
+- ``JOURNAL_ME_DATA_DIR``: root of derived state (index, graph, chats, models); defaults to
+  the platformdirs user data dir. Tests point it at a temp dir so the user's data is never
+  touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_NAME = "journal-me"
+
+DEFAULT_IGNORE: tuple[str, ...] = (
+    ".obsidian/**",
+    ".git/**",
+    ".trash/**",
+    "**/.*",
+    "**/*~",
+    "**/*.swp",
+    "**/*.swx",
+    "**/*.tmp",
+    "**/4913",
+)
+
+
+class ConfigError(ValueError):
+    """The config file or an environment variable holds a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """Local model runtime (llama.cpp)."""
+
+    base_model: Path | None = None  # explicit base GGUF; else the registry's base
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    n_gpu_layers: int = 0
+    temperature: float = 0.7
+    top_p: float = 0.95
+    max_tokens: int = 768
+    lora_scale: float = 1.0
+    seed: int = -1
+    use_adapter: bool = True
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Nightly fine-tuning."""
+
+    hf_base: Path | None = None  # HF weights dir matching the base GGUF
+    lora_r: int = 8
+    lora_alpha: int = 16
+    learning_rate: float = 1e-4
+    epochs: int = 3
+    dpo_beta: float = 0.1
+    dpo_learning_rate: float = 5e-6
+    batch_size: int = 2
+    max_length: int = 1024
+    min_free_vram_gb: float = 6.0
+    allow_cpu: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    vault: Path
+    data_root: Path
+    config_file: Path | None = None
+    ignore: tuple[str, ...] = DEFAULT_IGNORE
+    polling: bool = False
+    debounce_ms: int = 300
+    private_tags: tuple[str, ...] = ("private",)
+    editor: str | None = None
+    theme: str = "journal-dark"
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
+
+    @property
+    def vault_key(self) -> str:
+        resolved = str(self.vault.expanduser().resolve())
+        digest = hashlib.sha1(resolved.encode("utf-8")).hexdigest()[:10]
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.vault.name)[:40]
+        return f"{safe or 'vault'}-{digest}"
+
+    @property
+    def vault_data_dir(self) -> Path:
+        """Derived state for this vault: index, graph, chats, profile, adapters, datasets."""
+        return self.data_root / "vaults" / self.vault_key
+
+    @property
+    def index_dir(self) -> Path:
+        return self.vault_data_dir / "index"
+
+    @property
+    def graph_file(self) -> Path:
+        return self.vault_data_dir / "graph.json"
+
+    @property
+    def models_dir(self) -> Path:
+        """Base models shared by all vaults (GGUF + matching HF weights)."""
+        return self.data_root / "models"
+
+    @property
+    def state_file(self) -> Path:
+        """Small UI state (chosen theme, last screen) persisted between runs."""
+        return self.data_root / "state.json"
+
+
+def default_config_file(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("JOURNAL_ME_CONFIG"):
+        return Path(env["JOURNAL_ME_CONFIG"]).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_data_root(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("JOURNAL_ME_DATA_DIR"):
+        return Path(env["JOURNAL_ME_DATA_DIR"]).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _coerce_section(cls: type[Any], raw: Mapping[str, Any], where: str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown setting {key!r}")
+        default = getattr(cls(), key)
+        if isinstance(default, bool) or key in {"polling", "use_adapter", "allow_cpu"}:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}.{key}: expected true/false, got {value!r}")
+        elif isinstance(default, int) and not isinstance(default, bool):
+            if not isinstance(value, int):
+                raise ConfigError(f"{where}.{key}: expected an integer, got {value!r}")
+        elif isinstance(default, float):
+            if not isinstance(value, int | float):
+                raise ConfigError(f"{where}.{key}: expected a number, got {value!r}")
+            value = float(value)
+        elif key in {"base_model", "hf_base"}:
+            value = Path(str(value)).expanduser() if value else None
+        elif key == "n_threads" and value is not None and not isinstance(value, int):
+            raise ConfigError(f"{where}.{key}: expected an integer, got {value!r}")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def load_settings(
+    vault: Path | str | None = None,
+    config_file: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Read the config once: file, then environment, then explicit arguments."""
+    env = os.environ if env is None else env
+    path = Path(config_file).expanduser() if config_file else default_config_file(env)
+    raw: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+    llm = _coerce_section(LLMSettings, raw.pop("llm", {}) or {}, "llm")
+    train = _coerce_section(TrainSettings, raw.pop("train", {}) or {}, "train")
+    keymap = raw.pop("keymap", {}) or {}
+    if not isinstance(keymap, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()
+    ):
+        raise ConfigError('keymap: expected a table of binding-id = "keys"')
+
+    chosen_vault: Path | None = None
+    if vault:
+        chosen_vault = Path(vault)
+    elif env.get("JOURNAL_ME_VAULT"):
+        chosen_vault = Path(env["JOURNAL_ME_VAULT"])
+    elif raw.get("vault"):
+        chosen_vault = Path(str(raw["vault"]))
+    raw.pop("vault", None)
+    if chosen_vault is None:
+        chosen_vault = Path(platformdirs.user_documents_dir()) / "journal"
+
+    data_root = default_data_root(env)
+    if "data_dir" in raw and not env.get("JOURNAL_ME_DATA_DIR"):
+        data_root = Path(str(raw["data_dir"]))
+    raw.pop("data_dir", None)
+
+    top: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "ignore":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError("ignore: expected a list of glob strings")
+            top["ignore"] = DEFAULT_IGNORE + tuple(value)
+        elif key == "private_tags":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError("private_tags: expected a list of tags")
+            top["private_tags"] = tuple(v.lstrip("#").lower() for v in value)
+        elif key == "polling":
+            if not isinstance(value, bool):
+                raise ConfigError("polling: expected true/false")
+            top["polling"] = value
+        elif key == "debounce_ms":
+            if not isinstance(value, int) or value < 0:
+                raise ConfigError("debounce_ms: expected a non-negative integer")
+            top["debounce_ms"] = value
+        elif key in {"editor", "theme"}:
+            if not isinstance(value, str):
+                raise ConfigError(f"{key}: expected a string")
+            top[key] = value
+        else:
+            raise ConfigError(f"{path}: unknown setting {key!r}")
+
+    settings = Settings(
+        vault=chosen_vault.expanduser(),
+        data_root=data_root.expanduser(),
+        config_file=path if path.is_file() else None,
+        keymap=dict(keymap),
+        llm=llm,
+        train=train,
+        **top,
+    )
+    if overrides:
+        settings = replace(settings, **overrides)
+    return settings

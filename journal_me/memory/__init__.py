@@ -1,0 +1,1 @@
+"""L1 natural-language memory: full-text index, entity graph, retrieval."""

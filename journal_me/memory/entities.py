@@ -1,0 +1,543 @@
+"""Entity mentions in one entry: explicit markup first, proper-noun heuristics second.
+
+No model download is possible at run time, so entities come from what the user marked up
+([[links]], #tags, @mentions, front-matter ``people``/``aliases``) and from capitalised
+phrases in prose. Resolution to canonical names (aliases) happens in the graph, which knows
+the whole vault.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from journal_me.markup import CODE_SPAN_RE, WIKILINK_RE, to_plain
+from journal_me.vault import Entry
+
+# Words that start sentences or are capitalised for grammar, not because they name something.
+_COMMON = {
+    w.lower()
+    for w in [
+        "I",
+        "I'm",
+        "I've",
+        "I'd",
+        "I'll",
+        "Im",
+        "Ive",
+        "A",
+        "An",
+        "The",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "There",
+        "Then",
+        "Than",
+        "Today",
+        "Tomorrow",
+        "Yesterday",
+        "Tonight",
+        "Morning",
+        "Evening",
+        "Afternoon",
+        "Night",
+        "It",
+        "It's",
+        "Its",
+        "He",
+        "She",
+        "We",
+        "They",
+        "You",
+        "Your",
+        "My",
+        "Our",
+        "His",
+        "Her",
+        "Their",
+        "Me",
+        "Us",
+        "Them",
+        "And",
+        "But",
+        "Or",
+        "So",
+        "If",
+        "When",
+        "While",
+        "Because",
+        "Although",
+        "Though",
+        "After",
+        "Before",
+        "Since",
+        "Until",
+        "Also",
+        "Still",
+        "Just",
+        "Only",
+        "Maybe",
+        "Perhaps",
+        "Anyway",
+        "Really",
+        "Actually",
+        "Apparently",
+        "Honestly",
+        "What",
+        "Why",
+        "How",
+        "Who",
+        "Where",
+        "Which",
+        "Whatever",
+        "Whoever",
+        "Not",
+        "No",
+        "Yes",
+        "Ok",
+        "Okay",
+        "OK",
+        "Oh",
+        "Ah",
+        "Um",
+        "Well",
+        "Good",
+        "Great",
+        "Bad",
+        "Some",
+        "Most",
+        "Many",
+        "Much",
+        "More",
+        "Less",
+        "Every",
+        "Each",
+        "All",
+        "Any",
+        "Both",
+        "Either",
+        "Neither",
+        "One",
+        "Two",
+        "Three",
+        "Four",
+        "Five",
+        "Six",
+        "Seven",
+        "Eight",
+        "Nine",
+        "Ten",
+        "First",
+        "Second",
+        "Third",
+        "Last",
+        "Next",
+        "New",
+        "Old",
+        "Little",
+        "Big",
+        "Small",
+        "Long",
+        "Short",
+        "Here",
+        "Now",
+        "Later",
+        "Soon",
+        "Again",
+        "Once",
+        "Twice",
+        "Never",
+        "Always",
+        "Often",
+        "Sometimes",
+        "Usually",
+        "Almost",
+        "Thank",
+        "Thanks",
+        "Please",
+        "Sorry",
+        "Hello",
+        "Hi",
+        "Dear",
+        "Note",
+        "Notes",
+        "Update",
+        "Plan",
+        "Plans",
+        "Goal",
+        "Goals",
+        "Todo",
+        "Done",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "Christmas",
+        "Easter",
+        "Spring",
+        "Summer",
+        "Autumn",
+        "Winter",
+        "Weekend",
+        "Week",
+        "Month",
+        "Year",
+        "Day",
+        "Hour",
+        "Minute",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Went",
+        "Got",
+        "Had",
+        "Did",
+        "Was",
+        "Were",
+        "Is",
+        "Are",
+        "Be",
+        "Been",
+        "Have",
+        "Has",
+        "Do",
+        "Does",
+        "Can",
+        "Could",
+        "Would",
+        "Should",
+        "Will",
+        "Shall",
+        "Might",
+        "Must",
+        "Let",
+        "Lets",
+        "Let's",
+        "Felt",
+        "Feel",
+        "Feeling",
+        "Thought",
+        "Think",
+        "Said",
+        "Says",
+        "Told",
+        "Asked",
+        "Made",
+        "Make",
+        "Took",
+        "Take",
+        "Came",
+        "Come",
+        "Saw",
+        "See",
+        "Need",
+        "Needed",
+        "Want",
+        "Wanted",
+        "Tried",
+        "Try",
+        "Started",
+        "Start",
+        "Finished",
+        "Finish",
+        "Walked",
+        "Ran",
+        "Run",
+        "Read",
+        "Wrote",
+        "Write",
+        "Slept",
+        "Woke",
+        "Spent",
+        "Bought",
+        "Found",
+        "Lost",
+        "Left",
+        "Kept",
+        "Called",
+        "Rang",
+        "Met",
+        "Love",
+        "Loved",
+        "Hate",
+        "Hated",
+        "Like",
+        "Liked",
+        "Whole",
+        "Half",
+        "Quick",
+        "Quickly",
+        "Slowly",
+        "Finally",
+        "Eventually",
+        "Later",
+        "Earlier",
+        "Meanwhile",
+        "Otherwise",
+        "Except",
+        "Re",
+        "Fw",
+        "Fwd",
+        "TL",
+        "DR",
+        "PS",
+        "P.S",
+        "NB",
+        "Ugh",
+        "Hmm",
+        "Wow",
+        "Yay",
+        "Lol",
+        "Also",
+        "Anyway",
+        "Day",
+        "Days",
+        "Weeks",
+        "Months",
+        "Years",
+    ]
+}
+_CONNECTORS = {"of", "de", "la", "le", "van", "von", "du", "the", "on", "upon"}
+_PLACE_HINTS = {
+    "street",
+    "st",
+    "road",
+    "rd",
+    "lane",
+    "avenue",
+    "park",
+    "hill",
+    "hills",
+    "canal",
+    "river",
+    "bridge",
+    "station",
+    "square",
+    "gardens",
+    "garden",
+    "beach",
+    "loch",
+    "lake",
+    "valley",
+    "studio",
+    "wall",
+    "cafe",
+    "café",
+    "pub",
+    "inn",
+    "arms",
+    "market",
+    "hall",
+    "library",
+    "museum",
+    "centre",
+    "center",
+    "hospital",
+    "leith",
+    "edinburgh",
+    "manchester",
+    "sheffield",
+    "bristol",
+    "london",
+    "leeds",
+    "glasgow",
+    "city",
+    "town",
+    "village",
+    "island",
+    "shore",
+    "seat",
+    "walk",
+    "path",
+    "way",
+    "hotel",
+    "house",
+    "tower",
+    "church",
+    "castle",
+    "meadows",
+}
+_ORG_HINTS = {
+    "labs",
+    "lab",
+    "ltd",
+    "inc",
+    "insurance",
+    "council",
+    "university",
+    "uni",
+    "physio",
+    "company",
+    "group",
+    "bank",
+    "nhs",
+    "clinic",
+    "school",
+    "college",
+    "studios",
+    "trust",
+    "club",
+    "society",
+    "team",
+    "agency",
+    "partners",
+    "foundation",
+    "institute",
+}
+
+_CAP_WORD = r"[A-Z][a-zA-Z'’\-]*[a-zA-Z]|[A-Z]"
+_PHRASE_RE = re.compile(
+    rf"(?<![\w@#])((?:{_CAP_WORD})(?:\s+(?:(?:of|de|la|le|van|von|du|the|on)\s+)?(?:{_CAP_WORD}))*)"
+)
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;…\"“(\-–—]\s*|\n\s*[-*+>]?\s*|\n\s*\d+[.)]\s*)$")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A surface form seen in an entry, with how we know it and a type guess."""
+
+    name: str
+    kind: str  # person | place | org | topic | tag
+    source: str  # link | tag | mention | people | heuristic
+    alias: str | None = None  # [[target|alias]]: alias is another name of target
+
+
+def guess_type(name: str) -> str:
+    words = [w.lower().strip(".'’") for w in name.split()]
+    if any(w in _ORG_HINTS for w in words):
+        return "org"
+    if any(w in _PLACE_HINTS for w in words):
+        return "place"
+    if len(words) in (2, 3) and all(w[:1].isalpha() for w in words) and not (_CONNECTORS & set(words)):
+        return "person"
+    return "topic"
+
+
+_PERSON_AFTER_RE = re.compile(
+    r"^(?:'s)?\s+(?:said|says|told|tells|asked|asks|rang|rings|texted|texts|messaged|called|"
+    r"thinks|thought|wants|wanted|laughed|cried|replied|agreed|admitted|sent|hugged|smiled|"
+    r"and I|and me)\b"
+)
+_PERSON_BEFORE_RE = re.compile(r"\b(?:with|told|asked|texted|rang|called|met|messaged|hugged|and)\s+$")
+
+
+def heuristic_phrases(text: str) -> list[str]:
+    """Capitalised phrases that are not merely sentence-initial words."""
+    return [p for p, _ in heuristic_candidates(text)]
+
+
+def heuristic_candidates(text: str) -> list[tuple[str, bool]]:
+    """(phrase, looks_like_person) for capitalised phrases in ``text``."""
+    out: list[tuple[str, bool]] = []
+    for m in _PHRASE_RE.finditer(text):
+        phrase = m.group(1).strip(" -'’")
+        words = phrase.split()
+        # drop leading/trailing common words ("The", "My") and connectors
+        while words and (words[0].lower() in _COMMON or words[0].lower() in _CONNECTORS):
+            words = words[1:]
+        while words and (words[-1].lower() in _CONNECTORS or words[-1].lower() in _COMMON):
+            words = words[:-1]
+        if not words:
+            continue
+        phrase = " ".join(words).replace("’", "'")
+        if phrase.endswith("'s"):
+            phrase = phrase[:-2]
+        if len(phrase) < 2 or (phrase.isupper() and len(phrase) > 5):
+            continue
+        at_start = bool(_SENTENCE_START_RE.search(text[: m.start()])) and words[0] == m.group(1).split()[0]
+        if at_start and len(words) == 1:
+            # a single capitalised word at a sentence start: too weak on its own
+            continue
+        after = text[m.end() : m.end() + 30]
+        before = text[max(0, m.start() - 12) : m.start()]
+        person = bool(_PERSON_AFTER_RE.match(after)) or (
+            len(words) == 1 and bool(_PERSON_BEFORE_RE.search(before)) and bool(_PERSON_AFTER_RE.match(after))
+        )
+        out.append((phrase, person))
+    return out
+
+
+def extract_mentions(entry: Entry) -> list[Mention]:
+    """All entity mentions in an entry, deduplicated, explicit ones first."""
+    found: dict[tuple[str, str], Mention] = {}
+
+    def add(m: Mention) -> None:
+        key = (m.name.lower(), m.kind if m.kind == "tag" else "entity")
+        if key not in found:
+            found[key] = m
+
+    for target, alias in entry.links:
+        target = target.split("/")[-1].strip()
+        add(Mention(target, guess_type(target), "link", alias))
+        if alias:
+            add(Mention(alias, guess_type(target), "link-alias", target))
+    for person in entry.people:
+        add(Mention(person, "person", "people"))
+    for mention in entry.mentions:
+        add(Mention(mention, "person", "mention"))
+    for tag in entry.tags:
+        add(Mention(f"#{tag}", "tag", "tag"))
+    plain = CODE_SPAN_RE.sub(" ", _strip_code_blocks(entry.body))
+    plain = WIKILINK_RE.sub(" , ", plain)
+    plain = to_plain(plain)
+    for phrase, looks_like_person in heuristic_candidates(plain):
+        add(Mention(phrase, "person" if looks_like_person else guess_type(phrase), "heuristic"))
+    return list(found.values())
+
+
+def _strip_code_blocks(body: str) -> str:
+    out: list[str] = []
+    fence: str | None = None
+    for line in body.split("\n"):
+        stripped = line.lstrip()
+        if fence:
+            if stripped.startswith(fence):
+                fence = None
+            out.append("")
+            continue
+        if stripped.startswith("```") or stripped.startswith("~~~"):
+            fence = stripped[:3]
+            out.append("")
+            continue
+        if line.startswith("    ") or line.startswith("\t"):
+            out.append("")
+            continue
+        out.append(line)
+    return "\n".join(out)

@@ -1,0 +1,444 @@
+"""L1 entity graph: people, places, orgs, topics and tags, linked by co-mention over time.
+
+Source of truth is the per-entry list of mentions (``EntryMentions``); the networkx graph is
+derived from it, updated incrementally per entry, and rebuilt whole only when the alias table
+changes (a person page edited, a new ``[[Full Name|nick]]`` link). Persisted as JSON
+(networkx node-link data plus the per-entry mentions) outside the vault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from journal_me.memory.entities import Mention, extract_mentions
+from journal_me.vault import Entry
+
+GRAPH_FORMAT = 2
+MAX_HEURISTIC_PER_ENTRY = 40
+
+
+@dataclass(frozen=True)
+class EntryMentions:
+    rel: str
+    date: dt.date
+    title: str
+    private: bool
+    mentions: tuple[Mention, ...]
+    note_name: str | None = None  # a person/place page: its canonical name
+    note_type: str | None = None
+    note_aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    name: str
+    type: str
+    count: int  # number of entries that mention it
+    first: dt.date | None
+    last: dt.date | None
+    aliases: tuple[str, ...]
+    explicit: bool  # marked up by the user somewhere (link, tag, @, people, page)
+
+
+@dataclass(frozen=True)
+class Related:
+    name: str
+    type: str
+    weight: int  # entries mentioning both
+    first: dt.date | None
+    last: dt.date | None
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    date: dt.date
+    rel: str
+    title: str
+
+
+@dataclass
+class _UnionFind:
+    parent: dict[str, str] = field(default_factory=dict)
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def entry_mentions(entry: Entry) -> EntryMentions:
+    mentions = extract_mentions(entry)
+    heur = [m for m in mentions if m.source == "heuristic"][:MAX_HEURISTIC_PER_ENTRY]
+    kept = [m for m in mentions if m.source != "heuristic"] + heur
+    note_name = None
+    if entry.kind == "note":
+        note_name = Path(entry.rel).stem
+    return EntryMentions(
+        rel=entry.rel,
+        date=entry.date,
+        title=entry.title,
+        private=entry.private,
+        mentions=tuple(kept),
+        note_name=note_name,
+        note_type=entry.note_type,
+        note_aliases=entry.aliases if note_name else (),
+    )
+
+
+class EntityGraph:
+    """Entities of a vault and their co-mentions. Not thread-safe: callers hold a lock."""
+
+    def __init__(self) -> None:
+        self.by_entry: dict[str, EntryMentions] = {}
+        self.graph: nx.Graph = nx.Graph()
+        self._alias_sig: tuple[tuple[str, str], ...] = ()
+        self._canon: dict[str, str] = {}  # lower surface form -> canonical display name
+        self._first_names: dict[str, str] = {}
+        self._note_types: dict[str, str] = {}
+
+    # -- alias table -----------------------------------------------------------------------
+    def _alias_pairs(self) -> tuple[tuple[str, str], ...]:
+        pairs: set[tuple[str, str]] = set()
+        for em in self.by_entry.values():
+            if em.note_name:
+                pairs.add((em.note_name, em.note_name))
+                for alias in em.note_aliases:
+                    pairs.add((em.note_name, alias))
+            for m in em.mentions:
+                if m.source == "link" and m.alias:
+                    pairs.add((m.name, m.alias))
+        return tuple(sorted(pairs))
+
+    def _build_alias_table(self) -> None:
+        uf = _UnionFind()
+        notes: dict[str, str] = {}
+        self._note_types = {}
+        for em in self.by_entry.values():
+            if em.note_name:
+                notes[em.note_name.lower()] = em.note_name
+                if em.note_type:
+                    self._note_types[em.note_name.lower()] = em.note_type
+        for a, b in self._alias_pairs():
+            uf.union(a.lower(), b.lower())
+        groups: dict[str, list[str]] = {}
+        surface: dict[str, str] = {}
+        for a, b in self._alias_pairs():
+            for name in (a, b):
+                surface.setdefault(name.lower(), name)
+                groups.setdefault(uf.find(name.lower()), [])
+        for low in surface:
+            groups[uf.find(low)].append(low)
+        self._canon = {}
+        for members in groups.values():
+            note_members = [m for m in members if m in notes]
+            if note_members:
+                canonical = notes[sorted(note_members)[0]]
+            else:
+                canonical = surface[max(members, key=lambda m: (len(m.split()), len(m)))]
+            for m in members:
+                self._canon[m] = canonical
+        # unique first names of multi-word canonical people ("Priya" -> "Priya Raman")
+        firsts: dict[str, set[str]] = {}
+        for low, canonical in self._canon.items():
+            words = low.split()
+            if len(words) >= 2:
+                firsts.setdefault(words[0], set()).add(canonical)
+        self._first_names = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
+        self._alias_sig = self._alias_pairs()
+
+    def canonical(self, name: str) -> str:
+        low = name.strip().lower()
+        if low.startswith("#"):
+            return low
+        if low in self._canon:
+            return self._canon[low]
+        words = low.split()
+        if len(words) == 1 and low in self._first_names:
+            return self._first_names[low]
+        if len(words) >= 2 and words[0] in self._canon and len(words) == 2 and words[1] in {"'s"}:
+            return self._canon[words[0]]
+        return name.strip()
+
+    def resolve(self, name: str) -> str | None:
+        """The node key for a name, alias or first name, if the graph knows it."""
+        key = self.canonical(name).lower()
+        return key if key in self.graph else None
+
+    # -- updates ---------------------------------------------------------------------------
+    def update(self, entry: Entry) -> None:
+        self.update_mentions(entry_mentions(entry))
+
+    def update_mentions(self, em: EntryMentions) -> None:
+        old = self.by_entry.get(em.rel)
+        if old is not None:
+            self._apply(old, -1)
+        self.by_entry[em.rel] = em
+        if self._alias_pairs() != self._alias_sig:
+            self.rebuild()
+        else:
+            self._apply(em, +1)
+
+    def remove(self, rel: str) -> None:
+        old = self.by_entry.pop(rel, None)
+        if old is None:
+            return
+        if self._alias_pairs() != self._alias_sig:
+            self.rebuild()
+        else:
+            self._apply(old, -1)
+
+    def rebuild(self) -> None:
+        self._build_alias_table()
+        self.graph = nx.Graph()
+        for em in self.by_entry.values():
+            self._apply(em, +1)
+
+    def _resolved(self, em: EntryMentions) -> dict[str, tuple[str, str, bool]]:
+        """node key -> (display name, type vote, explicit) for one entry."""
+        out: dict[str, tuple[str, str, bool]] = {}
+        if em.note_name:
+            name = self.canonical(em.note_name)
+            out[name.lower()] = (name, em.note_type or "person", True)
+        for m in em.mentions:
+            if m.source == "link-alias":
+                continue
+            name = self.canonical(m.name)
+            key = name.lower()
+            explicit = m.source != "heuristic"
+            prev = out.get(key)
+            if prev is None or (explicit and not prev[2]):
+                out[key] = (name, m.kind, explicit)
+        return out
+
+    def _apply(self, em: EntryMentions, sign: int) -> None:
+        g = self.graph
+        resolved = self._resolved(em)
+        for key, (name, kind, explicit) in resolved.items():
+            if sign > 0:
+                if key not in g:
+                    g.add_node(key, name=name, entries={}, types=Counter(), explicit=Counter())
+                data = g.nodes[key]
+                data["entries"][em.rel] = (em.date, em.private, em.title)
+                data["types"][kind] += 1
+                data["explicit"][explicit] += 1
+            elif key in g:
+                data = g.nodes[key]
+                data["entries"].pop(em.rel, None)
+                data["types"][kind] -= 1
+                data["explicit"][explicit] -= 1
+                if not data["entries"]:
+                    g.remove_node(key)
+        if em.note_name:
+            # pages describe an entity; they do not co-mention things in time
+            return
+        keys = sorted(k for k in resolved if k in g)
+        for a, b in combinations(keys, 2):
+            if sign > 0:
+                if g.has_edge(a, b):
+                    g[a][b]["entries"][em.rel] = em.date
+                else:
+                    g.add_edge(a, b, entries={em.rel: em.date})
+            elif g.has_edge(a, b):
+                g[a][b]["entries"].pop(em.rel, None)
+                if not g[a][b]["entries"]:
+                    g.remove_edge(a, b)
+
+    # -- queries ---------------------------------------------------------------------------
+    def _type_of(self, key: str) -> str:
+        if key.startswith("#"):
+            return "tag"
+        if key in self._note_types:
+            t = self._note_types[key]
+            return "person" if t == "pet" else t
+        types: Counter[str] = self.graph.nodes[key]["types"]
+        for preferred in ("person", "place", "org"):
+            if types.get(preferred, 0) > 0 and types[preferred] >= max(types.values()) / 2:
+                return preferred
+        best = max(types.items(), key=lambda kv: kv[1])[0] if types else "topic"
+        return best
+
+    def aliases_of(self, key: str) -> tuple[str, ...]:
+        name = self.graph.nodes[key]["name"]
+        return tuple(sorted({low for low, c in self._canon.items() if c == name and low != key}))
+
+    def _dated(self, key: str, include_private: bool) -> list[tuple[str, dt.date, str]]:
+        entries = self.graph.nodes[key]["entries"]
+        return sorted(
+            ((rel, d, title) for rel, (d, priv, title) in entries.items() if include_private or not priv),
+            key=lambda t: (t[1], t[0]),
+        )
+
+    def info(self, key: str, include_private: bool = True) -> EntityInfo | None:
+        if key not in self.graph:
+            return None
+        all_dated = self._dated(key, include_private)
+        if not all_dated:
+            return None
+        data = self.graph.nodes[key]
+        # pages about the entity are not mentions in time
+        dated = [t for t in all_dated if not self.by_entry[t[0]].note_name] or all_dated
+        return EntityInfo(
+            name=data["name"],
+            type=self._type_of(key),
+            count=sum(1 for rel, _, _ in dated if not self.by_entry[rel].note_name),
+            first=dated[0][1],
+            last=dated[-1][1],
+            aliases=self.aliases_of(key),
+            explicit=data["explicit"].get(True, 0) > 0,
+        )
+
+    def entities(
+        self, kind: str | None = None, include_private: bool = True, min_count: int = 1
+    ) -> list[EntityInfo]:
+        """Entities sorted by mention count; heuristic-only ones need two entries."""
+        out: list[EntityInfo] = []
+        for key in self.graph.nodes:
+            info = self.info(key, include_private)
+            if info is None or (kind and info.type != kind):
+                continue
+            if info.count < min_count or (not info.explicit and info.count < 2):
+                continue
+            out.append(info)
+        out.sort(key=lambda i: (-i.count, i.name.lower()))
+        return out
+
+    def related(self, name: str, limit: int = 10, include_private: bool = True) -> list[Related]:
+        key = self.resolve(name)
+        if key is None:
+            return []
+        out: list[Related] = []
+        for other in self.graph.neighbors(key):
+            entries = self.graph[key][other]["entries"]
+            dates = [d for rel, d in entries.items() if include_private or not self.by_entry[rel].private]
+            if not dates:
+                continue
+            info = self.info(other, include_private)
+            if info is None or (not info.explicit and info.count < 2):
+                continue
+            out.append(Related(info.name, info.type, len(dates), min(dates), max(dates)))
+        out.sort(key=lambda r: (-r.weight, r.name.lower()))
+        return out[:limit]
+
+    def timeline(self, name: str, include_private: bool = True) -> list[TimelinePoint]:
+        key = self.resolve(name)
+        if key is None:
+            return []
+        return [
+            TimelinePoint(d, rel, title)
+            for rel, d, title in self._dated(key, include_private)
+            if not self.by_entry[rel].note_name
+        ]
+
+    def entities_in(self, rel: str) -> list[str]:
+        em = self.by_entry.get(rel)
+        if em is None:
+            return []
+        return [name for name, _, _ in self._resolved(em).values()]
+
+    def find_in_text(self, text: str) -> list[str]:
+        """Node keys named in free text (a question): aliases, first names, tags."""
+        low = " " + " ".join(text.lower().replace("?", " ").replace(",", " ").split()) + " "
+        found: dict[str, None] = {}
+        candidates = set(self._canon) | set(self._first_names) | set(self.graph.nodes)
+        for cand in candidates:
+            if len(cand) < 2:
+                continue
+            probe = cand[1:] if cand.startswith("#") else cand
+            if f" {probe} " in low or f" {probe}'s " in low or f" #{probe} " in low:
+                key = self.resolve(cand)
+                if key is not None:
+                    found[key] = None
+        return list(found)
+
+    # -- persistence -----------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        entries = {
+            rel: {
+                "date": em.date.isoformat(),
+                "title": em.title,
+                "private": em.private,
+                "note_name": em.note_name,
+                "note_type": em.note_type,
+                "note_aliases": list(em.note_aliases),
+                "mentions": [[m.name, m.kind, m.source, m.alias] for m in em.mentions],
+            }
+            for rel, em in self.by_entry.items()
+        }
+        g = nx.Graph()
+        for key in self.graph.nodes:
+            info = self.info(key)
+            if info is None:
+                continue
+            g.add_node(
+                key,
+                name=info.name,
+                type=info.type,
+                count=info.count,
+                first=info.first.isoformat() if info.first else None,
+                last=info.last.isoformat() if info.last else None,
+                aliases=list(info.aliases),
+            )
+        for a, b, data in self.graph.edges(data=True):
+            dates = sorted(data["entries"].values())
+            g.add_edge(a, b, weight=len(dates), first=dates[0].isoformat(), last=dates[-1].isoformat())
+        return {
+            "format": GRAPH_FORMAT,
+            "entries": entries,
+            "graph": nx.node_link_data(g, edges="links"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EntityGraph:
+        if data.get("format") != GRAPH_FORMAT:
+            raise ValueError("graph file has an old format")
+        graph = cls()
+        for rel, raw in data["entries"].items():
+            graph.by_entry[rel] = EntryMentions(
+                rel=rel,
+                date=dt.date.fromisoformat(raw["date"]),
+                title=raw["title"],
+                private=raw["private"],
+                mentions=tuple(Mention(n, k, s, a) for n, k, s, a in raw["mentions"]),
+                note_name=raw.get("note_name"),
+                note_type=raw.get("note_type"),
+                note_aliases=tuple(raw.get("note_aliases", ())),
+            )
+        graph.rebuild()
+        return graph
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".graph.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(self.to_json(), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> EntityGraph:
+        with path.open(encoding="utf-8") as fh:
+            return cls.from_json(json.load(fh))
+
+    def known_entries(self) -> Iterable[str]:
+        return self.by_entry.keys()

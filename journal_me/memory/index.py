@@ -1,0 +1,269 @@
+"""L1 full-text index (Whoosh), hidden behind this module.
+
+One index per vault, in the data dir, holding two kinds of documents:
+
+- ``entry``: one per file (title, tags, entities, digest) — the manifest for incremental
+  updates by content hash;
+- ``passage``: paragraph-sized chunks with their line span, plain text, date, tags and the
+  entities named in them — what search returns.
+
+Only one writer may hold the index at a time (Whoosh's file lock); we wait for it with a
+message and give up with :class:`IndexLockedError`. An index that cannot be opened is moved
+aside and rebuilt: it is derived state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.analysis import LanguageAnalyzer
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.query import Query
+from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
+
+from journal_me.vault import Entry
+
+SCHEMA_VERSION = "4"
+INDEX_NAME = "journal"
+
+
+class IndexError_(Exception):
+    """The index cannot be used; the message says what to do."""
+
+
+class IndexLockedError(IndexError_):
+    pass
+
+
+def make_analyzer() -> Any:
+    # LanguageAnalyzer stems "running" to "run" (StemmingAnalyzer gives "runn") and drops
+    # English stop words, so questions full of "what did I…" still match.
+    return LanguageAnalyzer("en")
+
+
+def make_schema() -> Schema:
+    analyzer = make_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        rel=ID(stored=True),
+        kind=ID(stored=True),
+        date=DATETIME(stored=True, sortable=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=1.5),
+        body=TEXT(analyzer=analyzer, stored=True),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        entities=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        line_start=NUMERIC(stored=True),
+        line_end=NUMERIC(stored=True),
+        private=BOOLEAN(stored=True),
+        digest=ID(stored=True),
+        about=ID(stored=True),  # for a page about an entity (people/Sam.md): its name
+        isnote=BOOLEAN(stored=True),
+    )
+
+
+@dataclass(frozen=True)
+class IndexedEntry:
+    """What the indexer needs about one entry: the entry and its entities."""
+
+    entry: Entry
+    entities: Sequence[str]  # canonical names of entities in the entry
+    passage_entities: Sequence[Sequence[str]]  # per passage
+    about: str | None = None  # canonical name of the entity a note page describes
+
+
+def _as_datetime(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _keywords(values: Iterable[str]) -> str:
+    return ",".join(v.replace(",", " ").lower() for v in values if v)
+
+
+class PassageIndex:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        lock_timeout: float = 30.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
+        self.schema = make_schema()
+        self.recovered: str | None = None  # why the index was rebuilt on open, if it was
+        self._ix: Any = None
+        self._searcher: Searcher | None = None
+        self._lock = threading.RLock()
+        self._open()
+
+    # -- opening / recovery ----------------------------------------------------------------
+    def _version_file(self) -> Path:
+        return self.directory / "SCHEMA_VERSION"
+
+    def _create(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._ix = windex.create_in(str(self.directory), self.schema, indexname=INDEX_NAME)
+        self._version_file().write_text(SCHEMA_VERSION)
+
+    def _open(self) -> None:
+        if not self.directory.exists() or not windex.exists_in(str(self.directory), indexname=INDEX_NAME):
+            self._create()
+            return
+        try:
+            version = self._version_file().read_text().strip()
+        except OSError:
+            version = ""
+        if version != SCHEMA_VERSION:
+            self._reset("index format changed")
+            return
+        try:
+            self._ix = windex.open_dir(str(self.directory), indexname=INDEX_NAME)
+            with self._ix.searcher() as s:
+                s.doc_count()
+        except Exception as exc:  # whoosh raises many kinds on damaged files
+            self._reset(f"index was unreadable ({type(exc).__name__}: {exc})")
+
+    def _reset(self, why: str) -> None:
+        self.recovered = why + "; rebuilt it"
+        if self._searcher is not None:
+            with contextlib.suppress(Exception):
+                self._searcher.close()
+            self._searcher = None
+        if self.directory.exists():
+            shutil.rmtree(self.directory, ignore_errors=True)
+        self._create()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._reset("rebuild requested")
+            self.recovered = None
+
+    # -- writing ---------------------------------------------------------------------------
+    def _writer(self) -> IndexWriter:
+        deadline = time.monotonic() + self.lock_timeout
+        told = False
+        while True:
+            try:
+                return self._ix.writer(limitmb=128)
+            except LockError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"the index at {self.directory} is locked by another journal-me "
+                        "process (an open TUI or `journal-me watch`?); close it or try again"
+                    ) from None
+                if not told and self.on_wait is not None:
+                    self.on_wait("index is busy in another journal-me process, waiting…")
+                    told = True
+                time.sleep(0.1)
+
+    def write(self, add: Iterable[IndexedEntry], delete: Iterable[str] = ()) -> int:
+        """Replace the documents of the given entries, delete others. Returns docs added."""
+        count = 0
+        with self._lock:
+            writer = self._writer()
+            try:
+                for rel in delete:
+                    writer.delete_by_term("rel", rel)
+                for item in add:
+                    writer.delete_by_term("rel", item.entry.rel)
+                    count += self._add(writer, item)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+        return count
+
+    def _add(self, writer: IndexWriter, item: IndexedEntry) -> int:
+        e = item.entry
+        date = _as_datetime(e.date)
+        tags = _keywords(e.tags)
+        writer.add_document(
+            id=e.rel,
+            rel=e.rel,
+            kind="entry",
+            date=date,
+            title=e.title,
+            body="\n\n".join(p.text for p in e.passages),
+            tags=tags,
+            entities=_keywords(item.entities),
+            line_start=1,
+            line_end=e.body_line_offset + e.body.count("\n") + 1,
+            private=e.private,
+            digest=e.digest,
+            about=item.about or "",
+            isnote=item.about is not None,
+        )
+        for p, ents in zip(e.passages, item.passage_entities, strict=False):
+            writer.add_document(
+                id=f"{e.rel}#{p.index}",
+                rel=e.rel,
+                kind="passage",
+                date=date,
+                title=e.title,
+                body=p.text,
+                tags=tags,
+                entities=_keywords(ents),
+                line_start=p.line_start,
+                line_end=p.line_end,
+                private=e.private,
+                digest=e.digest,
+                isnote=item.about is not None,
+            )
+        return 1 + len(e.passages)
+
+    # -- reading ---------------------------------------------------------------------------
+    def searcher(self) -> Searcher:
+        """A shared searcher, refreshed to the latest commit."""
+        with self._lock:
+            if self._searcher is not None and not self._searcher.up_to_date():
+                # Searcher.refresh() trips over whoosh-reloaded's reader reuse; reopen instead
+                old, self._searcher = self._searcher, None
+                with contextlib.suppress(Exception):
+                    old.close()
+            if self._searcher is None:
+                self._searcher = self._ix.searcher()
+            return self._searcher
+
+    def manifest(self) -> dict[str, str]:
+        """rel -> digest of every indexed entry."""
+        s = self.searcher()
+        return {d["rel"]: d["digest"] for d in s.documents(kind="entry")}
+
+    def search(self, query: Query, *, limit: int, filter: Query | None = None) -> list[dict[str, Any]]:
+        s = self.searcher()
+        results = s.search(query, limit=limit, filter=filter)
+        out = []
+        for hit in results:
+            fields = dict(hit.fields())
+            fields["score"] = float(hit.score)
+            out.append(fields)
+        return out
+
+    def passages_of(self, rel: str) -> Iterator[dict[str, Any]]:
+        s = self.searcher()
+        for d in s.documents(rel=rel):
+            if d["kind"] == "passage":
+                yield d
+
+    def doc_count(self) -> int:
+        return int(self.searcher().doc_count())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            if self._ix is not None:
+                self._ix.close()

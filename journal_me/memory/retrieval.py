@@ -1,0 +1,455 @@
+"""Hybrid retrieval: BM25F over passages + entity-graph boosts + date awareness.
+
+A question is natural language, never search syntax: it is analysed with the index's own
+analyzer (stop words dropped, stems), so no character in it can break a query parser.
+Entities named in the question (by any alias) boost passages that mention them, and their
+graph neighbours a little; temporal phrases become filters (falling back to no filter when
+nothing matches inside the period).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as Q
+
+from journal_me.memory.graph import EntityGraph
+from journal_me.memory.index import PassageIndex, make_analyzer
+from journal_me.memory.temporal import TimeHint, parse_temporal
+
+_ANALYZER = make_analyzer()
+# Words that carry no content in questions to one's own diary (beyond English stop words).
+QUESTION_NOISE = {
+    "remember",
+    "recall",
+    "happen",
+    "happened",
+    "ever",
+    "thing",
+    "things",
+    "stuff",
+    "tell",
+    "know",
+    "exactly",
+    "kind",
+    "sort",
+    "actual",
+    "actually",
+    "really",
+    "time",
+    "anything",
+    "something",
+    "somebody",
+    "someone",
+    "much",
+    "mani",
+    "get",
+    "got",
+    "go",
+    "went",
+    "think",
+    "thought",
+    "say",
+    "said",
+    "feel",
+    "felt",
+    "like",
+    "way",
+    "doe",
+    "did",
+    "myself",
+}
+TAG_WORD_RE = re.compile(r"#([\w/-]+)")
+
+
+@dataclass(frozen=True)
+class EntryRef:
+    rel: str
+    path: Path
+    date: dt.date
+    title: str
+    tags: tuple[str, ...] = ()
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage."""
+
+    entry: EntryRef
+    passage: str  # plain text of the matched passage
+    line_start: int
+    line_end: int
+    score: float
+    highlights: tuple[tuple[int, int], ...] = ()  # character spans in ``passage``
+    entities: tuple[str, ...] = ()
+
+    @property
+    def rel(self) -> str:
+        return self.entry.rel
+
+    @property
+    def date(self) -> dt.date:
+        return self.entry.date
+
+    @property
+    def title(self) -> str:
+        return self.entry.title
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.entry.rel,
+            "date": self.entry.date.isoformat(),
+            "title": self.entry.title,
+            "tags": list(self.entry.tags),
+            "passage": self.passage,
+            "lines": [self.line_start, self.line_end],
+            "score": round(self.score, 4),
+            "highlights": [list(h) for h in self.highlights],
+        }
+
+
+@dataclass
+class QueryPlan:
+    """How a question was understood (shown by `search --explain`, used in tests)."""
+
+    terms: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)
+    neighbours: list[str] = field(default_factory=list)
+    implied: list[str] = field(default_factory=list)  # entities whose page matched
+    tags: list[str] = field(default_factory=list)
+    time: TimeHint | None = None
+    after: dt.date | None = None
+    before: dt.date | None = None
+    relaxed: bool = False
+
+
+def analyse(text: str) -> list[str]:
+    return [t.text for t in _ANALYZER(text)]
+
+
+def highlight_spans(passage: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
+    if not terms:
+        return ()
+    spans = [
+        (t.startchar, t.endchar)
+        for t in _ANALYZER(passage, chars=True, positions=False, removestops=True)
+        if t.text in terms
+    ]
+    return tuple(spans)
+
+
+def _to_datetime(day: dt.date, end: bool = False) -> dt.datetime:
+    if end:
+        return dt.datetime(day.year, day.month, day.day, 23, 59, 59)
+    return dt.datetime(day.year, day.month, day.day)
+
+
+@dataclass
+class Weights:
+    """Knobs of the hybrid ranking (tuned on the sample vault's labelled questions)."""
+
+    # Measured on the sample vault (bench/retrieval_eval.py): larger entity and neighbour
+    # boosts, implied entities (an entity whose page matches the question) and entry-level
+    # fusion each *lowered* recall there, so they are small or off; see docs/retrieval.md.
+    entity: float = 0.1  # share of the question's named entities present in the entry
+    implied_entity: float = 0.0  # an entity whose page matches the question ("the cat")
+    neighbour: float = 0.05  # graph neighbours of named entities
+    alias_term: float = 0.25  # the named entities' canonical names, as text
+    title: float = 0.4
+    tag_term: float = 0.6
+    entry_context: float = 0.0  # how much the whole entry's match lifts its passages
+    candidates: int = 60
+
+
+class Retriever:
+    def __init__(self, index: PassageIndex, graph: EntityGraph, vault_root: Path) -> None:
+        self.index = index
+        self.graph = graph
+        self.vault_root = vault_root
+        self.weights = Weights()
+
+    # -- public ----------------------------------------------------------------------------
+    def search(
+        self,
+        question: str,
+        *,
+        limit: int = 10,
+        before: dt.date | None = None,
+        after: dt.date | None = None,
+        tags: Sequence[str] = (),
+        include_private: bool = True,
+        today: dt.date | None = None,
+        use_graph: bool = True,
+        use_time: bool = True,
+        plan: QueryPlan | None = None,
+        anchor_date: Callable[[str, str], dt.date | None] | None = None,
+    ) -> list[Hit]:
+        plan = plan if plan is not None else QueryPlan()
+        hint = parse_temporal(question, today) if use_time else TimeHint(text=question)
+        plan.time = hint
+        text = hint.text if (hint.has_range or hint.anchor) else question
+        q_after, q_before = after, before
+        if hint.has_range:
+            q_after = max(filter(None, [q_after, hint.after]), default=None)
+            q_before = min(filter(None, [q_before, hint.before]), default=None)
+        elif hint.anchor:
+            event_day = self._anchor_date(hint.anchor, include_private, before, after)
+            if event_day is not None:
+                if hint.anchor_side == "before":
+                    cut = event_day - dt.timedelta(days=1)
+                    q_before = min(filter(None, [q_before, cut]), default=None)
+                else:
+                    q_after = max(filter(None, [q_after, event_day]), default=None)
+            text = question  # keep the event words: they are often what is asked about
+        plan.after, plan.before = q_after, q_before
+
+        query, terms = self._build_query(text, question, plan, use_graph, include_private)
+        if query is None:
+            if not (q_after or q_before or tags):
+                return []
+            # a purely temporal question ("what did I do last summer?"): the period itself
+            query = Q.Every()
+
+        def run(a: dt.date | None, b: dt.date | None) -> list[Hit]:
+            return self._fused(query, terms, limit, a, b, tags, include_private, plan)
+
+        hits = run(q_after, q_before)
+        if not hits and hint.has_range and hint.implicit_year:
+            # "in November" when this November has no entries yet: try earlier years
+            for years in (1, 2):
+                older = hint.shifted(years)
+                hits = run(older.after, older.before)
+                if hits:
+                    plan.after, plan.before = older.after, older.before
+                    break
+        if not hits and (q_after != after or q_before != before):
+            plan.relaxed = True
+            hits = run(after, before)
+        return hits
+
+    def _fused(
+        self,
+        query: Q.Query,
+        terms: set[str],
+        limit: int,
+        after: dt.date | None,
+        before: dt.date | None,
+        tags: Sequence[str],
+        include_private: bool,
+        plan: QueryPlan,
+    ) -> list[Hit]:
+        """Passage hits re-ranked with their whole entry's match and the entity graph.
+
+        Words of a question are often spread over an entry ("Graham" in one paragraph,
+        "the party" in the next): the entry-level match lifts the passages of that entry.
+        """
+        w = self.weights
+        passages = self._run(query, terms, max(limit, w.candidates), after, before, tags, include_private)
+        if not passages or isinstance(query, Q.Every):
+            return passages[:limit]
+        entry_score: dict[str, float] = {}
+        entry_entities: dict[str, set[str]] = {}
+        if w.entry_context > 0 or plan.entities or plan.implied:
+            entry_rows = self.index.search(
+                query,
+                limit=max(limit, w.candidates),
+                filter=self._filter(after, before, tags, include_private, kind="entry"),
+            )
+            entry_score = {row["rel"]: row["score"] for row in entry_rows}
+            entry_entities = {
+                row["rel"]: {e for e in row.get("entities", "").split(",") if e} for row in entry_rows
+            }
+        e_max = max(entry_score.values(), default=0.0) or 1.0
+        p_max = passages[0].score or 1.0
+        named = {n.lower() for n in plan.entities}
+        implied = {n.lower() for n in plan.implied}
+        neighbours = set(plan.neighbours)
+
+        def graph_bonus(h: Hit) -> float:
+            # entities of the whole entry: the answer often says "she", not "Sam"
+            ents = set(h.entities) | entry_entities.get(h.entry.rel, set())
+            bonus = 0.0
+            if named:
+                bonus += w.entity * len(named & ents) / len(named)
+            if implied:
+                bonus += w.implied_entity * len(implied & ents) / len(implied)
+            if neighbours:
+                bonus += w.neighbour * min(len(neighbours & ents), 2) / 2
+            return bonus
+
+        fused = [
+            (
+                h.score / p_max
+                + w.entry_context * entry_score.get(h.entry.rel, 0.0) / e_max
+                + graph_bonus(h),
+                h,
+            )
+            for h in passages
+        ]
+        fused.sort(key=lambda t: -t[0])
+        return [
+            Hit(h.entry, h.passage, h.line_start, h.line_end, score, h.highlights, h.entities)
+            for score, h in fused[:limit]
+        ]
+
+    def bm25(self, question: str, *, limit: int = 10, include_private: bool = True) -> list[Hit]:
+        """Plain BM25 over passage text: the baseline the hybrid is measured against."""
+        terms = analyse(question)
+        if not terms:
+            return []
+        query = Q.Or([Q.Term("body", t) for t in dict.fromkeys(terms)])
+        return self._run(query, set(terms), limit, None, None, (), include_private)
+
+    # -- internals -------------------------------------------------------------------------
+    def _anchor_date(
+        self, event: str, include_private: bool, before: dt.date | None, after: dt.date | None
+    ) -> dt.date | None:
+        terms = [t for t in analyse(event) if t not in QUESTION_NOISE]
+        if not terms:
+            return None
+        query = Q.Or([Q.Term("body", t) for t in terms] + [Q.Term("tags", t) for t in terms])
+        hits = self._run(query, set(terms), 5, after, before, (), include_private)
+        if not hits:
+            return None
+        # the earliest of the strongest few: "before I moved" means the move itself
+        best = hits[0].score
+        strong = [h for h in hits if h.score >= 0.6 * best]
+        return min(h.entry.date for h in strong)
+
+    def _implied_entities(self, terms: list[str], include_private: bool) -> list[str]:
+        """Entities whose own page matches the question: "the cat" → Biscuit's page says cat."""
+        if not terms:
+            return []
+        flt = Q.And([Q.Term("kind", "entry"), Q.Term("isnote", True)])
+        if not include_private:
+            flt = Q.And([flt, Q.Not(Q.Term("private", True))])
+        rows = self.index.search(Q.Or([Q.Term("body", t) for t in terms]), limit=3, filter=flt)
+        if not rows:
+            return []
+        best = rows[0]["score"]
+        return [r["about"] for r in rows if r.get("about") and r["score"] >= 0.75 * best][:2]
+
+    def _build_query(
+        self, text: str, original: str, plan: QueryPlan, use_graph: bool, include_private: bool = True
+    ) -> tuple[Q.Query | None, set[str]]:
+        """The text query (BM25F over body, title, tags, plus the names of the entities the
+        question points at); the entity sets for re-ranking are left in ``plan``."""
+        w = self.weights
+        raw_terms = [t for t in analyse(text) if t not in QUESTION_NOISE] or analyse(text)
+        terms = list(dict.fromkeys(raw_terms))
+        plan.terms = terms
+        clauses: list[Q.Query] = []
+        for t in terms:
+            clauses.append(Q.Term("body", t))
+            clauses.append(Q.Term("title", t, boost=w.title))
+            clauses.append(Q.Term("tags", t, boost=w.tag_term))
+        explicit_tags = [m.lower() for m in TAG_WORD_RE.findall(original)]
+        plan.tags = explicit_tags
+        for tag in explicit_tags:
+            clauses.append(Q.Term("tags", tag, boost=2.0))
+        highlight_terms = set(terms)
+
+        def name_terms(name: str, boost: float) -> None:
+            for t in analyse(name):
+                if t not in highlight_terms:
+                    clauses.append(Q.Term("body", t, boost=boost))
+                    highlight_terms.add(t)
+
+        if use_graph:
+            keys = [k for k in self.graph.find_in_text(original) if not k.startswith("#")]
+            names = [self.graph.graph.nodes[k]["name"] for k in keys]
+            plan.entities = list(names)
+            neighbour_weight: dict[str, float] = {}
+            for _key, name in zip(keys, names, strict=True):
+                # the entity's own name counts as text ("Carol Marsh" asked, "Mum" written)
+                name_terms(name, w.alias_term)
+                for rel in self.graph.related(name, limit=5, include_private=include_private):
+                    if rel.type != "tag":
+                        low = rel.name.lower()
+                        neighbour_weight[low] = max(neighbour_weight.get(low, 0.0), float(rel.weight))
+            named = {n.lower() for n in names}
+            plan.implied = []
+            implied_found = self._implied_entities(terms, include_private) if w.implied_entity > 0 else []
+            for implied in implied_found:
+                if implied.lower() not in named:
+                    plan.implied.append(implied)
+                    name_terms(implied, w.alias_term)
+            plan.neighbours = [
+                n
+                for n, _ in sorted(
+                    ((n, wt) for n, wt in neighbour_weight.items() if n not in named),
+                    key=lambda kv: -kv[1],
+                )[:6]
+            ]
+        if not clauses:
+            return None, set()
+        return Q.Or(clauses), highlight_terms
+
+    @staticmethod
+    def _filter(
+        after: dt.date | None,
+        before: dt.date | None,
+        tags: Sequence[str],
+        include_private: bool,
+        kind: str = "passage",
+    ) -> Q.Query:
+        filters: list[Q.Query] = [Q.Term("kind", kind)]
+        if kind == "entry":
+            filters.append(Q.Not(Q.Term("isnote", True)))
+        if after or before:
+            filters.append(
+                Q.DateRange(
+                    "date",
+                    _to_datetime(after) if after else None,
+                    _to_datetime(before, end=True) if before else None,
+                )
+            )
+        for tag in tags:
+            tag = tag.lstrip("#").lower()
+            # a tag filter matches nested tags too: "work" matches "work/halden"
+            filters.append(Q.Or([Q.Term("tags", tag), Q.Prefix("tags", tag + "/")]))
+        if not include_private:
+            filters.append(Q.Not(Q.Term("private", True)))
+        return Q.And(filters)
+
+    def _run(
+        self,
+        query: Q.Query,
+        terms: set[str],
+        limit: int,
+        after: dt.date | None,
+        before: dt.date | None,
+        tags: Sequence[str],
+        include_private: bool,
+    ) -> list[Hit]:
+        flt = self._filter(after, before, tags, include_private)
+        rows = self.index.search(query, limit=limit, filter=flt)
+        hits: list[Hit] = []
+        for row in rows:
+            passage = row.get("body", "")
+            date_value = row["date"]
+            hits.append(
+                Hit(
+                    entry=EntryRef(
+                        rel=row["rel"],
+                        path=self.vault_root / row["rel"],
+                        date=date_value.date() if isinstance(date_value, dt.datetime) else date_value,
+                        title=row.get("title", ""),
+                        tags=tuple(t for t in row.get("tags", "").split(",") if t),
+                        private=bool(row.get("private", False)),
+                    ),
+                    passage=passage,
+                    line_start=int(row.get("line_start", 1)),
+                    line_end=int(row.get("line_end", 1)),
+                    score=row["score"],
+                    highlights=highlight_spans(passage, terms),
+                    entities=tuple(e for e in row.get("entities", "").split(",") if e),
+                )
+            )
+        return hits
