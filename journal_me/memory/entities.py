@@ -482,6 +482,9 @@ def heuristic_candidates(text: str) -> list[tuple[str, bool]]:
         if len(phrase) < 2 or (phrase.isupper() and len(phrase) > 5):
             continue
         at_start = bool(_SENTENCE_START_RE.search(text[: m.start()])) and words[0] == m.group(1).split()[0]
+        if at_start and len(words) > 1 and words[0].lower().endswith(("ed", "ing")) and len(words[0]) > 4:
+            words = words[1:]  # "Texted Sam", "Meeting Priya": a verb opening the sentence
+            phrase = " ".join(words)
         if at_start and len(words) == 1:
             # a single capitalised word at a sentence start: too weak on its own
             continue
