@@ -1,0 +1,130 @@
+"""Fixtures for the training pipeline tests: offline, quiet, tiny models built once.
+
+``JOURNAL_ME_DATA_DIR`` / ``JOURNAL_ME_CONFIG`` are pointed at tmp dirs by tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("trl", reason="training extra not installed")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _offline_and_quiet() -> Iterator[None]:
+    """No network (session-wide, so session fixtures are covered too) and no tqdm noise."""
+    import datasets
+    from transformers.utils import logging as hf_logging
+
+    with pytest.MonkeyPatch.context() as mp:
+        for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+            mp.setenv(var, "1")
+        mp.setenv("TOKENIZERS_PARALLELISM", "false")
+        datasets.disable_progress_bars()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        yield
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Both tiny HF models, built once per session."""
+    from trainer.tiny import ARCHS, build_tiny_model
+
+    root = tmp_path_factory.mktemp("tiny")
+    return {arch: build_tiny_model(root / arch, arch) for arch in ARCHS}
+
+
+def _conversations() -> list[dict[str, Any]]:
+    from trainer.sft import format_reasoning
+
+    qa = [
+        ("Where did I walk with Anna?", "The June entry mentions the river.", "By the river."),
+        ("How was work last week?", "Three reviews and a long call.", "Busy, but fine."),
+        ("Who got a job in Berlin?", "My sister Lena wrote about it.", "Lena did."),
+        ("What do I grow in the garden?", "Entries mention red tomatoes.", "Tomatoes."),
+    ]
+    rows: list[dict[str, Any]] = []
+    for question, thought, answer in qa:
+        rows.append(
+            {
+                "messages": [
+                    {"role": "system", "content": "You are me, answering from my journal."},
+                    {"role": "user", "content": question},
+                    {"role": "assistant", "content": format_reasoning(thought, answer)},
+                ]
+            }
+        )
+    return rows
+
+
+@pytest.fixture(scope="session")
+def sft_rows() -> list[dict[str, Any]]:
+    return _conversations()
+
+
+@pytest.fixture(scope="session")
+def preference_rows() -> list[dict[str, Any]]:
+    from trainer.sft import format_reasoning
+
+    rows: list[dict[str, Any]] = []
+    for conv in _conversations():
+        *prompt, answer = conv["messages"]
+        rows.append(
+            {
+                "prompt": prompt,
+                "chosen": [answer],
+                "rejected": [{"role": "assistant", "content": format_reasoning("I guess.", "In Paris.")}],
+            }
+        )
+    return rows
+
+
+@pytest.fixture(scope="session")
+def fast_train() -> Any:
+    """Settings that make a handful of CPU steps visibly move the loss."""
+    from journal_me.config import TrainSettings
+
+    return TrainSettings(
+        lora_r=8,
+        lora_alpha=16,
+        learning_rate=5e-3,
+        dpo_learning_rate=5e-4,
+        epochs=1,
+        batch_size=2,
+        max_length=128,
+    )
+
+
+@pytest.fixture(scope="session")
+def sft_adapter(
+    tiny_models: dict[str, Path],
+    sft_rows: list[dict[str, Any]],
+    fast_train: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Any:
+    """One real SFT run on the tiny llama (shared by the SFT, DPO and export tests)."""
+    from datasets import Dataset
+
+    from trainer.sft import run_sft
+
+    reports: list[Any] = []
+    result = run_sft(
+        Dataset.from_list(sft_rows),
+        base_dir=tiny_models["llama"],
+        out_dir=tmp_path_factory.mktemp("sft") / "adapter",
+        train=fast_train,
+        progress=reports.append,
+        max_steps=10,
+    )
+    return result, reports
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # PEFT 0.21 still calls the transformers-5 deprecated alias; not ours to fix.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:`is_gradient_checkpointing` is deprecated:FutureWarning"
+    )

@@ -1,0 +1,75 @@
+"""Progress reporting shared by the SFT and DPO runs.
+
+The CLI and the TUI show a bar and the loss; they must not know about transformers'
+callback API, so a run reports plain ``Progress`` values to a ``ProgressFn`` and records the
+loss history it returns in its result. A ``should_stop`` hook lets the UI cancel cleanly at
+the next step boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report: ``step`` of ``total`` optimizer steps, with the latest training loss."""
+
+    stage: str  # "sft" | "dpo"
+    step: int
+    total: int
+    loss: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / self.total) if self.total else 0.0
+
+
+ProgressFn = Callable[[Progress], None]
+StopFn = Callable[[], bool]
+
+
+@dataclass
+class LossLog:
+    """Loss per logged step, filled by the callback; ``losses`` is what results expose."""
+
+    steps: list[int] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+
+
+def make_callback(stage: str, log: LossLog, progress: ProgressFn | None, should_stop: StopFn | None) -> Any:
+    """A ``transformers.TrainerCallback`` feeding ``log`` and ``progress`` (imported lazily:
+    constructing it must happen after the backend's imports, see ``trainer.backends``)."""
+    from transformers import TrainerCallback
+
+    class _Reporter(TrainerCallback):  # type: ignore[misc]
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if progress is not None:
+                progress(Progress(stage, 0, int(state.max_steps)))
+
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
+        ) -> None:
+            if not logs or "loss" not in logs:
+                return
+            loss = float(logs["loss"])
+            log.steps.append(int(state.global_step))
+            log.losses.append(loss)
+            if progress is not None:
+                progress(Progress(stage, int(state.global_step), int(state.max_steps), loss))
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if should_stop is not None and should_stop():
+                control.should_training_stop = True
+
+    return _Reporter()
+
+
+def quiet(trainer: Any) -> Any:
+    """Drop the callback that prints every log dict to stdout (progress goes to ProgressFn)."""
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)
+    return trainer
