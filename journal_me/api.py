@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,12 +39,14 @@ __all__ = [
     "EntityInfo",
     "Entry",
     "EntryRef",
+    "EntrySummary",
     "FileWarning",
     "Hit",
     "IndexReport",
     "Journal",
     "QueryPlan",
     "Related",
+    "RelatedEntry",
     "SaveResult",
     "TimelinePoint",
     "open_vault",
@@ -85,6 +88,18 @@ class EntrySummary:
     title: str
     tags: tuple[str, ...]
     private: bool
+    note: bool = False  # a page about a person/place/topic (people/Sam.md), not a diary entry
+
+
+@dataclass(frozen=True)
+class RelatedEntry:
+    """An entry that shares people, places or topics with another one."""
+
+    rel: str
+    date: dt.date
+    title: str
+    shared: tuple[str, ...]  # the entities both mention, strongest first
+    score: float
 
 
 class Journal:
@@ -306,6 +321,7 @@ class Journal:
                         title=d.get("title", ""),
                         tags=tuple(t for t in d.get("tags", "").split(",") if t),
                         private=bool(d.get("private", False)),
+                        note=bool(d.get("isnote", False)),
                     )
                 self._summaries = out
             return sorted(self._summaries.values(), key=lambda e: (e.date, e.rel))
@@ -338,6 +354,10 @@ class Journal:
             plan=plan,
         )
 
+    def passages(self, rel: str) -> list[Hit]:
+        """The indexed passages of one entry, in file order (score 0, no highlights)."""
+        return self.retriever.passages_of(rel)
+
     def bm25(self, query: str, limit: int = 10) -> list[Hit]:
         return self.retriever.bm25(query, limit=limit)
 
@@ -356,6 +376,36 @@ class Journal:
     def entities_in(self, rel: str) -> list[str]:
         with self._lock:
             return self.graph.entities_in(rel)
+
+    def related_entries(
+        self, rel: str, limit: int = 8, *, include_private: bool = True
+    ) -> list[RelatedEntry]:
+        """Entries sharing the most entities with ``rel``; rare shared entities weigh more
+        (1 / log2(2 + mentions)) and tags half as much as people, places and topics."""
+        with self._lock:
+            scores: dict[str, float] = {}
+            shared: dict[str, list[tuple[float, str]]] = {}
+            points: dict[str, TimelinePoint] = {}
+            for name in self.graph.entities_in(rel):
+                timeline = self.graph.timeline(name, include_private)
+                weight = (0.5 if name.startswith("#") else 1.0) / math.log2(2 + len(timeline))
+                for p in timeline:
+                    if p.rel == rel:
+                        continue
+                    scores[p.rel] = scores.get(p.rel, 0.0) + weight
+                    shared.setdefault(p.rel, []).append((weight, name))
+                    points[p.rel] = p
+        best = sorted(scores, key=lambda r: (-scores[r], points[r].date, r))[:limit]
+        return [
+            RelatedEntry(
+                rel=r,
+                date=points[r].date,
+                title=points[r].title,
+                shared=tuple(n for _w, n in sorted(shared[r], key=lambda wn: -wn[0])),
+                score=round(scores[r], 4),
+            )
+            for r in best
+        ]
 
     # -- writing ---------------------------------------------------------------------------
     def new_entry(

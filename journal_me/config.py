@@ -86,6 +86,8 @@ class Settings:
     private_tags: tuple[str, ...] = ("private",)
     editor: str | None = None
     theme: str = "journal-dark"
+    name: str | None = None  # the journal's author, used in prompts ("You are Elena's past self")
+    config_dir: Path | None = None  # where config.toml and roles.toml live
     keymap: Mapping[str, str] = field(default_factory=dict)
     llm: LLMSettings = field(default_factory=LLMSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
@@ -114,6 +116,18 @@ class Settings:
     def models_dir(self) -> Path:
         """Base models shared by all vaults (GGUF + matching HF weights)."""
         return self.data_root / "models"
+
+    @property
+    def roles_file(self) -> Path | None:
+        return self.config_dir / "roles.toml" if self.config_dir else None
+
+    @property
+    def conversations_file(self) -> Path:
+        return self.vault_data_dir / "conversations.sqlite3"
+
+    @property
+    def profile_file(self) -> Path:
+        return self.vault_data_dir / "profile.json"
 
     @property
     def state_file(self) -> Path:
@@ -218,7 +232,7 @@ def load_settings(
             if not isinstance(value, int) or value < 0:
                 raise ConfigError("debounce_ms: expected a non-negative integer")
             top["debounce_ms"] = value
-        elif key in {"editor", "theme"}:
+        elif key in {"editor", "theme", "name"}:
             if not isinstance(value, str):
                 raise ConfigError(f"{key}: expected a string")
             top[key] = value
@@ -229,6 +243,7 @@ def load_settings(
         vault=chosen_vault.expanduser(),
         data_root=data_root.expanduser(),
         config_file=path if path.is_file() else None,
+        config_dir=path.parent,
         keymap=dict(keymap),
         llm=llm,
         train=train,

@@ -43,8 +43,8 @@ def parse_day(text: str, today: dt.date | None = None, *, end_of_period: bool = 
         raise DateParseError(
             f"cannot understand the date {text!r} (try 2026-03-02, 'yesterday', 'last friday')"
         )
-    day: dt.date = parsed.date()
-    return day
+    result: dt.date = parsed.date()
+    return result
 
 
 def looks_like_date(text: str) -> bool:

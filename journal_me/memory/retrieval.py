@@ -430,26 +430,28 @@ class Retriever:
     ) -> list[Hit]:
         flt = self._filter(after, before, tags, include_private)
         rows = self.index.search(query, limit=limit, filter=flt)
-        hits: list[Hit] = []
-        for row in rows:
-            passage = row.get("body", "")
-            date_value = row["date"]
-            hits.append(
-                Hit(
-                    entry=EntryRef(
-                        rel=row["rel"],
-                        path=self.vault_root / row["rel"],
-                        date=date_value.date() if isinstance(date_value, dt.datetime) else date_value,
-                        title=row.get("title", ""),
-                        tags=tuple(t for t in row.get("tags", "").split(",") if t),
-                        private=bool(row.get("private", False)),
-                    ),
-                    passage=passage,
-                    line_start=int(row.get("line_start", 1)),
-                    line_end=int(row.get("line_end", 1)),
-                    score=row["score"],
-                    highlights=highlight_spans(passage, terms),
-                    entities=tuple(e for e in row.get("entities", "").split(",") if e),
-                )
-            )
-        return hits
+        return [self.row_to_hit(row, terms) for row in rows]
+
+    def row_to_hit(self, row: dict[str, Any], terms: set[str] | None = None) -> Hit:
+        passage = row.get("body", "")
+        date_value = row["date"]
+        return Hit(
+            entry=EntryRef(
+                rel=row["rel"],
+                path=self.vault_root / row["rel"],
+                date=date_value.date() if isinstance(date_value, dt.datetime) else date_value,
+                title=row.get("title", ""),
+                tags=tuple(t for t in row.get("tags", "").split(",") if t),
+                private=bool(row.get("private", False)),
+            ),
+            passage=passage,
+            line_start=int(row.get("line_start", 1)),
+            line_end=int(row.get("line_end", 1)),
+            score=float(row.get("score", 0.0)),
+            highlights=highlight_spans(passage, terms or set()),
+            entities=tuple(e for e in row.get("entities", "").split(",") if e),
+        )
+
+    def passages_of(self, rel: str) -> list[Hit]:
+        rows = sorted(self.index.passages_of(rel), key=lambda r: int(r.get("line_start", 0)))
+        return [self.row_to_hit(r) for r in rows]

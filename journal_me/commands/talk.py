@@ -1,0 +1,266 @@
+"""Talking commands: ask (chat, one shot), bridge (drafts), chats, profile."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from journal_me.commands.journal import open_journal
+from journal_me.config import Settings
+from journal_me.conversations import ConversationStore
+from journal_me.dates import DateParseError, parse_day
+from journal_me.modes.bridge import ACTIONS, BridgeSession
+from journal_me.modes.chat import ChatSession
+from journal_me.modes.common import TalkEngine, TalkEvent
+from journal_me.profile import Profile, generate_profile, template_profile
+from journal_me.roles import RoleError, load_roles
+
+
+def _err(message: str) -> int:
+    Console(stderr=True).print(Text(f"journal-me: {message}", style="bold red"))
+    return 1
+
+
+def load_engine(settings: Settings, *, quiet: bool = False) -> TalkEngine | None:
+    """The configured model, or None (memory-only mode) with the reason on stderr."""
+    from journal_me.llm.engine import Engine, EngineError
+
+    try:
+        return Engine.from_settings(settings)
+    except EngineError as exc:
+        if not quiet:
+            Console(stderr=True).print(Text(f"memory-only mode: {exc}", style="yellow"))
+        return None
+
+
+def load_profile(settings: Settings) -> Profile | None:
+    return Profile.load(settings.profile_file)
+
+
+def _consume(events: Any, *, stream_to: Console | None) -> TalkEvent:
+    """Run a talk stream; print answer deltas live when asked; return the final event."""
+    final: TalkEvent | None = None
+    for ev in events:
+        if ev.kind == "answer" and stream_to is not None:
+            stream_to.out(ev.text, end="", highlight=False)
+        if ev.kind in {"done", "error"}:
+            final = ev
+    if stream_to is not None:
+        stream_to.out("")
+    assert final is not None
+    return final
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        as_of = parse_day(args.as_of, end_of_period=True) if args.as_of else None
+    except DateParseError as exc:
+        return _err(str(exc))
+    question = " ".join(args.question).strip()
+    if question in {"", "-"}:
+        question = sys.stdin.read().strip()
+    if not question:
+        return _err("ask what? give a question")
+    journal = open_journal(settings, quiet=args.json)
+    engine = load_engine(settings, quiet=args.json)
+    store = ConversationStore(settings.conversations_file)
+    profile = load_profile(settings)
+    session = ChatSession(
+        journal, engine, store, profile_text=profile.prompt_text() if profile else None, name=settings.name
+    )
+    out = Console(highlight=False)
+    final = _consume(session.ask(question, as_of=as_of), stream_to=None if args.json else out)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "question": question,
+                    "as_of": as_of.isoformat() if as_of else None,
+                    "answer": final.answer,
+                    "reasoning": final.reasoning,
+                    "memory_only": final.memory_only,
+                    "citations": [c.to_json() for c in final.citations],
+                    "conversation": session.conversation.id if session.conversation else None,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if final.citations and not final.memory_only:
+        out.print()
+        for c in final.citations:
+            out.print(Text(f"{c.label()}  {c.rel}:{c.line}", style="dim"))
+    return 0
+
+
+def cmd_bridge(args: argparse.Namespace, settings: Settings) -> int:
+    incoming = sys.stdin.read() if not sys.stdin.isatty() else ""
+    if args.text:
+        incoming = " ".join(args.text)
+    if not incoming.strip():
+        return _err(
+            f"bridge {args.action}: pipe the text in (e.g. pbpaste | journal-me bridge {args.action})"
+        )
+    try:
+        roles = load_roles(settings.roles_file)
+    except RoleError as exc:
+        return _err(str(exc))
+    if args.role not in roles:
+        return _err(f"unknown role {args.role!r}; roles: {', '.join(sorted(roles))}")
+    journal = open_journal(settings, quiet=True)
+    engine = load_engine(settings, quiet=args.json)
+    profile = load_profile(settings)
+    session = BridgeSession(
+        journal,
+        engine,
+        ConversationStore(settings.conversations_file),
+        profile_text=profile.prompt_text() if profile else None,
+        name=settings.name,
+    )
+    final = _consume(session.draft(args.action, incoming, roles[args.role]), stream_to=None)
+    draft = final.answer
+    copied = None
+    if args.copy:
+        from journal_me.clipboard import copy_native
+
+        copied = copy_native(draft)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "action": args.action,
+                    "role": args.role,
+                    "draft": draft,
+                    "reasoning": final.reasoning,
+                    "memory_only": final.memory_only,
+                    "copied": copied,
+                    "citations": [c.to_json() for c in final.citations],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(draft)
+        if args.copy:
+            print(
+                "(copied to the clipboard)" if copied else "(could not reach a clipboard tool)",
+                file=sys.stderr,
+            )
+    if args.output:
+        Path(args.output).write_text(draft + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_chats(args: argparse.Namespace, settings: Settings) -> int:
+    store = ConversationStore(settings.conversations_file)
+    try:
+        if args.chats_cmd == "list":
+            for c in store.conversations():
+                print(f"{c.id:>4}  {c.updated}  {c.mode:<6}  {c.title}")
+        elif args.chats_cmd == "show" or args.chats_cmd == "export":
+            text = store.export_markdown(args.id)
+            if getattr(args, "output", None):
+                Path(args.output).write_text(text, encoding="utf-8")
+                print(f"wrote {args.output}")
+            else:
+                print(text, end="")
+        elif args.chats_cmd == "rename":
+            store.rename(args.id, " ".join(args.title))
+        elif args.chats_cmd == "delete":
+            store.delete(args.id)
+    except KeyError as exc:
+        return _err(str(exc.args[0]))
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
+    path = settings.profile_file
+    profile = Profile.load(path)
+    if args.profile_cmd == "show":
+        if profile is None:
+            print("no profile yet — run `journal-me profile regenerate`")
+            return 0
+        print(profile.prompt_text())
+        print(f"\n(source: {profile.source}, {profile.generated})", file=sys.stderr)
+        return 0
+    if args.profile_cmd == "regenerate":
+        if profile is not None and profile.source == "user" and not args.force:
+            return _err("your profile was edited by hand; use --force to replace it")
+        journal = open_journal(settings, quiet=True)
+        engine = None if args.no_model else load_engine(settings)
+        new = (
+            generate_profile(journal, engine, name=settings.name)
+            if engine
+            else template_profile(journal, settings.name)
+        )
+        new.save(path)
+        print(new.prompt_text())
+        return 0
+    # edit
+    current = profile or Profile(bio="", preferences=[])
+    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as fh:
+        fh.write(current.bio.strip() + "\n\nPreferences: " + ", ".join(current.preferences) + "\n")
+        tmp = fh.name
+    editor = settings.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    subprocess.run([*shlex.split(editor), tmp], check=False)
+    text = Path(tmp).read_text(encoding="utf-8")
+    os.unlink(tmp)
+    bio, _, prefs = text.partition("\nPreferences:")
+    Profile(
+        bio=bio.strip(), preferences=[p.strip() for p in prefs.split(",") if p.strip()], source="user"
+    ).save(path)
+    print("profile saved")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("ask", help="ask your past self (one-shot chat)")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--as-of", help="talk to yourself as of this date (no later memories)")
+    p.add_argument("--json", action="store_true", help="answer, reasoning and citations as JSON")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("bridge", help="draft as you: reply | enhance | critic (text on stdin)")
+    p.add_argument("action", choices=ACTIONS)
+    p.add_argument("text", nargs="*", help="the text (default: stdin)")
+    p.add_argument("--role", default="social")
+    p.add_argument("--copy", action="store_true", help="copy the draft to the clipboard")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--output", "-o", help="also save the draft to this file")
+    p.set_defaults(handler=cmd_bridge)
+
+    p = sub.add_parser("chats", help="saved conversations")
+    csub = p.add_subparsers(dest="chats_cmd", required=True)
+    csub.add_parser("list")
+    s = csub.add_parser("show")
+    s.add_argument("id", type=int)
+    s = csub.add_parser("export", help="export a conversation to markdown")
+    s.add_argument("id", type=int)
+    s.add_argument("--output", "-o")
+    s = csub.add_parser("rename")
+    s.add_argument("id", type=int)
+    s.add_argument("title", nargs="+")
+    s = csub.add_parser("delete")
+    s.add_argument("id", type=int)
+    p.set_defaults(handler=cmd_chats)
+
+    p = sub.add_parser("profile", help="your 'who I am' profile used in every prompt")
+    psub = p.add_subparsers(dest="profile_cmd", required=True)
+    psub.add_parser("show")
+    r = psub.add_parser("regenerate")
+    r.add_argument("--force", action="store_true", help="replace a hand-edited profile")
+    r.add_argument("--no-model", action="store_true", help="build it from the graph only")
+    psub.add_parser("edit")
+    p.set_defaults(handler=cmd_profile)

@@ -1,0 +1,225 @@
+"""Prompt assembly for chat (the past self) and bridge (drafts for the outside world).
+
+Deterministic by design: the same inputs give the same messages, byte for byte, so prompts are
+snapshot-tested and the llama.cpp prompt cache can reuse the fixed prefix (system prompt
+first, then memory, then the conversation).
+
+Chain of thought: every prompt asks the model to reason inside ``<think>…</think>`` and then
+answer. Models that think natively (Qwen3, R1 distills) do so anyway; plain instruct models
+follow the instruction; the reasoning splitter handles all three.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from journal_me.memory.retrieval import Hit
+
+Message = Mapping[str, str]
+
+COT_INSTRUCTION = (
+    "First think it through privately inside <think> and </think>: which memories are "
+    "relevant, what they say, what is uncertain. Then, after </think>, write only the reply."
+)
+
+MAX_SOURCE_CHARS = 900
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source shown under an answer; opens the entry at its line."""
+
+    n: int
+    rel: str
+    date: dt.date
+    title: str
+    line: int
+
+    def label(self) -> str:
+        return f"[{self.n}] {self.date.isoformat()} — {self.title}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "path": self.rel,
+            "date": self.date.isoformat(),
+            "title": self.title,
+            "line": self.line,
+        }
+
+
+def cite(hits: Sequence[Hit]) -> list[Citation]:
+    return [
+        Citation(i, h.entry.rel, h.entry.date, h.entry.title, h.line_start) for i, h in enumerate(hits, 1)
+    ]
+
+
+def format_memories(hits: Sequence[Hit]) -> str:
+    """Numbered journal passages, oldest first within the list order given."""
+    if not hits:
+        return "(no journal entries matched)"
+    blocks = []
+    for i, h in enumerate(hits, 1):
+        text = h.passage.strip()
+        if len(text) > MAX_SOURCE_CHARS:
+            text = text[:MAX_SOURCE_CHARS].rsplit(" ", 1)[0] + " …"
+        blocks.append(f"[{i}] {h.entry.date.isoformat()} — {h.entry.title}\n{text}")
+    return "\n\n".join(blocks)
+
+
+def _profile_block(profile_text: str | None) -> str:
+    return f"\n\nWho I am (my own summary):\n{profile_text.strip()}" if profile_text else ""
+
+
+def chat_system_prompt(
+    *, name: str | None, profile_text: str | None, as_of: dt.date | None, today: dt.date
+) -> str:
+    who = name or "the journal's author"
+    when = (
+        f"It is {as_of.strftime('%-d %B %Y')}. You know only what happened up to that day; "
+        "you know nothing after it, and you say so if asked about the future."
+        if as_of
+        else f"Today is {today.strftime('%-d %B %Y')}."
+    )
+    return (
+        f"You are {who}'s past self, speaking from their own journal. Answer in the first "
+        'person ("I", "my"), in their voice, as if remembering. Ground every fact in the '
+        "journal memories given with the question and cite them with their numbers like [2]. "
+        "If the memories do not say, say you don't remember or didn't write it down — never "
+        f"invent facts about my life, people, dates or numbers. {when}"
+        f"{_profile_block(profile_text)}\n\n{COT_INSTRUCTION}"
+    )
+
+
+def chat_user_turn(question: str, hits: Sequence[Hit]) -> str:
+    return f"Journal memories:\n{format_memories(hits)}\n\nQuestion: {question.strip()}"
+
+
+def chat_messages(
+    *,
+    question: str,
+    hits: Sequence[Hit],
+    history: Sequence[Message],
+    summary: str | None,
+    name: str | None,
+    profile_text: str | None,
+    as_of: dt.date | None,
+    today: dt.date,
+) -> list[dict[str, str]]:
+    """System prompt, the summary of older turns, recent turns, then memories + question."""
+    system = chat_system_prompt(name=name, profile_text=profile_text, as_of=as_of, today=today)
+    if summary:
+        system += f"\n\nEarlier in this conversation (summary):\n{summary.strip()}"
+    messages: list[dict[str, str]] = [{"role": "system", "content": system}]
+    messages.extend({"role": m["role"], "content": m["content"]} for m in history)
+    messages.append({"role": "user", "content": chat_user_turn(question, hits)})
+    return messages
+
+
+BRIDGE_TASKS: dict[str, str] = {
+    "reply": (
+        "Someone sent me the message below. Draft my reply to them, written as me, in my "
+        "voice and in the tone of the role. Use what my journal says when it helps; do not "
+        "share anything the role says not to share."
+    ),
+    "enhance": (
+        "Below is a short request I want to send to an expert or another AI. Rewrite it as a "
+        "rich first-person request: keep my question, add the relevant personal context from "
+        "my journal (facts, dates, what I've tried, what matters to me), and end with the "
+        "specific questions I want answered."
+    ),
+    "critic": (
+        "Below is an expert's answer to me. Write my side's critique of it, as me: what it "
+        "gets right, what it misses or gets wrong about my situation (use my journal), and "
+        "the follow-up questions I should ask next."
+    ),
+}
+
+
+def bridge_system_prompt(
+    *,
+    action: str,
+    role_name: str,
+    role_tone: str,
+    role_share: str,
+    name: str | None,
+    profile_text: str | None,
+    today: dt.date,
+) -> str:
+    who = name or "me"
+    return (
+        f"You write drafts as {who}, in the first person, for the outside world. Role: "
+        f"{role_name}. Tone: {role_tone}. What to share: {role_share}. "
+        "Use only facts found in the journal memories given; never invent facts about my "
+        "life. Write the draft only — no preamble, no notes about the draft. "
+        f"Today is {today.strftime('%-d %B %Y')}.{_profile_block(profile_text)}\n\n"
+        f"Task: {BRIDGE_TASKS[action]}\n\n{COT_INSTRUCTION}"
+    )
+
+
+def bridge_messages(
+    *,
+    action: str,
+    incoming: str,
+    hits: Sequence[Hit],
+    role_name: str,
+    role_tone: str,
+    role_share: str,
+    name: str | None,
+    profile_text: str | None,
+    today: dt.date,
+) -> list[dict[str, str]]:
+    if action not in BRIDGE_TASKS:
+        raise ValueError(f"unknown bridge action {action!r} (reply, enhance, critic)")
+    label = {"reply": "Their message", "enhance": "My request", "critic": "The expert's answer"}[action]
+    system = bridge_system_prompt(
+        action=action,
+        role_name=role_name,
+        role_tone=role_tone,
+        role_share=role_share,
+        name=name,
+        profile_text=profile_text,
+        today=today,
+    )
+    user = f"Journal memories:\n{format_memories(hits)}\n\n{label}:\n{incoming.strip()}"
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def summary_messages(turns: Sequence[Message], previous: str | None) -> list[dict[str, str]]:
+    """Ask the model to fold older turns into a short running summary (L0 budget)."""
+    transcript = "\n".join(f"{m['role']}: {m['content'].strip()}" for m in turns)
+    prior = f"Summary so far:\n{previous.strip()}\n\n" if previous else ""
+    return [
+        {
+            "role": "system",
+            "content": "You summarise conversations in at most 120 words, "
+            "keeping names, dates and decisions. Reply with the summary only.",
+        },
+        {"role": "user", "content": f"{prior}New turns:\n{transcript}"},
+    ]
+
+
+def profile_messages(
+    *, top_entities: Sequence[tuple[str, str, int]], recent: Sequence[Hit], name: str | None
+) -> list[dict[str, str]]:
+    people = ", ".join(f"{n} ({t}, {c} entries)" for n, t, c in top_entities)
+    return [
+        {
+            "role": "system",
+            "content": (
+                "From a person's journal, write their profile in the first person: a bio of at most "
+                "150 words (who I am, where I live, work, the people who matter, what I care about), "
+                "then a line 'Preferences:' with 5-10 short comma-separated tags. Only facts from "
+                "the material given. " + COT_INSTRUCTION
+            ),
+        },
+        {
+            "role": "user",
+            "content": (
+                f"{'My name: ' + name + chr(10) if name else ''}Most mentioned: {people}\n\n"
+                f"Recent entries:\n{format_memories(recent)}"
+            ),
+        },
+    ]
