@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from journal_me.commands.journal import open_journal
+from journal_me.commands.journal import DOCTOR_CHECKS, open_journal
 from journal_me.config import Settings
 from journal_me.conversations import ConversationStore
 from journal_me.dates import DateParseError, parse_day
@@ -223,6 +223,27 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
     ).save(path)
     print("profile saved")
     return 0
+
+
+def smoke_check(args: argparse.Namespace, settings: Settings, out: Console) -> bool:
+    """doctor: the model the user configured, and (--smoke) the llama.cpp chat path."""
+    from journal_me.models import ModelRegistry
+
+    active = ModelRegistry(settings).active()
+    out.print(Text(f"model:      {active.label() if active.base else 'none (memory-only mode)'}"))
+    if not getattr(args, "smoke", False):
+        return True
+    from journal_me.smoke import StepResult, chat_smoke
+
+    def report(step: StepResult) -> None:
+        mark = Text("  ok  ", style="green") if step.ok else Text("  FAIL", style="bold red")
+        out.print(mark + Text(f" {step.name} ({step.seconds:.2f}s) {step.detail}"))
+
+    out.print(Text("smoke test: model path"))
+    return chat_smoke(report)
+
+
+DOCTOR_CHECKS.append(smoke_check)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
