@@ -1,0 +1,408 @@
+"""The model registry: bases, adapters, the active pointer, rollback, atomic files, pull."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import threading
+import urllib.error
+import urllib.request
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from journal_me.config import Settings
+from journal_me.llm.tiny_gguf import build_tiny_adapter, build_tiny_gguf
+from journal_me.models import (
+    CATALOG,
+    DownloadError,
+    ModelRegistry,
+    RegistryError,
+    catalog_entry,
+    download,
+    pull,
+    write_json_atomic,
+)
+
+
+@pytest.fixture
+def registry(settings: Settings) -> ModelRegistry:
+    return ModelRegistry(settings)
+
+
+@pytest.fixture
+def base_file(tmp_path: Path, tiny_gguf: Path) -> Path:
+    """A private copy, so tests may register, move or delete it."""
+    path = tmp_path / "downloads" / "Tiny-Chat-Q8_0.gguf"
+    path.parent.mkdir()
+    path.write_bytes(tiny_gguf.read_bytes())
+    return path
+
+
+def test_empty_registry(registry: ModelRegistry) -> None:
+    assert registry.bases() == []
+    assert registry.adapters() == []
+    active = registry.active()
+    assert active.base is None and active.adapter is None
+    assert active.label == "no model"
+    assert registry.engine_paths() == (None, None)
+    with pytest.raises(RegistryError, match="nothing to roll back"):
+        registry.rollback()
+
+
+def test_register_base_in_place(registry: ModelRegistry, base_file: Path) -> None:
+    base = registry.register_base(base_file)
+    assert base.name == "tiny-chat-q8_0"
+    assert base.gguf == base_file.resolve()  # referenced, not copied
+    assert not (base.dir / "model.gguf").exists()
+    assert base.architecture == "llama"
+    assert base.manifest["has_chat_template"] is True
+    assert registry.register_base(base_file) == base  # idempotent
+    with pytest.raises(RegistryError, match="already exists"):
+        registry.register_base(build_tiny_gguf(base_file.parent / "other.gguf", seed=9), name=base.name)
+
+
+def test_register_base_copy_and_hf_dir(registry: ModelRegistry, base_file: Path, tmp_path: Path) -> None:
+    hf = tmp_path / "hf"
+    hf.mkdir()
+    base = registry.register_base(base_file, name="tiny", hf_dir=hf, copy=True)
+    assert base.gguf == base.dir / "model.gguf"
+    assert base.gguf.read_bytes() == base_file.read_bytes()
+    assert base.hf_dir == hf.resolve()
+    base_file.unlink()  # the copy does not depend on the original
+    assert registry.base("tiny").exists
+
+
+def test_register_rejects_non_models(registry: ModelRegistry, tmp_path: Path, tiny_adapter: Path) -> None:
+    with pytest.raises(RegistryError, match="no such file"):
+        registry.register_base(tmp_path / "missing.gguf")
+    junk = tmp_path / "junk.gguf"
+    junk.write_text("nope")
+    with pytest.raises(RegistryError, match="not a usable GGUF"):
+        registry.register_base(junk)
+    with pytest.raises(RegistryError, match="not a base model"):
+        registry.register_base(tiny_adapter)
+    with pytest.raises(RegistryError, match="invalid model name"):
+        registry.register_base(build_tiny_gguf(tmp_path / "ok.gguf"), name="../escape")
+
+
+def test_use_add_activate_rollback(registry: ModelRegistry, base_file: Path, tiny_adapter: Path) -> None:
+    active = registry.use(str(base_file))
+    assert active.base is not None and active.base.name == "tiny-chat-q8_0"
+    assert active.adapter is None
+
+    first = registry.add_adapter(
+        tiny_adapter, {"metrics": {"facts": 0.8}, "data": {"sft": 12}}, activate=True
+    )
+    assert first.version == "v0001"
+    assert first.base == "tiny-chat-q8_0"
+    assert first.metrics == {"facts": 0.8}
+    assert first.gguf.read_bytes() == tiny_adapter.read_bytes()
+    second = registry.add_adapter(tiny_adapter, {"metrics": {"facts": 0.6}}, activate=True)
+    assert second.version == "v0002"
+    assert registry.active().label == "tiny-chat-q8_0 + v0002"
+    assert [a.version for a in registry.adapters()] == ["v0001", "v0002"]
+
+    assert registry.rollback().label == "tiny-chat-q8_0 + v0001"
+    assert registry.rollback().label == "tiny-chat-q8_0"
+    with pytest.raises(RegistryError, match="nothing to roll back"):
+        registry.rollback()
+
+    assert registry.activate_adapter("2").adapter == second
+    assert registry.use("v0001").adapter == first
+    assert registry.deactivate_adapter().adapter is None
+    quiet = registry.add_adapter(tiny_adapter, {}, activate=False)
+    assert quiet.version == "v0003" and registry.active().adapter is None
+
+
+def test_use_adapter_path_and_names(registry: ModelRegistry, base_file: Path, tiny_adapter: Path) -> None:
+    with pytest.raises(RegistryError, match="no active base"):
+        registry.use(str(tiny_adapter))
+    registry.use(str(base_file))
+    active = registry.use(str(tiny_adapter))
+    assert active.adapter is not None and active.adapter.manifest["source"] == str(tiny_adapter)
+    assert registry.use("tiny-chat-q8_0").adapter == active.adapter  # keeps its adapter
+    assert registry.use("tiny-chat-q8_0", adapter=False).adapter is None
+    with pytest.raises(RegistryError, match=r"model pull qwen2\.5-3b"):
+        registry.use("qwen2.5-3b")
+    with pytest.raises(RegistryError, match="no model 'mystery'"):
+        registry.use("mystery")
+    with pytest.raises(RegistryError, match="no adapter v0009"):
+        registry.use("v0009")
+
+
+def test_switching_base_picks_that_bases_adapter(
+    registry: ModelRegistry, base_file: Path, tmp_path: Path, tiny_adapter: Path
+) -> None:
+    registry.use(str(base_file))
+    mine = registry.add_adapter(tiny_adapter, {}, activate=True)
+    other = registry.use(str(build_tiny_gguf(tmp_path / "other.gguf", seed=5)))
+    assert other.base is not None and other.base.name == "other"
+    assert other.adapter is None  # v0001 was made for the first base
+    back = registry.use("tiny-chat-q8_0")
+    assert back.adapter == mine
+
+
+def test_adapter_for_another_arch_is_refused(
+    registry: ModelRegistry, base_file: Path, tmp_path: Path
+) -> None:
+    registry.use(str(base_file))
+    qwen = build_tiny_adapter(tmp_path / "q.gguf", arch="qwen2")
+    with pytest.raises(RegistryError, match="adapter is for qwen2"):
+        registry.add_adapter(qwen, {})
+    assert registry.adapters() == []
+    assert not list((registry.adapters_dir).glob("v*"))  # the reserved dir was removed
+
+
+def test_engine_paths_honour_settings(
+    settings: Settings, base_file: Path, tiny_adapter: Path, tmp_path: Path
+) -> None:
+    registry = ModelRegistry(settings)
+    registry.use(str(base_file))
+    adapter = registry.add_adapter(tiny_adapter, {}, activate=True)
+    assert registry.engine_paths() == (base_file.resolve(), adapter.gguf)
+
+    no_adapter = dataclasses.replace(settings, llm=dataclasses.replace(settings.llm, use_adapter=False))
+    assert ModelRegistry(no_adapter).engine_paths() == (base_file.resolve(), None)
+
+    same = dataclasses.replace(settings, llm=dataclasses.replace(settings.llm, base_model=base_file))
+    assert ModelRegistry(same).engine_paths() == (base_file, adapter.gguf)
+
+    elsewhere = tmp_path / "elsewhere.gguf"
+    explicit = dataclasses.replace(settings, llm=dataclasses.replace(settings.llm, base_model=elsewhere))
+    assert ModelRegistry(explicit).engine_paths() == (elsewhere, None)
+
+
+def test_adapters_are_per_vault(
+    settings: Settings, base_file: Path, tiny_adapter: Path, tmp_path: Path
+) -> None:
+    ModelRegistry(settings).use(str(base_file))
+    ModelRegistry(settings).add_adapter(tiny_adapter, {}, activate=True)
+    other_vault = dataclasses.replace(settings, vault=tmp_path / "second-vault")
+    other = ModelRegistry(other_vault)
+    assert [b.name for b in other.bases()] == ["tiny-chat-q8_0"]  # bases are shared
+    assert other.adapters() == []
+    assert other.active().base is None  # each vault has its own pointer
+
+
+def test_half_written_adapter_is_invisible(
+    registry: ModelRegistry, base_file: Path, tiny_adapter: Path
+) -> None:
+    registry.use(str(base_file))
+    crashed = registry.adapters_dir / "v0001"
+    crashed.mkdir(parents=True)
+    (crashed / "adapter.gguf").write_bytes(b"GGUF partial")  # no manifest: crash midway
+    assert registry.adapters() == []
+    published = registry.add_adapter(tiny_adapter, {}, activate=True)
+    assert published.version == "v0002"  # never reuses a reserved number
+
+
+def test_pointer_write_is_atomic(
+    registry: ModelRegistry, base_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry.use(str(base_file))
+    registry.register_base(build_tiny_gguf(base_file.parent / "next.gguf", seed=2))
+    before = registry.pointer_file.read_bytes()
+    real_replace = os.replace
+
+    def crash_on_pointer(src: Any, dst: Any) -> None:
+        if Path(dst) == registry.pointer_file:
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_pointer)
+    with pytest.raises(OSError, match="disk full"):
+        registry.use("next")
+    assert registry.pointer_file.read_bytes() == before
+    assert registry.active().base is not None
+    assert registry.active().base.name == "tiny-chat-q8_0"  # type: ignore[union-attr]
+    assert not [p for p in registry.pointer_file.parent.iterdir() if p.suffix == ".tmp"]
+
+
+def test_crashed_base_registration_is_invisible(
+    registry: ModelRegistry, base_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*_args: Any) -> None:
+        raise OSError("power cut")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        registry.register_base(base_file)
+    monkeypatch.undo()
+    assert registry.bases() == []
+    assert registry.register_base(base_file).name == "tiny-chat-q8_0"  # retry works
+
+
+def test_write_json_atomic_roundtrip(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "x.json"
+    write_json_atomic(target, {"b": 1, "a": "é"})
+    assert json.loads(target.read_text(encoding="utf-8")) == {"a": "é", "b": 1}
+
+
+def test_corrupt_pointer_is_a_clear_error(registry: ModelRegistry) -> None:
+    registry.pointer_file.parent.mkdir(parents=True)
+    registry.pointer_file.write_text("{not json")
+    with pytest.raises(RegistryError, match="fix or delete it"):
+        registry.active()
+
+
+def test_rollback_skips_deleted_models(registry: ModelRegistry, base_file: Path, tmp_path: Path) -> None:
+    registry.use(str(base_file))
+    second = build_tiny_gguf(tmp_path / "second.gguf", seed=8)
+    registry.use(str(second))
+    third = build_tiny_gguf(tmp_path / "third.gguf", seed=9)
+    registry.use(str(third))
+    (registry.bases_dir / "second" / "manifest.json").unlink()
+    assert registry.rollback().label == "tiny-chat-q8_0"
+
+
+def test_concurrent_publishes_get_distinct_versions(
+    registry: ModelRegistry, base_file: Path, tiny_adapter: Path
+) -> None:
+    registry.use(str(base_file))
+    errors: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            ModelRegistry(registry.settings).add_adapter(tiny_adapter, {}, activate=True)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [a.version for a in registry.adapters()] == [f"v{i:04d}" for i in range(1, 7)]
+    assert len(registry.history()) == 6
+
+
+# --------------------------------------------------------------------------- catalogue + pull
+
+
+def test_catalogue() -> None:
+    assert {"qwen2.5-1.5b", "qwen2.5-3b", "llama-3.2-1b", "llama-3.2-3b", "qwen3-1.7b", "qwen3-4b"} <= set(
+        CATALOG
+    )
+    for entry in CATALOG.values():
+        assert entry.url.startswith("https://huggingface.co/")
+        assert entry.url.endswith(".gguf")
+        assert "/" in entry.hf_repo and entry.approx_bytes > 100_000_000
+    assert catalog_entry("Qwen3-4B").reasoning
+    with pytest.raises(RegistryError, match="choose one of"):
+        catalog_entry("gpt-5")
+
+
+class FakeServer:
+    """An opener serving one payload, honouring Range, optionally dying mid-way."""
+
+    def __init__(self, payload: bytes, *, fail_after: int | None = None, honour_range: bool = True) -> None:
+        self.payload = payload
+        self.fail_after = fail_after
+        self.honour_range = honour_range
+        self.requests: list[dict[str, str]] = []
+
+    def __call__(self, request: urllib.request.Request) -> Any:
+        headers = {k.lower(): v for k, v in request.header_items()}
+        self.requests.append(headers)
+        start = 0
+        status = 200
+        if "range" in headers and self.honour_range:
+            start = int(headers["range"].removeprefix("bytes=").rstrip("-"))
+            status = 206
+        if start >= len(self.payload) and status == 206:
+            msg = Message()
+            msg["Content-Range"] = f"bytes */{len(self.payload)}"
+            raise urllib.error.HTTPError(request.full_url, 416, "Range Not Satisfiable", msg, io.BytesIO())
+        body = self.payload[start:]
+        fail_after = self.fail_after
+        self.fail_after = None  # only the first response breaks
+
+        class Response(io.BytesIO):
+            def __init__(inner) -> None:
+                super().__init__(body)
+                inner.status = status
+                inner.headers = Message()
+                inner.headers["Content-Length"] = str(len(body))
+                if status == 206:
+                    inner.headers["Content-Range"] = (
+                        f"bytes {start}-{len(self.payload) - 1}/{len(self.payload)}"
+                    )
+
+            def getcode(inner) -> int:
+                return status
+
+            def read(inner, size: int | None = -1) -> bytes:
+                if fail_after is not None and inner.tell() >= fail_after:
+                    raise ConnectionResetError("connection reset")
+                return super().read(min(size, 4096) if size and size > 0 else size)
+
+        return Response()
+
+
+def test_download_resumes_after_a_broken_connection(tmp_path: Path) -> None:
+    payload = os.urandom(50_000)
+    server = FakeServer(payload, fail_after=20_000)
+    dest = tmp_path / "m.gguf"
+    with pytest.raises(DownloadError, match="resume"):
+        download("https://example.invalid/m.gguf", dest, opener=server, chunk_size=4096)
+    part = tmp_path / "m.gguf.part"
+    kept = part.stat().st_size
+    assert not dest.exists() and 0 < kept < len(payload)
+    seen: list[tuple[int, int | None]] = []
+    download(
+        "https://example.invalid/m.gguf",
+        dest,
+        opener=server,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert dest.read_bytes() == payload
+    assert not part.exists()
+    assert server.requests[-1]["range"] == f"bytes={kept}-"
+    assert seen[-1] == (len(payload), len(payload))
+
+
+def test_download_restarts_when_range_is_ignored(tmp_path: Path) -> None:
+    payload = b"GGUF" + os.urandom(10_000)
+    (tmp_path / "m.gguf.part").write_bytes(b"stale bytes")
+    download("https://x.invalid/m", tmp_path / "m.gguf", opener=FakeServer(payload, honour_range=False))
+    assert (tmp_path / "m.gguf").read_bytes() == payload
+
+
+def test_download_with_a_complete_part_file(tmp_path: Path) -> None:
+    payload = os.urandom(3000)
+    (tmp_path / "m.gguf.part").write_bytes(payload)
+    download("https://x.invalid/m", tmp_path / "m.gguf", opener=FakeServer(payload))
+    assert (tmp_path / "m.gguf").read_bytes() == payload
+
+
+def test_download_from_a_file_url(tmp_path: Path, tiny_gguf: Path) -> None:
+    dest = download(tiny_gguf.as_uri(), tmp_path / "copy.gguf")
+    assert dest.read_bytes() == tiny_gguf.read_bytes()
+
+
+def test_download_errors(tmp_path: Path) -> None:
+    def not_found(request: urllib.request.Request) -> Any:
+        raise urllib.error.HTTPError(request.full_url, 404, "Not Found", Message(), None)
+
+    with pytest.raises(DownloadError, match="HTTP 404"):
+        download("https://x.invalid/m", tmp_path / "m.gguf", opener=not_found)
+    with pytest.raises(DownloadError, match="check the connection"):
+        download((tmp_path / "absent.gguf").as_uri(), tmp_path / "m.gguf")
+
+
+def test_pull_downloads_registers_and_activates(registry: ModelRegistry, tiny_gguf: Path) -> None:
+    server = FakeServer(tiny_gguf.read_bytes())
+    base = pull("qwen2.5-1.5b", registry, opener=server)
+    assert base.name == "qwen2.5-1.5b"
+    assert base.gguf == registry.bases_dir / "qwen2.5-1.5b" / "model.gguf"
+    assert base.hf_repo == "Qwen/Qwen2.5-1.5B-Instruct"
+    assert registry.active().label == "qwen2.5-1.5b"
+    assert len(server.requests) == 1
+    pull("qwen2.5-1.5b", registry, opener=server)  # already there: no second download
+    assert len(server.requests) == 1
