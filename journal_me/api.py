@@ -29,6 +29,7 @@ from journal_me.vault import (
     FileWarning,
     SaveResult,
     Vault,
+    VaultNotFoundError,
     atomic_write,
     parse_entry,
     render_new_entry,
@@ -109,7 +110,10 @@ class Journal:
         self.settings = settings
         self.vault = Vault(settings.vault, ignore=settings.ignore, private_tags=settings.private_tags)
         if not self.vault.root.is_dir():
-            raise FileNotFoundError(f"vault folder not found: {self.vault.root}")
+            raise VaultNotFoundError(
+                f"vault folder not found: {self.vault.root} (choose one with --vault, "
+                "$JOURNAL_ME_VAULT or `vault = ...` in the config file)"
+            )
         self.data_dir = settings.vault_data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -162,13 +166,13 @@ class Journal:
             scan_warnings: list[FileWarning] = []
             on_disk = list(self.vault.scan(scan_warnings))
             manifest = self.index.manifest()
-            if set(self.graph.known_entries()) != set(manifest):
-                # graph and index disagree (crash between saves, or a deleted graph file)
-                self.graph.by_entry.clear()
-                self.graph.rebuild()
-                manifest = {}
-                if not rebuild:
-                    self.index.clear()
+            known = set(self.graph.known_entries())
+            # graph and index can disagree (a crash or a failed index write between the
+            # two saves, a deleted graph file): forget what the index lacks, re-read what
+            # the graph lacks. Never clear the index here: another process may be using it.
+            for rel in known - set(manifest):
+                self.graph.remove(rel)
+            stale = set(manifest) - known
             previous = dict(self._warnings)
             self._warnings = {w.rel: w for w in scan_warnings}
             changed: list[Entry] = []
@@ -179,7 +183,7 @@ class Journal:
                     progress(i, total, "reading")
                 try:
                     data, mtime = self.vault.read_bytes(rel)
-                    if manifest.get(rel) == sha256_bytes(data):
+                    if rel not in stale and manifest.get(rel) == sha256_bytes(data):
                         report.unchanged += 1
                         if rel in previous:  # e.g. bad YAML: still true, file unchanged
                             self._warnings[rel] = previous[rel]
@@ -289,7 +293,7 @@ class Journal:
         names: dict[str, str] = {}  # surface (lower) -> canonical
         if em is not None:
             for m in em.mentions:
-                if m.kind == "tag":
+                if m.kind == "tag" or not self.graph.counts(m):
                     continue
                 canonical = self.graph.canonical(m.name)
                 names[m.name.lower()] = canonical
@@ -420,9 +424,13 @@ class Journal:
         """Create a new ``YYYY-MM-DD.md`` (a suffix if that day has one) and index it."""
         day = date or dt.date.today()
         rel = self.vault.entry_rel_for(day, folder)
-        entry = self.vault.create(
-            rel, render_new_entry(text or "", title=title, tags=tags) if text or title or tags else "\n"
-        )
+        if text.strip() or title or tags:
+            content = render_new_entry(text, title=title, tags=tags)
+        else:
+            # an empty file is not an entry (it is reported as one to fix): a blank entry
+            # carries its date, and the editor opens on a readable file
+            content = f"---\ndate: {day.isoformat()}\n---\n\n"
+        entry = self.vault.create(rel, content)
         self.update_paths([entry.rel])
         return entry
 

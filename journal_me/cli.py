@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from journal_me import __version__
 from journal_me.commands import COMMAND_MODULES
 from journal_me.config import ConfigError, Settings, load_settings
+from journal_me.memory.index import IndexError_
+from journal_me.vault import VaultError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(run_tui(settings))
     try:
         return int(handler(args, settings) or 0)
+    except (VaultError, IndexError_) as exc:  # a missing vault, a locked index: say so
+        print(f"journal-me: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

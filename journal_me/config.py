@@ -149,27 +149,34 @@ def default_data_root(env: Mapping[str, str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def _coerce_section(cls: type[Any], raw: Mapping[str, Any], where: str) -> Any:
+def _path_value(value: Any, where: str) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a folder path (a string), got {value!r}")
+    return Path(value).expanduser()
+
+
+def _coerce_section(cls: type[Any], raw: Any, where: str) -> Any:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: expected a table ([{where}]), got {raw!r}")
     known = {f.name: f for f in fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
             raise ConfigError(f"{where}: unknown setting {key!r}")
         default = getattr(cls(), key)
+        # TOML booleans are Python ints: refuse them where a number is meant
         if isinstance(default, bool) or key in {"polling", "use_adapter", "allow_cpu"}:
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}.{key}: expected true/false, got {value!r}")
-        elif isinstance(default, int) and not isinstance(default, bool):
-            if not isinstance(value, int):
+        elif isinstance(default, int) or key == "n_threads":
+            if not isinstance(value, int) or isinstance(value, bool):
                 raise ConfigError(f"{where}.{key}: expected an integer, got {value!r}")
         elif isinstance(default, float):
-            if not isinstance(value, int | float):
+            if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ConfigError(f"{where}.{key}: expected a number, got {value!r}")
             value = float(value)
         elif key in {"base_model", "hf_base"}:
-            value = Path(str(value)).expanduser() if value else None
-        elif key == "n_threads" and value is not None and not isinstance(value, int):
-            raise ConfigError(f"{where}.{key}: expected an integer, got {value!r}")
+            value = _path_value(value, f"{where}.{key}") if value != "" else None
         kwargs[key] = value
     return cls(**kwargs)
 
@@ -189,29 +196,45 @@ def load_settings(
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return _settings(raw, path, vault, env, overrides)
+    except ConfigError as exc:
+        if str(path) in str(exc):
+            raise
+        raise ConfigError(f"{path}: {exc}") from exc  # say which file holds the bad value
 
-    llm = _coerce_section(LLMSettings, raw.pop("llm", {}) or {}, "llm")
-    train = _coerce_section(TrainSettings, raw.pop("train", {}) or {}, "train")
-    keymap = raw.pop("keymap", {}) or {}
+
+def _settings(
+    raw: dict[str, Any],
+    path: Path,
+    vault: Path | str | None,
+    env: Mapping[str, str],
+    overrides: Mapping[str, Any],
+) -> Settings:
+    llm = _coerce_section(LLMSettings, raw.pop("llm", {}), "llm")
+    train = _coerce_section(TrainSettings, raw.pop("train", {}), "train")
+    keymap = raw.pop("keymap", {})
     if not isinstance(keymap, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()
     ):
         raise ConfigError('keymap: expected a table of binding-id = "keys"')
 
+    file_vault = _path_value(raw.pop("vault"), "vault") if "vault" in raw else None
     chosen_vault: Path | None = None
     if vault:
         chosen_vault = Path(vault)
     elif env.get("JOURNAL_ME_VAULT"):
         chosen_vault = Path(env["JOURNAL_ME_VAULT"])
-    elif raw.get("vault"):
-        chosen_vault = Path(str(raw["vault"]))
-    raw.pop("vault", None)
+    else:
+        chosen_vault = file_vault
     if chosen_vault is None:
         chosen_vault = Path(platformdirs.user_documents_dir()) / "journal"
 
     data_root = default_data_root(env)
-    if "data_dir" in raw and not env.get("JOURNAL_ME_DATA_DIR"):
-        data_root = Path(str(raw["data_dir"]))
+    if "data_dir" in raw:
+        file_data_root = _path_value(raw["data_dir"], "data_dir")
+        if not env.get("JOURNAL_ME_DATA_DIR"):
+            data_root = file_data_root
     raw.pop("data_dir", None)
 
     top: dict[str, Any] = {}
@@ -229,7 +252,7 @@ def load_settings(
                 raise ConfigError("polling: expected true/false")
             top["polling"] = value
         elif key == "debounce_ms":
-            if not isinstance(value, int) or value < 0:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError("debounce_ms: expected a non-negative integer")
             top["debounce_ms"] = value
         elif key in {"editor", "theme", "name"}:

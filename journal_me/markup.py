@@ -15,9 +15,10 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 WIKILINK_RE = re.compile(r"\[\[([^\[\]|#^]+)(?:[#^][^\[\]|]*)?(?:\|([^\[\]]+))?\]\]")
-# A tag: '#' not preceded by a word char, '&' (HTML entities) or another '#' (headings are
-# block tokens anyway); body of letters, digits, _ - / with at least one non-digit.
-TAG_RE = re.compile(r"(?<![\w&#/])#([\w][\w/-]*)", re.UNICODE)
+# A tag: '#' not preceded by a word char, '&' (HTML entities), another '#' (headings are
+# block tokens anyway) or a backslash (``\#not-a-tag`` is escaped, as in Obsidian); body of
+# letters, digits, _ - / with at least one non-digit.
+TAG_RE = re.compile(r"(?<![\w&#/\\])#([\w][\w/-]*)", re.UNICODE)
 MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z][\w]*(?:[-.][A-Za-z]\w*)*)")
 CODE_SPAN_RE = re.compile(r"(`+)(?:.|\n)*?\1")
 MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -128,6 +129,7 @@ def split_passages(body: str, line_offset: int = 0) -> list[Passage]:
     until about ``PASSAGE_TARGET_CHARS``; a very long paragraph stands alone. ``line_offset``
     is the number of file lines before the body (front matter), so spans are file lines.
     """
+    body = body.replace("\r\n", "\n").replace("\r", "\n")  # markdown-it's own line breaks
     lines = body.split("\n")
     tokens = _md().parse(body)
     blocks: list[tuple[int, int]] = []
@@ -136,6 +138,9 @@ def split_passages(body: str, line_offset: int = 0) -> list[Passage]:
             start, end = tok.map
             if blocks and start < blocks[-1][1]:
                 continue
+            # a list's map can take in the blank lines after it: spans end on text
+            while end > start + 1 and not lines[end - 1].strip():
+                end -= 1
             blocks.append((start, end))
     passages: list[Passage] = []
     cur_start: int | None = None

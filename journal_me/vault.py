@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from journal_me.markup import (
     DATE_IN_NAME_RE,
@@ -33,11 +33,16 @@ from journal_me.markup import (
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+_YAML = YAMLHandler()  # python-frontmatter's loader (yaml SafeLoader)
 FRONT_MATTER_RE = re.compile(r"\A(---[ \t]*\r?\n)(.*?)(\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z))", re.S)
 
 
 class VaultError(Exception):
     """A vault operation failed in a way the user must hear about."""
+
+
+class VaultNotFoundError(VaultError, FileNotFoundError):
+    """The vault folder does not exist."""
 
 
 class EntryReadError(VaultError):
@@ -130,7 +135,9 @@ def parse_entry(
         raise EntryReadError(
             f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); re-save it as UTF-8"
         ) from exc
-    text = text.replace("\r\n", "\n")
+    # one line ending everywhere: markdown-it also breaks lines at a lone "\r", and passage
+    # line spans must count the same lines as the parser does
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
 
     meta: dict[str, Any] = {}
     body = text
@@ -141,11 +148,16 @@ def parse_entry(
         body = text[m.end() :]
         offset = text[: m.end()].count("\n")
         try:
-            loaded, _content = frontmatter.parse(text)
+            # load exactly the block split off above (frontmatter.parse splits on its own
+            # delimiters and silently drops a front matter that is not a mapping)
+            loaded = _YAML.load(m.group(2))
+            if loaded is None:
+                loaded = {}
             if not isinstance(loaded, dict):
                 raise yaml.YAMLError("front matter is not a mapping")
-            meta = dict(loaded)
-        except yaml.YAMLError as exc:
+            meta = {str(k): v for k, v in loaded.items()}
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+            # PyYAML's constructors raise ValueError for impossible dates ("2026-02-30")
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             meta_error = f"invalid YAML front matter ({first}); read the text without it"
     markup = inline_markup(body)
@@ -236,7 +248,7 @@ class Vault:
     def scan(self, warnings: list[FileWarning] | None = None) -> Iterator[tuple[str, Path]]:
         """Yield (rel, path) for every markdown file, following symlinks without looping."""
         if not self.root.is_dir():
-            raise VaultError(f"vault folder not found: {self.root}")
+            raise VaultNotFoundError(f"vault folder not found: {self.root}")
         seen_dirs: set[tuple[int, int]] = set()
         stack = [self.root]
         while stack:
@@ -437,7 +449,7 @@ def render_new_entry(text: str, *, title: str | None = None, tags: Iterable[str]
         if title:
             lines.append(f"title: {yaml.safe_dump(title, default_style=None).strip().splitlines()[0]}")
         if tag_list:
-            lines.append("tags: [" + ", ".join(tag_list) + "]")
+            lines.append("tags: " + yaml.safe_dump(tag_list, default_flow_style=True, width=10_000).strip())
         lines.append("---")
         lines.append("")
     body = text.rstrip("\n") + "\n"

@@ -33,7 +33,8 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _err(message: str) -> int:
-    _console(stderr=True).print(Text(f"journal-me: {message}", style="bold red"))
+    # soft_wrap: a long message (a path, a parser error) stays one line in logs and pipes
+    _console(stderr=True).print(Text(f"journal-me: {message}", style="bold red"), soft_wrap=True)
     return 1
 
 
@@ -79,22 +80,33 @@ def _day(value: str | None) -> dt.date:
 
 # -- new / add -----------------------------------------------------------------------------
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        day = _day(args.date)
+    except DateParseError as exc:
+        return _err(str(exc))
     journal = open_journal(settings, refresh=False)
-    day = _day(args.date)
     rel = journal.vault.entry_rel_for(day)
     path = journal.vault.root / rel
+    created = False
     if args.separate or not path.exists():
         entry = journal.new_entry("", day, title=args.title)
-        rel, path = entry.rel, entry.path
+        rel, path, created = entry.rel, entry.path, True
     before = path.read_bytes()
+
+    def discard() -> None:
+        # the blank entry made for the editor, left as it was: leave nothing behind
+        path.unlink(missing_ok=True)
+        journal.update_paths([rel])
+
     try:
         subprocess.run([*_editor(settings), str(path)], check=False)
     except FileNotFoundError:
+        if created:
+            discard()
         return _err(f"editor not found: {_editor(settings)[0]} (set $EDITOR or `editor` in the config)")
     after = path.read_bytes() if path.exists() else b""
-    if after.strip() == b"" and before.strip() == b"":
-        path.unlink(missing_ok=True)  # nothing written: leave no empty file behind
-        journal.update_paths([rel])
+    if created and (after == before or not after.strip()):
+        discard()
         print("nothing written; no entry created")
         return 0
     journal.update_paths([rel])
@@ -108,8 +120,12 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         text = sys.stdin.read().strip()
     if not text:
         return _err("nothing to add: give the text as an argument or on stdin")
+    try:
+        day = _day(args.date)
+    except DateParseError as exc:
+        return _err(str(exc))
     journal = open_journal(settings, refresh=False)
-    entry = journal.append(text, _day(args.date))
+    entry = journal.append(text, day)
     print(f"added to {entry.rel} ({entry.date.isoformat()})")
     return 0
 

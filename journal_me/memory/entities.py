@@ -429,13 +429,18 @@ _PHRASE_RE = re.compile(
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;…\"“(\-–—]\s*|\n\s*[-*+>]?\s*|\n\s*\d+[.)]\s*)$")
 
 
+# The source of a sentence-initial capitalised word: counted only for names the vault
+# knows from pages, aliases and links (see EntityGraph.counts).
+WEAK_HEURISTIC = "heuristic-weak"
+
+
 @dataclass(frozen=True)
 class Mention:
     """A surface form seen in an entry, with how we know it and a type guess."""
 
     name: str
     kind: str  # person | place | org | topic | tag
-    source: str  # link | tag | mention | people | heuristic
+    source: str  # link | link-alias | tag | mention | people | heuristic | heuristic-weak
     alias: str | None = None  # [[target|alias]]: alias is another name of target
 
 
@@ -465,7 +470,13 @@ def heuristic_phrases(text: str) -> list[str]:
 
 def heuristic_candidates(text: str) -> list[tuple[str, bool]]:
     """(phrase, looks_like_person) for capitalised phrases in ``text``."""
-    out: list[tuple[str, bool]] = []
+    return [(phrase, person) for phrase, person, weak in _candidates(text) if not weak]
+
+
+def _candidates(text: str) -> list[tuple[str, bool, bool]]:
+    """(phrase, looks_like_person, weak): weak ones are single capitalised words at a
+    sentence start ("Biscuit hid…"), entities only when the vault already knows the name."""
+    out: list[tuple[str, bool, bool]] = []
     for m in _PHRASE_RE.finditer(text):
         phrase = m.group(1).strip(" -'’")
         words = phrase.split()
@@ -485,15 +496,15 @@ def heuristic_candidates(text: str) -> list[tuple[str, bool]]:
         if at_start and len(words) > 1 and words[0].lower().endswith(("ed", "ing")) and len(words[0]) > 4:
             words = words[1:]  # "Texted Sam", "Meeting Priya": a verb opening the sentence
             phrase = " ".join(words)
-        if at_start and len(words) == 1:
-            # a single capitalised word at a sentence start: too weak on its own
-            continue
         after = text[m.end() : m.end() + 30]
+        # a single capitalised word at a sentence start is too weak on its own, unless a
+        # person verb follows ("Dev said…", "Sam rang…")
+        weak = at_start and len(words) == 1 and not _PERSON_AFTER_RE.match(after)
         before = text[max(0, m.start() - 12) : m.start()]
         person = bool(_PERSON_AFTER_RE.match(after)) or (
             len(words) == 1 and bool(_PERSON_BEFORE_RE.search(before)) and bool(_PERSON_AFTER_RE.match(after))
         )
-        out.append((phrase, person))
+        out.append((phrase, person, weak))
     return out
 
 
@@ -503,7 +514,7 @@ def extract_mentions(entry: Entry) -> list[Mention]:
 
     def add(m: Mention) -> None:
         key = (m.name.lower(), m.kind if m.kind == "tag" else "entity")
-        if key not in found:
+        if key not in found or (found[key].source == WEAK_HEURISTIC and m.source != WEAK_HEURISTIC):
             found[key] = m
 
     for target, alias in entry.links:
@@ -520,8 +531,9 @@ def extract_mentions(entry: Entry) -> list[Mention]:
     plain = CODE_SPAN_RE.sub(" ", _strip_code_blocks(entry.body))
     plain = WIKILINK_RE.sub(" , ", plain)
     plain = to_plain(plain)
-    for phrase, looks_like_person in heuristic_candidates(plain):
-        add(Mention(phrase, "person" if looks_like_person else guess_type(phrase), "heuristic"))
+    for phrase, looks_like_person, weak in _candidates(plain):
+        kind = "person" if looks_like_person else guess_type(phrase)
+        add(Mention(phrase, kind, WEAK_HEURISTIC if weak else "heuristic"))
     return list(found.values())
 
 

@@ -21,10 +21,10 @@ from typing import Any
 
 import networkx as nx
 
-from journal_me.memory.entities import Mention, extract_mentions
+from journal_me.memory.entities import WEAK_HEURISTIC, Mention, extract_mentions
 from journal_me.vault import Entry
 
-GRAPH_FORMAT = 2
+GRAPH_FORMAT = 3  # 3: sentence-initial names kept as weak mentions
 MAX_HEURISTIC_PER_ENTRY = 40
 
 
@@ -86,10 +86,21 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
+def _display_name(names: Counter[str]) -> str:
+    """The spelling most entries use ("Theo" over "theo" on a tie), whatever the order in
+    which entries were added or removed: incremental updates must match a rebuild."""
+    return max(
+        (n for n, c in names.items() if c > 0), key=lambda n: (names[n], sum(ch.isupper() for ch in n), n)
+    )
+
+
 def entry_mentions(entry: Entry) -> EntryMentions:
     mentions = extract_mentions(entry)
-    heur = [m for m in mentions if m.source == "heuristic"][:MAX_HEURISTIC_PER_ENTRY]
-    kept = [m for m in mentions if m.source != "heuristic"] + heur
+    heuristic = {"heuristic", WEAK_HEURISTIC}
+    # the cap keeps proper-noun phrases before sentence-initial words
+    heur = sorted((m for m in mentions if m.source in heuristic), key=lambda m: m.source == WEAK_HEURISTIC)
+    heur = heur[:MAX_HEURISTIC_PER_ENTRY]
+    kept = [m for m in mentions if m.source not in heuristic] + heur
     note_name = None
     if entry.kind == "note":
         note_name = Path(entry.rel).stem
@@ -179,6 +190,13 @@ class EntityGraph:
             return self._canon[words[0]]
         return name.strip()
 
+    def counts(self, m: Mention) -> bool:
+        """Whether a mention names an entity: a weak one only if the name is known."""
+        if m.source != WEAK_HEURISTIC:
+            return True
+        low = m.name.strip().lower()
+        return low in self._canon or low in self._first_names
+
     def resolve(self, name: str) -> str | None:
         """The node key for a name, alias or first name, if the graph knows it."""
         key = self.canonical(name).lower()
@@ -220,14 +238,16 @@ class EntityGraph:
             name = self.canonical(em.note_name)
             out[name.lower()] = (name, em.note_type or "person", True)
         for m in em.mentions:
-            if m.source == "link-alias":
+            if m.source == "link-alias" or not self.counts(m):
                 continue
             name = self.canonical(m.name)
             key = name.lower()
-            explicit = m.source != "heuristic"
+            explicit = m.source not in {"heuristic", WEAK_HEURISTIC}
+            # a sentence-initial word says nothing about the type: no vote ("")
+            kind = "" if m.source == WEAK_HEURISTIC else m.kind
             prev = out.get(key)
-            if prev is None or (explicit and not prev[2]):
-                out[key] = (name, m.kind, explicit)
+            if prev is None or (explicit and not prev[2]) or (kind and not prev[1]):
+                out[key] = (name, kind, explicit)
         return out
 
     def _apply(self, em: EntryMentions, sign: int) -> None:
@@ -236,18 +256,27 @@ class EntityGraph:
         for key, (name, kind, explicit) in resolved.items():
             if sign > 0:
                 if key not in g:
-                    g.add_node(key, name=name, entries={}, types=Counter(), explicit=Counter())
+                    g.add_node(
+                        key, name=name, entries={}, types=Counter(), explicit=Counter(), names=Counter()
+                    )
                 data = g.nodes[key]
                 data["entries"][em.rel] = (em.date, em.private, em.title)
-                data["types"][kind] += 1
+                if kind:
+                    data["types"][kind] += 1
                 data["explicit"][explicit] += 1
+                data["names"][name] += 1
+                data["name"] = _display_name(data["names"])
             elif key in g:
                 data = g.nodes[key]
                 data["entries"].pop(em.rel, None)
-                data["types"][kind] -= 1
+                if kind:
+                    data["types"][kind] -= 1
                 data["explicit"][explicit] -= 1
+                data["names"][name] -= 1
                 if not data["entries"]:
                     g.remove_node(key)
+                else:
+                    data["name"] = _display_name(data["names"])
         if em.note_name:
             # pages describe an entity; they do not co-mention things in time
             return
@@ -274,7 +303,8 @@ class EntityGraph:
         for preferred in ("person", "place", "org"):
             if types.get(preferred, 0) > 0 and types[preferred] >= max(types.values()) / 2:
                 return preferred
-        best = max(types.items(), key=lambda kv: kv[1])[0] if types else "topic"
+        votes = [(k, v) for k, v in types.items() if v > 0]  # removals leave zero counts
+        best = max(votes, key=lambda kv: (kv[1], kv[0]))[0] if votes else "topic"
         return best
 
     def aliases_of(self, key: str) -> tuple[str, ...]:

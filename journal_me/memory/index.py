@@ -118,7 +118,12 @@ class PassageIndex:
         self._version_file().write_text(SCHEMA_VERSION)
 
     def _open(self) -> None:
-        if not self.directory.exists() or not windex.exists_in(str(self.directory), indexname=INDEX_NAME):
+        try:
+            exists = self.directory.exists() and windex.exists_in(str(self.directory), indexname=INDEX_NAME)
+        except Exception as exc:  # a garbled TOC fails already here ("different architecture")
+            self._reset(f"index was unreadable ({type(exc).__name__}: {exc})")
+            return
+        if not exists:
             self._create()
             return
         try:

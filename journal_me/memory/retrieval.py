@@ -210,11 +210,13 @@ class Retriever:
         plan.after, plan.before = q_after, q_before
 
         query, terms = self._build_query(text, question, plan, use_graph, include_private)
-        if query is None:
+        content = [t for t in analyse(text) if t not in QUESTION_NOISE] or TAG_WORD_RE.findall(question)
+        if query is None or (not content and (q_after or q_before or tags)):
             if not (q_after or q_before or tags):
                 return []
-            # a purely temporal question ("what did I do last summer?"): the period itself
-            query = Q.Every()
+            # a purely temporal question ("what happened in May?"): the period itself, not
+            # its noise words ("happen") searched everywhere once the period has no match
+            query, terms = Q.Every(), set()
 
         def run(a: dt.date | None, b: dt.date | None) -> list[Hit]:
             return self._fused(query, terms, limit, a, b, tags, include_private, plan)

@@ -160,7 +160,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "ago",
         re.compile(
-            r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few|\d+)\s+(day|week|month|year)s?\s+ago\b",
+            r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few|\d+)"
+            r"\s+(day|week|month|year)s?\s+ago\b",
             re.I,
         ),
     ),

@@ -1,0 +1,253 @@
+"""The entity graph: aliases, types, co-mention edges, timelines, incremental updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from journal_me.api import Journal
+from journal_me.memory.entities import extract_mentions, guess_type
+from journal_me.memory.graph import EntityGraph
+from journal_me.vault import Entry, parse_entry
+
+D = dt.date
+
+
+def entry(rel: str, text: str) -> Entry:
+    return parse_entry(rel, text.encode("utf-8"), path=Path("/v") / rel, mtime=0)
+
+
+SAM_PAGE = "---\ntype: person\naliases: [Samantha Ortiz, Sammy]\n---\nBest friend since Leeds uni.\n"
+VAULT = {
+    "people/Sam.md": SAM_PAGE,
+    "2025-08-09.md": "Sam rang: she and Theo are engaged! [[Samantha Ortiz|Sam]] cried, I cried. #friends\n",
+    "2025-09-01.md": "Climbed with Dev at The Depot. Dev told me about Tidewater Labs.\n",
+    "2025-11-15.md": "Missed the party. Samantha Ortiz is not speaking to me. Dev said give it time.\n",
+    "2026-03-01.md": "Coffee with Sammy and Dev in Leith. Theo said hello from Hathersage. #friends\n",
+    "2026-05-02.md": (
+        "---\nprivate: true\n---\nTherapy: talked about Sam and about Dr Whitfield's question.\n"
+    ),
+    "2026-06-10.md": "Met @moira at Scottish Borders Council about the flood maps. #work/tidewater\n",
+}
+
+
+@pytest.fixture
+def journal(vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]) -> Journal:
+    for rel, text in VAULT.items():
+        write(vault, rel, text)
+    j = open_journal(vault)
+    j.reindex()
+    return j
+
+
+def test_aliases_merge_into_one_person(journal: Journal) -> None:
+    graph = journal.graph
+    keys = {graph.resolve(n) for n in ["Sam", "sam", "Samantha Ortiz", "Sammy", "SAMMY"]}
+    assert keys == {"sam"}
+    info = graph.info("sam")
+    assert info is not None
+    assert info.name == "Sam"
+    assert info.type == "person"
+    assert {"samantha ortiz", "sammy"} <= set(info.aliases)
+    assert info.count == 4  # the page itself is not a mention in time
+    assert (info.first, info.last) == (D(2025, 8, 9), D(2026, 5, 2))
+    names = [e.name for e in journal.entities()]
+    assert names.count("Sam") == 1
+    assert "Samantha Ortiz" not in names and "Sammy" not in names
+
+
+def test_link_alias_alone_merges_names() -> None:
+    g = EntityGraph()
+    g.update(entry("2026-01-01.md", "Lunch with [[Devendra Shah|Dev]].\n"))
+    g.update(entry("2026-01-02.md", "Dev said the release slipped. Dev and I laughed.\n"))
+    assert g.resolve("Dev") == g.resolve("Devendra Shah") == "devendra shah"
+    info = g.info("devendra shah")
+    assert info is not None and info.count == 2 and info.name == "Devendra Shah"
+
+
+def test_node_types(journal: Journal) -> None:
+    types = {e.name: e.type for e in journal.entities()}
+    assert types["Sam"] == "person"
+    assert types["Dev"] == "person"
+    assert types["#friends"] == "tag"
+    assert types["#work/tidewater"] == "tag"
+    assert types["moira"] == "person"  # an @mention
+
+    def type_of(name: str) -> str:
+        key = journal.graph.resolve(name)
+        assert key is not None, name
+        info = journal.graph.info(key)
+        assert info is not None
+        return info.type
+
+    assert type_of("Tidewater Labs") == "org"  # named once: a node, not yet listed
+    assert type_of("Scottish Borders Council") == "org"
+    assert type_of("Hathersage") == "topic"
+    assert "Tidewater Labs" not in types
+    assert guess_type("Leith Clay Studio") == "place"
+    assert guess_type("Water of Leith") == "place"
+    assert guess_type("Priya Raman") == "person"
+
+
+def test_co_mention_edges_with_counts_and_dates(journal: Journal) -> None:
+    related = {r.name: r for r in journal.related("Sammy")}
+    dev = related["Dev"]
+    assert dev.weight == 2
+    assert (dev.first, dev.last) == (D(2025, 11, 15), D(2026, 3, 1))
+    assert related["Theo"].weight == 2
+    assert (related["Theo"].first, related["Theo"].last) == (D(2025, 8, 9), D(2026, 3, 1))
+    assert related["#friends"].weight == 2
+    assert (related["#friends"].first, related["#friends"].last) == (D(2025, 8, 9), D(2026, 3, 1))
+    # strongest first
+    weights = [r.weight for r in journal.related("Sam")]
+    assert weights == sorted(weights, reverse=True)
+    assert journal.related("nobody we know") == []
+
+
+def test_timeline(journal: Journal) -> None:
+    points = journal.timeline("Samantha Ortiz")
+    assert [(p.date, p.rel) for p in points] == [
+        (D(2025, 8, 9), "2025-08-09.md"),
+        (D(2025, 11, 15), "2025-11-15.md"),
+        (D(2026, 3, 1), "2026-03-01.md"),
+        (D(2026, 5, 2), "2026-05-02.md"),
+    ]
+    assert all(p.title for p in points)
+
+
+def test_private_entries_excluded(journal: Journal) -> None:
+    public = journal.timeline("Sam", include_private=False)
+    assert "2026-05-02.md" not in [p.rel for p in public]
+    # an entity named only in a private entry
+    assert [p.rel for p in journal.timeline("Whitfield")] == ["2026-05-02.md"]
+    assert journal.timeline("Whitfield", include_private=False) == []
+    assert journal.graph.info("whitfield", include_private=False) is None
+    sam = next(e for e in journal.entities(include_private=False) if e.name == "Sam")
+    assert sam.last == D(2026, 3, 1)
+    assert all("Whitfield" not in r.name for r in journal.related("Sam", include_private=False))
+
+
+def test_explicit_markup_sources() -> None:
+    e = entry(
+        "2026-01-01.md",
+        "---\npeople: [Carol Marsh]\n---\nWith [[Tom Marsh|Tom]] and @lily. #family\n\n"
+        "```\n[[Not A Link]] #nottag\n```\n",
+    )
+    got = {(m.name, m.source) for m in extract_mentions(e)}
+    assert {
+        ("Tom Marsh", "link"),
+        ("Tom", "link-alias"),
+        ("Carol Marsh", "people"),
+        ("lily", "mention"),
+        ("#family", "tag"),
+    } <= got
+    assert not any("Not A Link" in name for name, _ in got)
+    assert not any(name == "#nottag" for name, _ in got)
+
+
+def test_heuristic_entities_need_two_entries() -> None:
+    g = EntityGraph()
+    g.update(entry("2026-01-01.md", "We walked past Victoria Baths on the way home.\n"))
+    assert "Victoria Baths" not in {e.name for e in g.entities()}
+    g.update(entry("2026-01-09.md", "Back at Victoria Baths for the market.\n"))
+    assert "Victoria Baths" in {e.name for e in g.entities()}
+
+
+def _snapshot(g: EntityGraph) -> dict[str, Any]:
+    data = g.to_json()
+    nodes = {n["id"]: {k: v for k, v in n.items() if k != "id"} for n in data["graph"]["nodes"]}
+    for node in nodes.values():
+        node["aliases"] = sorted(node["aliases"])
+    edges = {
+        tuple(sorted((e["source"], e["target"]))): (e["weight"], e["first"], e["last"])
+        for e in data["graph"]["links"]
+    }
+    return {"nodes": nodes, "edges": edges, "canon": dict(sorted(g._canon.items()))}
+
+
+POOL = [
+    ("people/Sam.md", SAM_PAGE),
+    ("people/Sam.md", "---\ntype: person\naliases: [Samantha]\n---\nFriend.\n"),
+    ("2026-01-01.md", "Sam and Dev at the Depot. #climbing\n"),
+    ("2026-01-01.md", "Only Dev today, at the Depot.\n"),
+    ("2026-01-02.md", "[[Samantha Ortiz|Sam]] called about Theo. #friends\n"),
+    ("2026-01-03.md", "Sammy and Theo Brennan in Leith. Theo said hi.\n"),
+    ("2026-01-03.md", "---\nprivate: true\n---\nSammy, Theo Brennan and Dr Whitfield.\n"),
+    ("2026-01-04.md", "Lunch with [[Devendra Shah|Dev]] at Tidewater Labs. #work\n"),
+    ("2026-01-05.md", "Tidewater Labs offer! Dev and Sam cheered. #work #friends\n"),
+    ("people/Dev.md", "---\ntype: person\naliases: [Devendra Shah, Devendra]\n---\nColleague.\n"),
+    ("2026-01-06.md", "@theo texted. Theo and Sam set a date. Victoria Baths again.\n"),
+    ("2026-01-07.md", "Victoria Baths market with Sam.\n"),
+    ("2026-01-08.md", "Dev was late. Sammy was not. Theo Brennan brought cake.\n"),
+    ("2026-01-09.md", "[[sam]] and [[dev]] at the Depot. Devendra was tired. #Friends\n"),
+    ("2026-01-09.md", "Devendra slept. Samantha laughed.\n"),
+]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, len(POOL) - 1)), min_size=1, max_size=14))
+def test_incremental_updates_match_a_full_rebuild(ops: list[tuple[bool, int]]) -> None:
+    g = EntityGraph()
+    current: dict[str, Entry] = {}
+    for remove, i in ops:
+        rel, text = POOL[i]
+        if remove:
+            g.remove(rel)
+            current.pop(rel, None)
+        else:
+            e = entry(rel, text)
+            g.update(e)
+            current[rel] = e
+    fresh = EntityGraph()
+    for e in current.values():
+        fresh.update(e)
+    fresh.rebuild()
+    assert _snapshot(g) == _snapshot(fresh)
+    for name in ["Sam", "Dev", "Theo Brennan", "#friends", "Victoria Baths"]:
+        assert g.timeline(name) == fresh.timeline(name)
+        assert g.related(name) == fresh.related(name)
+    assert g.entities() == fresh.entities()
+
+
+def test_journal_incremental_graph_matches_rebuild(journal: Journal, vault: Path) -> None:
+    (vault / "2025-09-01.md").write_text(
+        "Climbed alone today. Theo Brennan waved from the cafe.\n", encoding="utf-8"
+    )
+    (vault / "2026-03-01.md").unlink()
+    (vault / "people" / "Dev.md").write_text(
+        "---\ntype: person\naliases: [Devendra Shah]\n---\nColleague.\n", encoding="utf-8"
+    )
+    journal.reindex()
+    incremental = _snapshot(journal.graph)
+    journal.reindex(rebuild=True)
+    assert _snapshot(journal.graph) == incremental
+
+
+def test_persistence_round_trip(journal: Journal, tmp_path: Path) -> None:
+    path = tmp_path / "g" / "graph.json"
+    journal.graph.save(path)
+    loaded = EntityGraph.load(path)
+    assert _snapshot(loaded) == _snapshot(journal.graph)
+    assert loaded.timeline("Sammy") == journal.graph.timeline("Sammy")
+    assert loaded.related("Sam") == journal.graph.related("Sam")
+    assert loaded.entities(include_private=False) == journal.graph.entities(include_private=False)
+    # and the journal's own file is what a new session starts from
+    assert EntityGraph.load(journal.settings.graph_file).entities() == journal.entities()
+
+
+def test_graph_file_of_an_old_format_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "graph.json"
+    path.write_text('{"format": 1, "entries": {}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="old format"):
+        EntityGraph.load(path)
+
+
+def test_find_in_text(journal: Journal) -> None:
+    keys = journal.graph.find_in_text("What did Sammy say about the #friends thing and Tidewater Labs?")
+    assert set(keys) >= {"sam", "#friends", "tidewater labs"}

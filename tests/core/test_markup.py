@@ -1,0 +1,430 @@
+"""Parsing: front matter, #tags, [[links]], @mentions, dates, titles, passages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from journal_me.markup import coerce_list, inline_markup, normalise_tag, split_passages
+from journal_me.vault import EntryReadError, parse_entry
+
+FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+MTIME = dt.datetime(2024, 7, 9, 12, 0).timestamp()
+
+
+def parse(text: str | bytes, rel: str = "note.md", mtime: float = MTIME):  # type: ignore[no-untyped-def]
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_entry(rel, raw, path=Path("/vault") / rel, mtime=mtime)
+
+
+# -- strategies ----------------------------------------------------------------------------
+_letters = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzéüßø"))
+_tag_chars = st.sampled_from(list("abcdefghijklmnopqrstuvwxyz0123456789_-é"))
+
+
+@st.composite
+def tag_segments(draw: st.DrawFn) -> str:
+    """One segment of a tag: starts with a letter or digit, has some non-digit overall."""
+    first = draw(st.one_of(_letters, st.sampled_from(list("0123456789"))))
+    rest = draw(st.text(_tag_chars, max_size=8))
+    seg = (first + rest).rstrip("-")
+    assume(seg)
+    return seg
+
+
+@st.composite
+def tags(draw: st.DrawFn) -> str:
+    """A valid tag body (no '#'), possibly nested: ``work/halden``."""
+    parts = draw(st.lists(tag_segments(), min_size=1, max_size=3))
+    tag = "/".join(parts)
+    assume(any(not c.isdigit() for c in tag.replace("/", "")))
+    assume(not tag.replace("/", "").replace("-", "").replace("_", "").isdigit())
+    return tag
+
+
+digit_tags = st.integers(min_value=0, max_value=99999).map(str)
+words = (
+    st.text(st.sampled_from(list("abcdefghij klmnop")), min_size=1, max_size=30).map(str.strip).filter(bool)
+)
+link_targets = st.text(st.sampled_from(list("abcdefgh ABCDEFG-_.'0123")), min_size=1, max_size=20).filter(
+    lambda s: s.strip() and not s.strip().startswith(".")
+)
+aliases = st.text(st.sampled_from(list("abcdefgh ABCD-'")), min_size=1, max_size=15).filter(
+    lambda s: s.strip()
+)
+
+
+# -- tags ----------------------------------------------------------------------------------
+@FAST
+@given(st.lists(tags(), min_size=1, max_size=6), st.lists(digit_tags, max_size=3), words)
+def test_inline_tags_are_found_and_digit_tags_are_not(
+    found: list[str], numbers: list[str], prose: str
+) -> None:
+    body = (
+        f"{prose} " + " ".join(f"#{t}" for t in found) + " and " + " ".join(f"#{n}" for n in numbers) + ".\n"
+    )
+    result = set(inline_markup(body).tags)
+    expected = {normalise_tag(t) for t in found}
+    assert expected == result
+    for n in numbers:
+        assert n not in result
+
+
+@FAST
+@given(st.lists(tags(), min_size=1, max_size=4), st.lists(tags(), min_size=1, max_size=4), words)
+def test_tags_in_code_are_ignored(prose_tags: list[str], code_tags: list[str], prose: str) -> None:
+    code_only = {normalise_tag(t) for t in code_tags} - {normalise_tag(t) for t in prose_tags}
+    body = "\n".join(
+        [
+            f"{prose} " + " ".join(f"#{t}" for t in prose_tags),
+            "",
+            "inline `" + " ".join(f"#{t}" for t in code_tags) + "` span and ``double #" + code_tags[0] + "``",
+            "",
+            "```python",
+            *(f"x = 1  #{t}" for t in code_tags),
+            "```",
+            "",
+            "~~~",
+            "#" + code_tags[-1],
+            "~~~",
+            "",
+            "    #" + code_tags[0] + " indented code",
+            "",
+        ]
+    )
+    result = set(inline_markup(body).tags)
+    assert {normalise_tag(t) for t in prose_tags} <= result
+    assert not (code_only & result)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#2024 was a year", ()),
+        ("#2024-05 too", ()),
+        ("#y2024 is a tag", ("y2024",)),
+        ("#2024b is a tag", ("2024b",)),
+        ("nested #work/halden and #Work/Halden", ("work/halden",)),
+        ("trailing #run/ and #walk-", ("run", "walk")),
+        ("not&#39;entity and a#b and #real", ("real",)),
+        ("in a [link](https://example.com/#frag) and https://x.org/#frag2", ()),
+        ("## A heading\n\ntext #tag", ("tag",)),
+        ("#tag at the start", ("tag",)),
+        ("escaped \\#notatag but #real", ("real",)),
+        ("in **#bold** and *#em*", ("bold", "em")),
+        ("- list #item\n- other #item2", ("item", "item2")),
+        ("> quoted #quote", ("quote",)),
+    ],
+)
+def test_tag_examples(text: str, expected: tuple[str, ...]) -> None:
+    assert inline_markup(text).tags == expected
+
+
+# -- links and mentions --------------------------------------------------------------------
+@FAST
+@given(link_targets, st.one_of(st.none(), aliases), st.one_of(st.none(), words), words)
+@example("Samantha Ortiz", "Sam", None, "met")
+@example("Samantha Ortiz", None, "Wedding plans", "met")
+@example("note", "alias", "heading", "x")
+def test_wikilinks(target: str, alias: str | None, heading: str | None, prose: str) -> None:
+    link = "[[" + target + (f"#{heading}" if heading else "") + (f"|{alias}" if alias else "") + "]]"
+    body = f"{prose} {link} {prose}\n"
+    links = inline_markup(body).links
+    assert links == ((target.strip(), alias.strip() if alias else None),)
+
+
+def test_wikilinks_in_code_are_ignored_and_block_refs_are_stripped() -> None:
+    body = (
+        "See [[Dev]] and [[Tidewater Labs#Team|the team]] and [[Sam^abc123]].\n\n"
+        "`[[Nope]]`\n\n```\n[[Nope2]]\n```\n"
+    )
+    assert inline_markup(body).links == (
+        ("Dev", None),
+        ("Tidewater Labs", "the team"),
+        ("Sam", None),
+    )
+
+
+def test_wikilink_text_does_not_become_a_tag() -> None:
+    assert inline_markup("[[Notes#Heading]] and [[a|#b]]").tags == ()
+
+
+@FAST
+@given(st.from_regex(r"[A-Za-z][a-z0-9_]{0,10}", fullmatch=True), words)
+def test_mentions(name: str, prose: str) -> None:
+    body = f"{prose} with @{name}, then mail@example.com and `@code`\n"
+    assert inline_markup(body).mentions == (name,)
+
+
+# -- front matter --------------------------------------------------------------------------
+@FAST
+@given(
+    st.lists(tags(), min_size=1, max_size=5, unique_by=normalise_tag),
+    st.sampled_from(["list", "flow", "comma"]),
+)
+def test_front_matter_tags_list_or_comma_string(fm_tags: list[str], style: str) -> None:
+    if style == "list":
+        block = "tags:\n" + "".join(f"  - '{t}'\n" for t in fm_tags)
+    elif style == "flow":
+        block = "tags: [" + ", ".join(f"'{t}'" for t in fm_tags) + "]\n"
+    else:
+        block = "tags: '" + ", ".join(f"#{t}" for t in fm_tags) + "'\n"
+    entry = parse(f"---\n{block}---\nBody text #inline here.\n")
+    assert entry.meta_error is None
+    assert entry.tags == tuple(dict.fromkeys([*(normalise_tag(t) for t in fm_tags), "inline"]))
+    assert set(entry.tags) == {normalise_tag(t) for t in fm_tags} | {"inline"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a, b ,c", ["a", "b", "c"]),
+        ("a b  c", ["a", "b", "c"]),
+        (["a", None, " b "], ["a", "b"]),
+        (None, []),
+        (2024, ["2024"]),
+        ("", []),
+    ],
+)
+def test_coerce_list(value: object, expected: list[str]) -> None:
+    assert coerce_list(value) == expected
+
+
+def test_numeric_front_matter_tags_are_dropped() -> None:
+    entry = parse("---\ntags: [2024, work, '#health/sleep']\n---\ntext\n")
+    assert entry.tags == ("work", "health/sleep")
+
+
+@FAST
+@given(
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)),
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)),
+    st.sampled_from(["yaml", "quoted", "datetime"]),
+)
+def test_date_from_front_matter_beats_file_name(fm_date: dt.date, name_date: dt.date, style: str) -> None:
+    value = {
+        "yaml": fm_date.isoformat(),
+        "quoted": f"'{fm_date.isoformat()}'",
+        "datetime": f"{fm_date.isoformat()} 08:30:00",
+    }[style]
+    entry = parse(f"---\ndate: {value}\n---\nhello\n", rel=f"journal/{name_date.isoformat()}.md")
+    assert entry.date == fm_date
+
+
+@FAST
+@given(
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)),
+    st.sampled_from(["", " walk", "-2"]),
+)
+def test_date_from_file_name(day: dt.date, suffix: str) -> None:
+    entry = parse("hello\n", rel=f"2025/{day.isoformat()}{suffix}.md")
+    assert entry.date == day
+
+
+@pytest.mark.parametrize(
+    ("text", "rel"),
+    [
+        ("no date anywhere\n", "musings.md"),
+        ("---\ndate: someday\n---\nbad date\n", "musings.md"),
+        ("---\ndate: 2026-13-45\n---\nimpossible date\n", "2026-02-30.md"),
+    ],
+)
+def test_date_falls_back_to_mtime(text: str, rel: str) -> None:
+    assert parse(text, rel=rel).date == dt.date(2024, 7, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "rel", "title"),
+    [
+        ("---\ntitle: From front matter\n---\n# Heading\n", "2026-01-02.md", "From front matter"),
+        ("# The **first** heading\n\ntext\n\n# Second\n", "2026-01-02.md", "The first heading"),
+        ("text only\n", "why I run.md", "why I run"),
+        ("text only\n", "2026-01-02.md", "Friday 2 January 2026"),
+        ("---\ntitle: 42\n---\nnumeric title\n", "x.md", "42"),
+    ],
+)
+def test_titles(text: str, rel: str, title: str) -> None:
+    assert parse(text, rel=rel).title == title
+
+
+def test_front_matter_fields() -> None:
+    entry = parse(
+        "---\r\ntitle: Sam\r\ntype: person\r\naliases: [Samantha Ortiz, Sammy]\r\npeople: Dev, Theo\r\n"
+        "private: yes\r\n---\r\nBody\r\n"
+    )
+    assert entry.kind == "note"
+    assert entry.aliases == ("Samantha Ortiz", "Sammy")
+    assert entry.people == ("Dev", "Theo")
+    assert entry.private is True
+    assert entry.body == "Body\n"
+    assert entry.body_line_offset == 7
+
+
+def test_private_by_tag_and_nested_tag() -> None:
+    assert parse("text #private\n").private
+    assert parse("text #private/therapy\n").private
+    assert not parse("text #privately\n").private
+    assert not parse("---\nprivate: false\n---\ntext\n").private
+
+
+def test_invalid_yaml_keeps_the_body() -> None:
+    entry = parse("---\ntitle: [unclosed\ntags: a\n---\nThe body #still counts.\n")
+    assert entry.meta_error is not None and "invalid YAML" in entry.meta_error
+    assert entry.meta == {}
+    assert entry.tags == ("still",)
+    assert [p.text for p in entry.passages] == ["The body #still counts."]
+    assert entry.passages[0].line_start == 5
+
+
+def test_front_matter_that_is_not_a_mapping() -> None:
+    entry = parse("---\n- just\n- a list\n---\nbody\n")
+    assert entry.meta_error is not None
+    assert entry.body == "body\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "empty"),
+        (b"  \n\n\t", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("caf\u00e9".encode("latin-1") + b" au lait\n", "UTF-8"),
+    ],
+)
+def test_unreadable_bytes(raw: bytes, reason: str) -> None:
+    with pytest.raises(EntryReadError, match=reason):
+        parse(raw)
+
+
+def test_utf8_bom_is_accepted() -> None:
+    entry = parse("\ufeff---\ntitle: BOM\n---\nhello\n".encode())
+    assert entry.title == "BOM"
+
+
+# -- passages ------------------------------------------------------------------------------
+_WORD_RE = re.compile(r"\w+")
+
+_block_words = st.lists(
+    st.sampled_from(["walk", "canal", "Sam", "tea", "rain", "Leith", "boiler", "Biscuit", "pottery", "run"]),
+    min_size=1,
+    max_size=40,
+).map(" ".join)
+
+
+@st.composite
+def blocks(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["para", "heading", "list", "fence", "quote", "long", "link", "table"]))
+    text = draw(_block_words)
+    if kind == "heading":
+        return "#" * draw(st.integers(1, 3)) + " " + text
+    if kind == "list":
+        items = draw(st.lists(_block_words, min_size=1, max_size=4))
+        return "\n".join(f"- {item}" for item in items)
+    if kind == "fence":
+        return f"```\n{text}\n```"
+    if kind == "quote":
+        return f"> {text}\n> more {text}"
+    if kind == "long":
+        return " ".join([text] * draw(st.integers(5, 40)))
+    if kind == "link":
+        return f"Saw [[Samantha Ortiz|Sam]] and **{text}** with [a link](https://example.com) #tag"
+    if kind == "table":
+        return f"| a | b |\n|---|---|\n| {text} | x |"
+    lines = draw(st.lists(_block_words, min_size=1, max_size=4))
+    return "\n".join(lines)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(blocks(), min_size=1, max_size=12))
+    gaps = [draw(st.sampled_from(["\n\n", "\n\n\n", "\n\n   \n"])) for _ in parts]
+    body = "".join(p + g for p, g in zip(parts, gaps, strict=True))
+    front = draw(
+        st.sampled_from(["", "---\ntitle: T\ntags: [a, b]\n---\n", "---\ndate: 2026-01-01\n---\n\n\n"])
+    )
+    lead = draw(st.sampled_from(["", "\n", "\n\n"]))
+    return front + lead + body
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower())
+
+
+@FAST
+@given(documents())
+def test_passages_cover_the_body_with_file_line_spans(doc: str) -> None:
+    entry = parse(doc)
+    file_lines = doc.split("\n")
+    body_first = entry.body_line_offset + 1  # 1-based first body line
+    passages = entry.passages
+    assert passages, "a non-empty body has passages"
+    assert [p.index for p in passages] == list(range(len(passages)))
+    prev_end = entry.body_line_offset
+    covered: set[int] = set()
+    for p in passages:
+        assert body_first <= p.line_start <= p.line_end <= len(file_lines)
+        assert p.line_start > prev_end, "passages are ordered and do not overlap"
+        prev_end = p.line_end
+        covered.update(range(p.line_start, p.line_end + 1))
+        source = "\n".join(file_lines[p.line_start - 1 : p.line_end])
+        # the passage's text comes from exactly those lines of the file
+        assert p.text.strip()
+        src_words = _words(source)
+        pos = 0
+        for w in _words(p.text):
+            pos = src_words.index(w, pos) + 1  # in order, each from the source lines
+        assert file_lines[p.line_start - 1].strip() != ""  # spans start and end on text
+        assert file_lines[p.line_end - 1].strip() != ""
+    for n in range(body_first, len(file_lines) + 1):
+        if file_lines[n - 1].strip():
+            assert n in covered, f"line {n} {file_lines[n - 1]!r} is in no passage"
+
+
+@FAST
+@given(st.text(max_size=400))
+@example("a\rb\n\npara two")
+@example("---\ntitle: x\n---")
+@example("x\u2028y\n\nz")
+@example("\x00")
+def test_any_text_parses_without_crashing(text: str) -> None:
+    try:
+        entry = parse(text)
+    except EntryReadError:
+        return
+    n_lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+    for p in entry.passages:
+        assert 1 <= p.line_start <= p.line_end <= n_lines
+        assert p.text.strip()
+
+
+@FAST
+@given(st.binary(max_size=300))
+def test_any_bytes_give_an_entry_or_a_clear_error(raw: bytes) -> None:
+    try:
+        parse(raw)
+    except EntryReadError as exc:
+        assert str(exc)
+
+
+def test_long_paragraph_is_one_passage_and_small_blocks_merge() -> None:
+    para = "word " * 400
+    body = f"# Day\n\nshort one\n\nshort two\n\n{para}\n\nafter\n"
+    ps = split_passages(body)
+    assert ps[0].text.startswith("Day") and "short two" in ps[0].text
+    assert any(p.text.startswith("word word") and "after" not in p.text for p in ps)
+    assert ps[-1].text.endswith("after")
+
+
+def test_passage_spans_with_front_matter_offset() -> None:
+    text = "---\ntitle: x\n---\n\nFirst para\nstill first\n\nSecond para\n"
+    entry = parse(text)
+    lines = text.split("\n")
+    spans = [(p.line_start, p.line_end) for p in entry.passages]
+    assert spans == [(5, 8)]
+    assert lines[4] == "First para" and lines[7] == "Second para"

@@ -1,0 +1,232 @@
+"""Writing the vault: atomic writes, new-entry naming, conflicts, quick add."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from journal_me.api import Journal
+from journal_me.vault import Vault, VaultError, atomic_write, parse_entry, render_new_entry, sha256_bytes
+
+DAY = dt.date(2026, 3, 2)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+class _HalfWriter:
+    """A file object that writes half of what it is given, then fails (disk full)."""
+
+    def __init__(self, fh: Any) -> None:
+        self._fh = fh
+
+    def write(self, data: bytes) -> int:
+        self._fh.write(data[: len(data) // 2])
+        self._fh.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fh, name)
+
+    def __enter__(self) -> _HalfWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+
+
+def test_atomic_write_failing_midway_leaves_the_old_file(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = vault / "2026-03-02.md"
+    target.write_text("the old text\n", encoding="utf-8")
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: _HalfWriter(real_fdopen(fd, mode)))
+    with pytest.raises(OSError, match="No space"):
+        atomic_write(target, "a much longer new text that never makes it to disk\n" * 50)
+    assert target.read_text(encoding="utf-8") == "the old text\n"
+    assert _leftovers(vault) == []
+
+
+def test_atomic_write_failing_midway_creates_no_partial_new_file(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = vault / "new.md"
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: _HalfWriter(real_fdopen(fd, mode)))
+    with pytest.raises(OSError):
+        atomic_write(target, "x" * 10_000)
+    assert not target.exists()
+    assert list(vault.iterdir()) == []
+
+
+def test_atomic_write_failing_fsync_or_rename_cleans_up(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = vault / "a.md"
+    target.write_text("old\n", encoding="utf-8")
+
+    def boom(*_a: object) -> None:
+        raise OSError(errno.EIO, "I/O error")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fsync", boom)
+        with pytest.raises(OSError):
+            atomic_write(target, "new\n")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", boom)
+        with pytest.raises(OSError):
+            atomic_write(target, "new\n")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert _leftovers(vault) == []
+
+
+def test_atomic_write_keeps_permissions(vault: Path) -> None:
+    target = vault / "a.md"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    atomic_write(target, "new\n")
+    assert target.read_text(encoding="utf-8") == "new\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_new_entry_names_and_suffixes(vault: Path) -> None:
+    v = Vault(vault)
+    assert v.entry_rel_for(DAY) == "2026-03-02.md"
+    first = v.create(v.entry_rel_for(DAY), "first\n")
+    second = v.create(v.entry_rel_for(DAY), "second\n")
+    third = v.create(v.entry_rel_for(DAY), "third\n")
+    assert [first.rel, second.rel, third.rel] == ["2026-03-02.md", "2026-03-02-2.md", "2026-03-02-3.md"]
+    assert [e.date for e in (first, second, third)] == [DAY] * 3
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == "first\n"
+    assert (vault / "2026-03-02-2.md").read_text(encoding="utf-8") == "second\n"
+
+
+def test_new_entry_goes_into_journal_year_folder_when_there_is_one(vault: Path) -> None:
+    (vault / "journal").mkdir()
+    v = Vault(vault)
+    entry = v.create(v.entry_rel_for(DAY), "text\n")
+    assert entry.rel == "journal/2026/2026-03-02.md"
+
+
+def test_create_never_overwrites_a_file_that_appears_meanwhile(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = Vault(vault)
+    (vault / "2026-03-02.md").write_text("written by another program\n", encoding="utf-8")
+    # the race: the free name was chosen before the other program wrote the file
+    monkeypatch.setattr(v, "free_rel", lambda rel: rel)
+    with pytest.raises(VaultError, match="refusing to overwrite"):
+        v.create("2026-03-02.md", "ours\n")
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == "written by another program\n"
+    assert _leftovers(vault) == []
+
+
+def test_save_with_current_digest_replaces(vault: Path) -> None:
+    v = Vault(vault)
+    entry = v.create("2026-03-02.md", "v1\n")
+    result = v.save(entry.rel, "v2\n", entry.digest)
+    assert result.saved and not result.conflict
+    assert result.digest == sha256_bytes(b"v2\n")
+    assert (vault / entry.rel).read_text(encoding="utf-8") == "v2\n"
+
+
+def test_save_with_stale_digest_keeps_both(vault: Path) -> None:
+    v = Vault(vault)
+    entry = v.create("2026-03-02.md", "as read\n")
+    (vault / entry.rel).write_text("changed in another editor\n", encoding="utf-8")
+    result = v.save(entry.rel, "my edit\n", entry.digest)
+    assert not result.saved and result.conflict
+    assert (vault / entry.rel).read_text(encoding="utf-8") == "changed in another editor\n"
+    assert result.conflict_rel is not None
+    assert result.conflict_rel.startswith("2026-03-02.conflict-") and result.conflict_rel.endswith(".md")
+    assert (vault / result.conflict_rel).read_text(encoding="utf-8") == "my edit\n"
+    # a second conflict in the same second gets its own file
+    again = v.save(entry.rel, "my second edit\n", entry.digest)
+    assert again.conflict_rel not in (None, result.conflict_rel)
+    assert (vault / result.conflict_rel).read_text(encoding="utf-8") == "my edit\n"
+
+
+def test_save_of_a_file_deleted_meanwhile_keeps_the_text(vault: Path) -> None:
+    v = Vault(vault)
+    entry = v.create("2026-03-02.md", "as read\n")
+    (vault / entry.rel).unlink()
+    result = v.save(entry.rel, "my edit\n", entry.digest)
+    assert result.conflict
+    assert not (vault / entry.rel).exists()
+    assert (vault / str(result.conflict_rel)).read_text(encoding="utf-8") == "my edit\n"
+
+
+def test_save_unchanged_text_does_not_touch_the_file(vault: Path) -> None:
+    v = Vault(vault)
+    entry = v.create("2026-03-02.md", "same\n")
+    os.utime(entry.path, (1_000_000, 1_000_000))
+    result = v.save(entry.rel, "same\n", entry.digest)
+    assert not result.saved and not result.conflict
+    assert entry.path.stat().st_mtime == 1_000_000
+
+
+def test_journal_save_entry_conflict_indexes_both(vault: Path, open_journal: Callable[..., Journal]) -> None:
+    journal = open_journal(vault)
+    entry = journal.new_entry("The kettle whistled at dawn.", DAY)
+    (vault / entry.rel).write_text("The kettle broke at noon.\n", encoding="utf-8")
+    result = journal.save_entry(entry.rel, "The kettle sang a sad song.\n", entry.digest)
+    assert result.conflict
+    rels = {h.entry.rel for h in journal.search("kettle", limit=10)}
+    assert rels == {entry.rel, result.conflict_rel}
+    assert journal.search("noon")[0].entry.rel == entry.rel
+    assert journal.search("sad song")[0].entry.rel == result.conflict_rel
+
+
+def test_append_adds_a_paragraph_to_that_day(vault: Path, open_journal: Callable[..., Journal]) -> None:
+    journal = open_journal(vault)
+    (vault / "2026-03-02.md").write_text(
+        "---\ntitle: Monday\n# a comment the user keeps\n---\n\nMorning: porridge.\n", encoding="utf-8"
+    )
+    journal.reindex()
+    entry = journal.append("Evening: climbed at the Depot with Dev.", DAY)
+    assert entry.rel == "2026-03-02.md"
+    text = (vault / "2026-03-02.md").read_text(encoding="utf-8")
+    assert text == (
+        "---\ntitle: Monday\n# a comment the user keeps\n---\n\nMorning: porridge.\n\n"
+        "Evening: climbed at the Depot with Dev.\n"
+    )
+    hits = journal.search("climbed depot")
+    assert hits and hits[0].entry.rel == "2026-03-02.md" and "Dev" in hits[0].passage
+    # a day with no entry yet gets a new file
+    other = journal.append("Rain all day.", dt.date(2026, 3, 3))
+    assert other.rel == "2026-03-03.md"
+    assert (vault / "2026-03-03.md").read_text(encoding="utf-8") == "Rain all day.\n"
+    assert [e.rel for e in journal.entries()] == ["2026-03-02.md", "2026-03-03.md"]
+
+
+def test_new_entry_without_text_is_an_entry_too(vault: Path, open_journal: Callable[..., Journal]) -> None:
+    journal = open_journal(vault)
+    entry = journal.new_entry("", DAY)
+    assert entry.rel == "2026-03-02.md"
+    assert entry.date == DAY
+    assert entry.passages == ()
+    assert journal.warnings == []
+    with_title = journal.new_entry("", DAY, title="A title: with a colon", tags=["#work", "home"])
+    assert with_title.rel == "2026-03-02-2.md"
+    assert with_title.title == "A title: with a colon"
+    assert with_title.tags == ("work", "home")
+
+
+def test_render_new_entry() -> None:
+    assert render_new_entry("hello") == "hello\n"
+    text = render_new_entry("body\n\n", title="It's: a 'title'", tags=["#a", "b/c", "x]", "#"])
+    assert text.startswith("---\ntitle: ")
+    assert text.endswith("---\nbody\n")
+    assert "tags: [a, b/c, " in text
+    entry = parse_entry("x.md", text.encode(), path=Path("/v/x.md"), mtime=0)
+    assert entry.meta_error is None
+    assert entry.title == "It's: a 'title'"
+    assert entry.meta["tags"] == ["a", "b/c", "x]"]
