@@ -26,8 +26,8 @@ EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
 HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 DATE_IN_NAME_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
-PASSAGE_TARGET_CHARS = 700
-PASSAGE_MAX_CHARS = 1400
+PASSAGE_TARGET_CHARS = 500
+PASSAGE_MAX_CHARS = 1000
 
 
 @lru_cache(maxsize=1)

@@ -386,18 +386,31 @@ class EntityGraph:
         return [name for name, _, _ in self._resolved(em).values()]
 
     def find_in_text(self, text: str) -> list[str]:
-        """Node keys named in free text (a question): aliases, first names, tags."""
-        low = " " + " ".join(text.lower().replace("?", " ").replace(",", " ").split()) + " "
+        """Node keys named in free text (a question): aliases, first names, tags.
+
+        Names the user marked up (pages, links, @, people) match in any case ("sam");
+        names only guessed from capitalised prose must be capitalised in the question too,
+        or "back" would find a "BACK" someone once shouted in an entry."""
+        norm = " " + " ".join(text.replace("?", " ").replace(",", " ").split()) + " "
+        low = norm.lower()
         found: dict[str, None] = {}
         candidates = set(self._canon) | set(self._first_names) | set(self.graph.nodes)
         for cand in candidates:
             if len(cand) < 2:
                 continue
             probe = cand[1:] if cand.startswith("#") else cand
-            if f" {probe} " in low or f" {probe}'s " in low or f" #{probe} " in low:
-                key = self.resolve(cand)
-                if key is not None:
-                    found[key] = None
+            hit = next((p for p in (f" {probe} ", f" {probe}'s ", f" #{probe} ") if p in low), None)
+            if hit is None:
+                continue
+            key = self.resolve(cand)
+            if key is None:
+                continue
+            explicit = key.startswith("#") or self.graph.nodes[key]["explicit"].get(True, 0) > 0
+            if not explicit:
+                at = low.index(hit)
+                if not norm[at : at + len(hit)].strip()[:1].isupper():
+                    continue
+            found[key] = None
         return list(found)
 
     # -- persistence -----------------------------------------------------------------------

@@ -34,7 +34,7 @@ from whoosh.writing import IndexWriter
 
 from journal_me.vault import Entry
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"  # bump when the schema or passage splitting changes
 INDEX_NAME = "journal"
 
 

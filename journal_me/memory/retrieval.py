@@ -124,6 +124,8 @@ class QueryPlan:
     implied: list[str] = field(default_factory=list)  # entities whose page matched
     tags: list[str] = field(default_factory=list)
     time: TimeHint | None = None
+    prefer: tuple[dt.date | None, dt.date | None] | None = None  # soft range (event anchors)
+    event_terms: list[str] = field(default_factory=list)
     after: dt.date | None = None
     before: dt.date | None = None
     relaxed: bool = False
@@ -164,6 +166,8 @@ class Weights:
     title: float = 0.4
     tag_term: float = 0.6
     entry_context: float = 0.0  # how much the whole entry's match lifts its passages
+    anchor: float = 0.3  # passages on the asked side of an event ("before I moved")
+    event_term: float = 0.3  # the event's own words ("moved") in the text query
     candidates: int = 60
 
 
@@ -199,14 +203,19 @@ class Retriever:
             q_after = max(filter(None, [q_after, hint.after]), default=None)
             q_before = min(filter(None, [q_before, hint.before]), default=None)
         elif hint.anchor:
+            # An event anchor is only as good as the search that found the event, and
+            # "after I pushed back" is as often a clause as a time: so it lifts passages on the
+            # right side of the event rather than filtering the others out.
             event_day = self._anchor_date(hint.anchor, include_private, before, after)
             if event_day is not None:
-                if hint.anchor_side == "before":
-                    cut = event_day - dt.timedelta(days=1)
-                    q_before = min(filter(None, [q_before, cut]), default=None)
-                else:
-                    q_after = max(filter(None, [q_after, event_day]), default=None)
-            text = question  # keep the event words: they are often what is asked about
+                plan.prefer = (
+                    (None, event_day - dt.timedelta(days=1))
+                    if hint.anchor_side == "before"
+                    else (event_day, None)
+                )
+            # the event's words stay in the query, but weakly: "the flat before I moved" asks
+            # about the flat, and the move's own entry would otherwise win on "moved"
+            plan.event_terms = [t for t in analyse(hint.anchor) if t not in QUESTION_NOISE]
         plan.after, plan.before = q_after, q_before
 
         query, terms = self._build_query(text, question, plan, use_graph, include_private)
@@ -273,6 +282,12 @@ class Retriever:
         implied = {n.lower() for n in plan.implied}
         neighbours = set(plan.neighbours)
 
+        def in_preferred(h: Hit) -> bool:
+            if plan.prefer is None:
+                return False
+            lo, hi = plan.prefer
+            return (lo is None or h.entry.date >= lo) and (hi is None or h.entry.date <= hi)
+
         def graph_bonus(h: Hit) -> float:
             # entities of the whole entry: the answer often says "she", not "Sam"
             ents = set(h.entities) | entry_entities.get(h.entry.rel, set())
@@ -289,7 +304,8 @@ class Retriever:
             (
                 h.score / p_max
                 + w.entry_context * entry_score.get(h.entry.rel, 0.0) / e_max
-                + graph_bonus(h),
+                + graph_bonus(h)
+                + (w.anchor if in_preferred(h) else 0.0),
                 h,
             )
             for h in passages
@@ -315,14 +331,20 @@ class Retriever:
         terms = [t for t in analyse(event) if t not in QUESTION_NOISE]
         if not terms:
             return None
-        query = Q.Or([Q.Term("body", t) for t in terms] + [Q.Term("tags", t) for t in terms])
-        hits = self._run(query, set(terms), 5, after, before, (), include_private)
-        if not hits:
+        # Events are named in titles and tags ("Moving day", #move) more than in prose, which
+        # also mentions them while planning: weigh whole entries by title and tags.
+        query = Q.Or(
+            [Q.Term("body", t) for t in terms]
+            + [Q.Term("title", t, boost=3.0) for t in terms]
+            + [Q.Term("tags", t, boost=2.0) for t in terms]
+        )
+        rows = self.index.search(
+            query, limit=5, filter=self._filter(after, before, (), include_private, kind="entry")
+        )
+        if not rows:
             return None
-        # the earliest of the strongest few: "before I moved" means the move itself
-        best = hits[0].score
-        strong = [h for h in hits if h.score >= 0.6 * best]
-        return min(h.entry.date for h in strong)
+        date_value = rows[0]["date"]
+        return date_value.date() if isinstance(date_value, dt.datetime) else date_value
 
     def _implied_entities(self, terms: list[str], include_private: bool) -> list[str]:
         """Entities whose own page matches the question: "the cat" → Biscuit's page says cat."""
@@ -351,6 +373,9 @@ class Retriever:
             clauses.append(Q.Term("body", t))
             clauses.append(Q.Term("title", t, boost=w.title))
             clauses.append(Q.Term("tags", t, boost=w.tag_term))
+        for t in plan.event_terms:
+            if t not in terms:
+                clauses.append(Q.Term("body", t, boost=w.event_term))
         explicit_tags = [m.lower() for m in TAG_WORD_RE.findall(original)]
         plan.tags = explicit_tags
         for tag in explicit_tags:
