@@ -73,3 +73,23 @@ def quiet(trainer: Any) -> Any:
 
     trainer.remove_callback(PrinterCallback)
     return trainer
+
+
+def quiet_libraries() -> None:
+    """Progress goes through ``ProgressFn``/the pipeline's Reporter: silence the HF
+    libraries' own bars, tokenizer warnings and a deprecation PEFT triggers on every run."""
+    import contextlib
+    import os
+    import warnings
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    with contextlib.suppress(ImportError):
+        import datasets
+
+        datasets.disable_progress_bars()
+    with contextlib.suppress(ImportError):
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]

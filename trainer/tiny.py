@@ -117,7 +117,7 @@ def _train_tokenizer(vocab_size: int) -> Any:
     return tok
 
 
-def build_tiny_tokenizer(out_dir: Path | str, *, vocab_size: int = 512) -> Any:
+def build_tiny_tokenizer(out_dir: Path | str, *, vocab_size: int = 512, max_positions: int = 512) -> Any:
     """Train and save the tiny tokenizer; returns the loaded ``PreTrainedTokenizerFast``."""
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
@@ -130,14 +130,14 @@ def build_tiny_tokenizer(out_dir: Path | str, *, vocab_size: int = 512) -> Any:
         pad_token=PAD,
         unk_token=None,
         bos_token=None,
-        model_max_length=512,
+        model_max_length=max_positions,
     )
     fast.chat_template = CHATML_TRAINING_TEMPLATE
     fast.save_pretrained(str(out))
     return AutoTokenizer.from_pretrained(str(out))
 
 
-def _model_config(arch: Arch, tokenizer: Any) -> Any:
+def _model_config(arch: Arch, tokenizer: Any, max_positions: int = 512) -> Any:
     from transformers import LlamaConfig, Qwen2Config
 
     common: dict[str, Any] = {
@@ -147,7 +147,7 @@ def _model_config(arch: Arch, tokenizer: Any) -> Any:
         "num_hidden_layers": 2,
         "num_attention_heads": 4,
         "num_key_value_heads": 2,
-        "max_position_embeddings": 512,
+        "max_position_embeddings": max_positions,
         "rms_norm_eps": 1e-6,
         "initializer_range": 0.05,
         "bos_token_id": None,
@@ -175,11 +175,15 @@ def _perturb_(model: Any) -> None:
                 param.normal_(1.0, 0.1)
 
 
-def build_tiny_model(out_dir: Path | str, arch: Arch = "llama", seed: int = 0) -> Path:
+def build_tiny_model(
+    out_dir: Path | str, arch: Arch = "llama", seed: int = 0, *, max_positions: int = 512
+) -> Path:
     """Build and save a tiny ``LlamaForCausalLM`` or ``Qwen2ForCausalLM`` with its tokenizer.
 
     Returns ``out_dir``, loadable with ``AutoModelForCausalLM.from_pretrained`` and
-    ``AutoTokenizer.from_pretrained``. Takes well under a second on CPU.
+    ``AutoTokenizer.from_pretrained``. Takes well under a second on CPU. ``max_positions``
+    is the context length: the pipeline tests raise it, because real chat prompts (system
+    prompt + journal memories) run to ~2000 tokens with this 512-token vocabulary.
     """
     import torch
     from transformers import AutoModelForCausalLM
@@ -187,8 +191,8 @@ def build_tiny_model(out_dir: Path | str, arch: Arch = "llama", seed: int = 0) -
     if arch not in ARCHS:
         raise ValueError(f"unknown tiny architecture {arch!r}; expected one of {ARCHS}")
     out = Path(out_dir)
-    tokenizer = build_tiny_tokenizer(out)
-    config = _model_config(arch, tokenizer)
+    tokenizer = build_tiny_tokenizer(out, max_positions=max_positions)
+    config = _model_config(arch, tokenizer, max_positions)
     torch.manual_seed(seed)
     auto: Any = AutoModelForCausalLM
     model = auto.from_config(config, dtype=torch.float32)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +128,55 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "filterwarnings", "ignore:`is_gradient_checkpointing` is deprecated:FutureWarning"
     )
+
+
+# --------------------------------------------------------------------------- pipeline fixtures
+
+REPO_VAULT = Path(__file__).resolve().parents[2] / "vault"
+#: A small, fast slice of the sample vault: 20 diary files (two of them private), person
+#: pages and a note. Keeps synthesis and training in seconds.
+_FIRST_DAYS = sorted(p.name for p in (REPO_VAULT / "journal/2025").glob("*.md"))[:20]
+SMALL_VAULT_FILES: tuple[str, ...] = (
+    *(f"journal/2025/{name}" for name in _FIRST_DAYS),
+    "people/Sam.md",
+    "people/Dev.md",
+    "people/Biscuit.md",
+    "people/Graham.md",
+    "notes/why I run.md",
+)
+#: Planted in private entries: must never reach a dataset, a cache or an adapter.
+SECRET = "ZEBRA-QUARTZ-4471"
+SECRET_TAGGED = "Okapiwaffle"
+
+
+def make_small_vault(dest: Path) -> Path:
+    """Copy the slice into ``dest`` and add two private entries holding secrets (one by
+    front matter, one by a #private tag)."""
+    import shutil
+
+    for rel in SMALL_VAULT_FILES:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_VAULT / rel, target)
+    (dest / "journal/2025/2025-08-15.md").write_text(
+        "---\nprivate: true\ntitle: Not for anyone\n---\n"
+        f"The code for the safe is {SECRET}. Sam must never know about the letter from Graham.\n",
+        encoding="utf-8",
+    )
+    (dest / "journal/2025/2025-08-16.md").write_text(
+        f"Dreamt about {SECRET_TAGGED} again, the striped one from the zoo in Bristol. #private\n",
+        encoding="utf-8",
+    )
+    return dest
+
+
+@pytest.fixture(scope="session")
+def make_vault() -> Callable[[Path], Path]:
+    """``make_vault(dest)``: the small vault slice with its two planted private secrets."""
+    return make_small_vault
+
+
+@pytest.fixture(scope="session")
+def secrets() -> tuple[str, ...]:
+    """The strings planted in private entries (see :func:`make_small_vault`)."""
+    return (SECRET, SECRET_TAGGED)

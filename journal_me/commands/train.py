@@ -1,0 +1,324 @@
+"""``journal-me train`` and ``journal-me schedule``: the nightly fine-tune, by hand or by timer.
+
+Importing this module stays cheap (the CLI imports every command module to build its
+parser): torch, TRL and llama.cpp are imported only when a command runs. It also adds the
+trainer's check to ``journal-me doctor`` (``--smoke`` runs real training steps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from journal_me.commands.journal import DOCTOR_CHECKS
+from journal_me.config import Settings
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- reporters
+
+
+class _RichReporter:
+    """Step lines with timings, a live bar (with the loss) while a step runs."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[loss]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _RichReporter:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.bar.stop()
+
+    def step(self, name: str, detail: str = "") -> None:
+        self.tasks[name] = self.bar.add_task(f"{name} {detail}".strip(), total=None, loss="")
+
+    def progress(self, name: str, done: int, total: int, loss: float | None = None) -> None:
+        task = self.tasks.get(name)
+        if task is not None:
+            self.bar.update(
+                task, completed=done, total=total or None, loss=f"loss {loss:.3f}" if loss else ""
+            )
+
+    def done(self, name: str, seconds: float, summary: str) -> None:
+        task = self.tasks.pop(name, None)
+        if task is not None:
+            self.bar.remove_task(task)
+        line = Text("✓ ", style="green")
+        line.append(f"{name:<10}", style="bold")
+        line.append(f"{seconds:6.1f}s  ")
+        line.append(summary)
+        self.console.print(line)
+
+    def note(self, text: str) -> None:
+        self.console.print(Text(f"· {text}", style="yellow"))
+
+
+class _JsonReporter:
+    """One JSON object per line on stdout, for the TUI running the job as a subprocess."""
+
+    def emit(self, **event: Any) -> None:
+        print(json.dumps(event, ensure_ascii=False), flush=True)
+
+    def __enter__(self) -> _JsonReporter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        pass
+
+    def step(self, name: str, detail: str = "") -> None:
+        self.emit(event="step", name=name, detail=detail)
+
+    def progress(self, name: str, done: int, total: int, loss: float | None = None) -> None:
+        self.emit(event="progress", name=name, done=done, total=total, loss=loss)
+
+    def done(self, name: str, seconds: float, summary: str) -> None:
+        self.emit(event="done", name=name, seconds=round(seconds, 2), summary=summary)
+
+    def note(self, text: str) -> None:
+        self.emit(event="note", text=text)
+
+
+# --------------------------------------------------------------------------- train
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    if importlib.util.find_spec("trl") is None:
+        print(
+            "journal-me: the training extra is not installed: pip install 'journal-me[train]'",
+            file=sys.stderr,
+        )
+        return 1
+    from trainer.nightly import TrainOptions, run_training
+
+    options = TrainOptions(
+        nightly=args.nightly,
+        allow_cpu=args.allow_cpu,
+        dry_run=args.dry_run,
+        max_steps=args.max_steps,
+        synth=args.synth,
+        backend=args.backend,
+    )
+    err = _console(stderr=True)
+    ui: _JsonReporter | _RichReporter = _JsonReporter() if args.json_progress else _RichReporter(err)
+    with ui:
+        outcome = run_training(settings, options, ui)
+    if isinstance(ui, _JsonReporter):
+        ui.emit(
+            event="outcome",
+            status=outcome.status,
+            reason=outcome.reason,
+            version=outcome.version,
+            step=outcome.step,
+            hint=outcome.hint,
+            run_dir=str(outcome.run_dir) if outcome.run_dir else None,
+        )
+        return outcome.exit_code
+    if outcome.status == "failed":
+        where = f" at {outcome.step}" if outcome.step else ""
+        err.print(Text(f"journal-me: training failed{where}: {outcome.reason}", style="bold red"))
+        if outcome.hint:
+            err.print(Text(f"  what to do: {outcome.hint}"))
+        if outcome.run_dir:
+            err.print(Text(f"  run directory: {outcome.run_dir}", style="dim"))
+        return outcome.exit_code
+    print(outcome.line())
+    return outcome.exit_code
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+def _spec(args: argparse.Namespace, settings: Settings) -> Any:
+    from trainer.schedule import ScheduleSpec, default_command, parse_at
+
+    env = {k: os.environ[k] for k in ("JOURNAL_ME_DATA_DIR",) if os.environ.get(k)}
+    return ScheduleSpec(
+        command=default_command(settings.vault, settings.config_file),
+        at=parse_at(args.at),
+        env=env,
+        log_file=settings.vault_data_dir / "train" / "nightly.log",
+    )
+
+
+def cmd_schedule_install(args: argparse.Namespace, settings: Settings) -> int:
+    from trainer.schedule import ScheduleError, Scheduler
+
+    try:
+        scheduler = Scheduler(args.backend)
+        spec = _spec(args, settings)
+        if args.dry_run:
+            plan = scheduler.plan_install(spec)
+            print(f"would install a {scheduler.backend} schedule at {spec.at:%H:%M}:")
+            for path, text in plan.files.items():
+                print(f"\n--- {path}\n{text.rstrip()}")
+            if plan.crontab is not None:
+                print(f"\n--- crontab (replacing any journal-me lines)\n{plan.crontab.rstrip()}")
+            for cmd in plan.commands:
+                print("then: " + " ".join(cmd))
+            return 0
+        for line in scheduler.install(spec):
+            print(line)
+    except ScheduleError as exc:
+        print(f"journal-me: {exc}", file=sys.stderr)
+        return 1
+    print(f"nightly training scheduled at {spec.at:%H:%M} ({scheduler.backend})")
+    if scheduler.backend == "systemd":
+        print("note: user timers run while you are logged in; `loginctl enable-linger` runs them always")
+    return 0
+
+
+def cmd_schedule_status(args: argparse.Namespace, settings: Settings) -> int:
+    from trainer.schedule import ScheduleError, Scheduler
+    from trainer.state import read_state
+
+    try:
+        status = Scheduler(args.backend).status()
+    except ScheduleError as exc:
+        print(f"journal-me: {exc}", file=sys.stderr)
+        return 1
+    if status.installed:
+        print(
+            f"schedule:  {status.backend}, daily at {status.at or '?'}"
+            + (f" ({status.detail})" if status.detail else "")
+        )
+        print(f"next run:  {status.next_run or 'unknown'}")
+    else:
+        print(f"schedule:  not installed ({status.backend}) — `journal-me schedule install`")
+    st = read_state(settings)
+    last = st.get("last_run")
+    if isinstance(last, dict):
+        when = str(last.get("finished") or last.get("started") or "?")[:16].replace("T", " ")
+        version = f" {last['version']}" if last.get("version") else ""
+        print(f"last run:  {when} — {last.get('status')}{version}: {last.get('reason', '')}")
+    else:
+        print("last run:  never")
+    check = st.get("last_check")
+    last_finished = str(last.get("finished", "")) if isinstance(last, dict) else ""
+    if isinstance(check, dict) and str(check.get("time", "")) > last_finished:
+        when = str(check.get("time", "?"))[:16].replace("T", " ")
+        print(f"last skip: {when} — {check.get('reason', '')}")
+    if status.last_trigger:
+        print(f"timer last fired: {status.last_trigger}")
+    return 0
+
+
+def cmd_schedule_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from trainer.schedule import ScheduleError, Scheduler
+
+    try:
+        actions = Scheduler(args.backend).remove(dry_run=args.dry_run)
+    except ScheduleError as exc:
+        print(f"journal-me: {exc}", file=sys.stderr)
+        return 1
+    for line in actions:
+        print(("would " if args.dry_run else "") + line)
+    return 0
+
+
+# --------------------------------------------------------------------------- doctor
+
+
+def doctor_trainer(args: argparse.Namespace, settings: Settings, out: Console) -> bool:
+    """``journal-me doctor``: what training can use here; with ``--smoke``, prove it."""
+    missing = [m for m in ("torch", "trl", "peft", "datasets") if importlib.util.find_spec(m) is None]
+    if missing:
+        out.print(
+            Text(f"training:   not installed ({', '.join(missing)} missing): pip install 'journal-me[train]'")
+        )
+        return not getattr(args, "smoke", False)
+    unsloth = "unsloth installed" if importlib.util.find_spec("unsloth") else "no unsloth (gpu extra)"
+    out.print(Text(f"training:   TRL + PEFT installed; {unsloth}"))
+    from trainer.state import read_state
+
+    last = read_state(settings).get("last_run")
+    if isinstance(last, dict):
+        when = str(last.get("finished") or "?")[:16].replace("T", " ")
+        out.print(Text(f"last train: {when} — {last.get('status')}: {last.get('reason', '')}"))
+    if not getattr(args, "smoke", False):
+        return True
+    from trainer.smoke import SmokeStep, run_smoke
+
+    out.print(Text("smoke test: trainer path (tiny model, real SFT + DPO steps, llama.cpp)"))
+
+    def show(step: SmokeStep) -> None:
+        # the same line format as the chat smoke test (journal_me.commands.talk)
+        mark = Text("  ok  ", style="green") if step.ok else Text("  FAIL", style="bold red")
+        out.print(mark + Text(f" {step.name} ({step.seconds:.2f}s) {step.detail}"))
+
+    steps = run_smoke(report=show)
+    return bool(steps) and all(s.ok for s in steps)
+
+
+if doctor_trainer not in DOCTOR_CHECKS:
+    DOCTOR_CHECKS.append(doctor_trainer)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "train",
+        help="fine-tune your second me on the journal (synthesis → SFT → DPO → eval gate → publish)",
+    )
+    p.add_argument(
+        "--nightly", action="store_true", help="timer mode: skip (exit 0) unless it makes sense to train"
+    )
+    p.add_argument(
+        "--allow-cpu", action="store_true", help="train without an NVIDIA GPU (slow for real models)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="build and filter the datasets only; no training")
+    p.add_argument("--max-steps", type=int, default=None, help="cap optimizer steps (a quick trial run)")
+    p.add_argument(
+        "--synth",
+        choices=["auto", "model", "templates"],
+        default="auto",
+        help="who writes the questions: the local model, templates, or auto (the model when a GPU trains)",
+    )
+    p.add_argument("--backend", choices=["unsloth", "peft"], default=None, help="force a training backend")
+    p.add_argument("--json-progress", action="store_true", help="progress as JSON lines on stdout")
+    p.set_defaults(handler=cmd_train)
+
+    s = sub.add_parser("schedule", help="run `train --nightly` every night (systemd timer, cron or launchd)")
+    actions = s.add_subparsers(dest="schedule_command", metavar="ACTION", required=True)
+    for name, handler, help_text in (
+        ("install", cmd_schedule_install, "install the nightly timer"),
+        ("status", cmd_schedule_status, "next and last run, and the last outcome"),
+        ("remove", cmd_schedule_remove, "remove the nightly timer"),
+    ):
+        a = actions.add_parser(name, help=help_text)
+        a.add_argument(
+            "--backend", choices=["systemd", "cron", "launchd"], default=None, help="override detection"
+        )
+        if name != "status":
+            a.add_argument("--dry-run", action="store_true", help="print what would change")
+        if name == "install":
+            a.add_argument("--at", default="03:30", help="time of day, HH:MM (default 03:30)")
+        a.set_defaults(handler=handler)
+
+
+__all__ = ["doctor_trainer", "register"]

@@ -1,0 +1,357 @@
+"""The eval gate: a new adapter is published only if it is not worse than what runs now.
+
+On the held-out memory QA (entries no adapter was ever trained on), each model — the
+candidate adapter, the active adapter, and the base with retrieval alone — answers every
+question in llama.cpp exactly as it will be served (base GGUF + adapter GGUF, the chat
+prompt with its memories). Two measurements:
+
+- **facts**: the reference answer's checkable facts (numbers and names that are also in
+  the source entry) must appear in the generated answer (``fact_recall``), plus bag-of-words
+  token F1 against the reference answer. ``score = 0.6·fact_recall + 0.4·F1``.
+- **likelihood**: the mean negative log-likelihood per token of the reference answers
+  (teacher-forced, also in llama.cpp). Generation from a small model can be uninformative;
+  a broken adapter (bad export, exploded weights) shows up here at once as a huge NLL.
+
+The candidate passes when its score is within ``tolerance`` of the reference (the active
+adapter if there is one, else the base), its NLL is below the base's (it learned the served
+format: a broken or untrained adapter does not), and it keeps most of the active adapter's
+NLL gain (:func:`decide`). The report (all scores, a few sample answers,
+durations) is kept in the adapter's manifest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from journal_me.config import LLMSettings
+from trainer.dataset import Example
+from trainer.facts import fact_present, strip_citations, token_f1
+
+EvalProgress = Callable[[int, int, str], None]  # done, total, which model
+
+
+class EvalError(RuntimeError):
+    """A model could not be evaluated (it would not load or generate)."""
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    question: str
+    prompt: tuple[Mapping[str, str], ...]
+    reference: str  # the answer text (no reasoning)
+    completion: str  # what the model is trained to produce: reasoning + answer
+    facts: tuple[str, ...]
+    source: str
+
+    @classmethod
+    def from_example(cls, example: Example) -> EvalItem:
+        return cls(
+            question=example.question,
+            prompt=example.prompt,
+            reference=example.answer,
+            completion=example.completion,
+            facts=example.facts,
+            source=example.sources[0],
+        )
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    max_items: int = 24
+    max_tokens: int = 256  # reasoning + answer budget per question
+    tolerance: float = 0.02  # score may be this much lower and still count as "not worse"
+    min_nll_gain: float = 0.01  # the candidate's NLL must be ≥1% below the base's
+    keep_gain: float = 0.75  # ... and keep ≥75% of the active adapter's gain over the base
+    nll_slack: float = 0.02  # absolute NLL noise allowed against the active adapter
+    n_threads: int | None = None
+
+
+@dataclass
+class ModelScore:
+    label: str
+    fact_recall: float | None
+    token_f1: float
+    nll: float
+    items: int
+    seconds: float
+    samples: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        if self.fact_recall is None:
+            return self.token_f1
+        return 0.6 * self.fact_recall + 0.4 * self.token_f1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "score": round(self.score, 4),
+            "fact_recall": None if self.fact_recall is None else round(self.fact_recall, 4),
+            "token_f1": round(self.token_f1, 4),
+            "nll": round(self.nll, 4) if math.isfinite(self.nll) else None,
+            "items": self.items,
+            "seconds": round(self.seconds, 2),
+            "samples": self.samples,
+        }
+
+
+@dataclass
+class GateDecision:
+    publish: bool
+    reason: str
+    candidate: ModelScore
+    base: ModelScore
+    active: ModelScore | None = None
+
+    @property
+    def reference(self) -> ModelScore:
+        return self.active or self.base
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "publish": self.publish,
+            "reason": self.reason,
+            "candidate": self.candidate.to_json(),
+            "active": self.active.to_json() if self.active else None,
+            "base": self.base.to_json(),
+        }
+
+    def metrics(self) -> dict[str, float]:
+        """The short numbers shown next to a version (``journal-me model list``, the TUI)."""
+        c = self.candidate
+        out = {"score": round(c.score, 4), "f1": round(c.token_f1, 4), "nll": round(c.nll, 4)}
+        if c.fact_recall is not None:
+            out["facts"] = round(c.fact_recall, 4)
+        out["base_score"] = round(self.base.score, 4)
+        return out
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def answer_scores(answer: str, item: EvalItem) -> tuple[float | None, float]:
+    """(fact recall or None when the item has no checkable facts, token F1)."""
+    text = strip_citations(answer)
+    recall = None
+    if item.facts:
+        recall = sum(1 for f in item.facts if fact_present(f, text)) / len(item.facts)
+    return recall, token_f1(text, strip_citations(item.reference))
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _log_softmax_nll(logits: Any, targets: Sequence[int]) -> float:
+    import numpy as np
+
+    rows = np.asarray(logits, dtype=np.float64)
+    peak = rows.max(axis=1, keepdims=True)
+    log_z = peak[:, 0] + np.log(np.exp(rows - peak).sum(axis=1))
+    picked = rows[np.arange(len(targets)), np.asarray(targets)]
+    return float(np.mean(log_z - picked))
+
+
+@contextlib.contextmanager
+def _quiet() -> Any:
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def score_model(
+    label: str,
+    base_gguf: Path,
+    lora: Path | None,
+    items: Sequence[EvalItem],
+    *,
+    llm: LLMSettings,
+    config: GateConfig,
+    progress: EvalProgress | None = None,
+) -> ModelScore:
+    """Answer every item with ``base_gguf`` (+ ``lora``), then teacher-force the references."""
+    from journal_me.llm.engine import Engine, EngineError
+
+    started = time.monotonic()
+    recalls: list[float] = []
+    f1s: list[float] = []
+    samples: list[dict[str, str]] = []
+    token_lists: list[tuple[list[int], list[int]]] = []
+    try:
+        engine = Engine.with_llm_settings(
+            base_gguf,
+            llm,
+            lora_path=lora,
+            n_ctx=llm.n_ctx,
+            n_threads=config.n_threads or llm.n_threads,
+            prompt_cache_bytes=0,
+        )
+    except EngineError as exc:
+        raise EvalError(f"{label}: {exc}") from exc
+    with engine:
+        for i, item in enumerate(items):
+            if progress:
+                progress(i, len(items), label)
+            reasoning: list[str] = []
+            answer: list[str] = []
+            try:
+                for event in engine.stream_events(
+                    item.prompt, max_tokens=config.max_tokens, temperature=0.0, seed=0
+                ):
+                    (reasoning if event.kind == "reasoning" else answer).append(event.text)
+            except EngineError as exc:
+                raise EvalError(f"{label}: {exc}") from exc
+            text = "".join(answer).strip() or "".join(reasoning).strip()
+            recall, f1 = answer_scores(text, item)
+            if recall is not None:
+                recalls.append(recall)
+            f1s.append(f1)
+            if len(samples) < 3:
+                samples.append({"question": item.question, "answer": text[:400]})
+            prompt_text = engine.render_prompt(item.prompt)
+            prompt_ids = engine.tokenize(prompt_text)
+            full = engine.tokenize(prompt_text + item.completion)
+            if full[: len(prompt_ids)] != prompt_ids:
+                full = prompt_ids + engine.tokenize(item.completion)
+            token_lists.append((prompt_ids, full))
+        n_ctx = max((len(full) for _p, full in token_lists), default=16) + 8
+    nll = _reference_nll(base_gguf, lora, token_lists, n_ctx=n_ctx, llm=llm, config=config)
+    if progress:
+        progress(len(items), len(items), label)
+    return ModelScore(
+        label=label,
+        fact_recall=_mean(recalls) if recalls else None,
+        token_f1=_mean(f1s),
+        nll=nll,
+        items=len(items),
+        seconds=time.monotonic() - started,
+        samples=samples,
+    )
+
+
+def _reference_nll(
+    base_gguf: Path,
+    lora: Path | None,
+    token_lists: Sequence[tuple[list[int], list[int]]],
+    *,
+    n_ctx: int,
+    llm: LLMSettings,
+    config: GateConfig,
+) -> float:
+    """Mean per-token NLL of the reference completions, from llama.cpp's own logits.
+
+    The engine keeps only the last position's logits, so this opens a second context with
+    ``logits_all`` (sized to the longest item, as that buffer is ``n_ctx × vocab`` floats).
+    The engine, opened first, has already validated the adapter against the base."""
+    import llama_cpp
+
+    if not token_lists:
+        return float("nan")
+    try:
+        with _quiet():
+            model = llama_cpp.Llama(
+                model_path=str(base_gguf),
+                lora_path=str(lora) if lora else None,
+                lora_scale=llm.lora_scale,
+                n_ctx=n_ctx,
+                n_batch=min(512, n_ctx),
+                n_threads=config.n_threads or llm.n_threads,
+                n_gpu_layers=llm.n_gpu_layers,
+                logits_all=True,
+                verbose=True,  # False would dup2 /dev/null over fds 1 and 2 (see the engine)
+            )
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise EvalError(f"llama.cpp could not load {base_gguf.name} for scoring: {exc}") from exc
+    model.verbose = False
+    per_item: list[float] = []
+    try:
+        for prompt_ids, full in token_lists:
+            if len(full) <= len(prompt_ids):
+                continue
+            model.reset()  # type: ignore[no-untyped-call]
+            model.eval(full)
+            logits = model.scores[len(prompt_ids) - 1 : len(full) - 1]
+            per_item.append(_log_softmax_nll(logits, full[len(prompt_ids) :]))
+    finally:
+        with contextlib.suppress(Exception):
+            model.close()
+    return _mean(per_item) if per_item else float("nan")
+
+
+# --------------------------------------------------------------------------- decision
+
+
+def decide(
+    candidate: ModelScore, base: ModelScore, active: ModelScore | None, config: GateConfig
+) -> GateDecision:
+    """Publish only if the candidate is not worse than the active adapter (else the base).
+
+    Likelihood rules: the candidate must make the held-out reference answers more likely
+    than the base does (``min_nll_gain``, relative) — an adapter that learned nothing of
+    the served format is broken or useless — and must keep most (``keep_gain``) of the
+    active adapter's gain over the base.
+    """
+    reference = active or base
+    problems: list[str] = []
+    if not math.isfinite(candidate.nll):
+        problems.append("the candidate's answers could not be scored (NLL is not finite)")
+    if candidate.score < reference.score - config.tolerance:
+        problems.append(
+            f"answers got worse: score {candidate.score:.3f} vs {reference.score:.3f} ({reference.label})"
+        )
+    if math.isfinite(base.nll) and candidate.nll > base.nll * (1 - config.min_nll_gain):
+        problems.append(
+            f"held-out answers are not more likely than with the base alone: NLL {candidate.nll:.3f} "
+            f"vs {base.nll:.3f}"
+        )
+    if active is not None and math.isfinite(active.nll) and math.isfinite(base.nll):
+        allowed = active.nll + max(config.nll_slack, (1 - config.keep_gain) * max(0.0, base.nll - active.nll))
+        if candidate.nll > allowed:
+            problems.append(
+                f"held-out answers became less likely than with the active adapter: NLL "
+                f"{candidate.nll:.3f} vs {active.nll:.3f} (allowed up to {allowed:.3f})"
+            )
+    if problems:
+        return GateDecision(False, "; ".join(problems), candidate, base, active)
+    reason = (
+        f"not worse than {reference.label}: score {candidate.score:.3f} vs {reference.score:.3f}, "
+        f"NLL {candidate.nll:.3f} vs {reference.nll:.3f}"
+    )
+    return GateDecision(True, reason, candidate, base, active)
+
+
+def run_gate(
+    items: Sequence[EvalItem],
+    *,
+    base_gguf: Path,
+    candidate: Path,
+    active: Path | None,
+    llm: LLMSettings,
+    config: GateConfig | None = None,
+    progress: EvalProgress | None = None,
+) -> GateDecision:
+    """Score base, active (if any) and candidate on ``items`` and decide."""
+    config = config or GateConfig()
+    items = list(items)[: config.max_items]
+    if not items:
+        raise EvalError(
+            "no held-out questions to evaluate on — the journal needs at least five public diary entries"
+        )
+    base_score = score_model(
+        "base + retrieval", base_gguf, None, items, llm=llm, config=config, progress=progress
+    )
+    active_score = (
+        score_model("active adapter", base_gguf, active, items, llm=llm, config=config, progress=progress)
+        if active is not None
+        else None
+    )
+    cand_score = score_model(
+        "candidate", base_gguf, candidate, items, llm=llm, config=config, progress=progress
+    )
+    return decide(cand_score, base_score, active_score, config)

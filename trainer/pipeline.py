@@ -1,0 +1,495 @@
+"""The steps of one training run, in order, inside its run directory.
+
+synthesis → filter (+ DPO pairs) → SFT → DPO → export → gate → publish. Each step runs in
+:meth:`_Run.step`, which reports it, times it, records it in ``run.json`` and the state
+file (so an interrupted run can be told apart later), and turns any failure into a
+:class:`PipelineError` with the step, the reason and what to do. Publishing is the last
+step and the only one that touches what chats run on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from journal_me.api import Journal
+from journal_me.config import Settings
+from journal_me.models import ModelRegistry, RegistryError
+from trainer import guards, state
+from trainer.evaluate import EvalError, EvalItem, GateDecision, run_gate
+from trainer.filter import FilterConfig, FilterResult, PrivacyGuard, filter_examples, heldout_rels
+from trainer.pairs import FactPools, make_pairs
+from trainer.progress import quiet_libraries
+from trainer.runtypes import HINTS, OOM_HINT, PipelineError, Reporter, TrainBase, TrainOptions, TrainOutcome
+from trainer.synth import PrivacyViolation, synthesize, vault_texts
+from trainer.vault_view import VaultView
+
+
+class _Stop:
+    """SIGTERM (systemd stopping the unit) → stop training at the next step boundary."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def __enter__(self) -> _Stop:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def _handle(self, _signum: int, _frame: Any) -> None:
+        self.requested = True
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+
+class _Run:
+    """One run in progress: its directory, timings and the error translation per step."""
+
+    def __init__(self, settings: Settings, st: dict[str, Any], reporter: Reporter, run_dir: Path) -> None:
+        self.settings = settings
+        self.state = st
+        self.reporter = reporter
+        self.dir = run_dir
+        self.durations: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def step(self, name: str, detail: str = "") -> Iterator[dict[str, str]]:
+        """Time a step, record it in run.json/state, and translate failures."""
+        self.reporter.step(name, detail)
+        state.write_run(self.dir, step=name)
+        self.state["running"]["step"] = name
+        state.write_state(self.settings, self.state)
+        started = time.monotonic()
+        summary: dict[str, str] = {"text": ""}
+        try:
+            yield summary
+        except PipelineError:
+            raise
+        except Exception as exc:  # KeyboardInterrupt/SystemExit pass: run_pipeline records them
+            self._log_traceback(name)
+            raise _translate(name, exc) from exc
+        seconds = time.monotonic() - started
+        self.durations[name] = round(seconds, 2)
+        self.reporter.done(name, seconds, summary["text"])
+
+    def _log_traceback(self, name: str) -> None:
+        with contextlib.suppress(OSError), open(self.dir / "run.log", "a", encoding="utf-8") as out:
+            out.write(f"--- {state.now_iso()} step {name}\n{traceback.format_exc()}\n")
+
+
+def _translate(step: str, exc: Exception) -> PipelineError:
+    from trainer.backends import TrainingError, TrainingOOMError
+    from trainer.export import GGUFConversionError
+
+    if isinstance(exc, TrainingOOMError):
+        return PipelineError(step, str(exc), OOM_HINT)
+    if isinstance(exc, PrivacyViolation):
+        return PipelineError(
+            step, str(exc), "nothing was trained and nothing published; please report this bug"
+        )
+    if isinstance(exc, (TrainingError, GGUFConversionError, EvalError, RegistryError)):
+        return PipelineError(step, str(exc))
+    return PipelineError(step, f"{type(exc).__name__}: {exc}", f"{HINTS.get(step, '')} (details in run.log)")
+
+
+def failed(settings: Settings, st: dict[str, Any], exc: PipelineError, run_dir: Path | None) -> TrainOutcome:
+    st.pop("running", None)
+    st["last_run"] = {
+        "status": "failed",
+        "finished": state.now_iso(),
+        "step": exc.step,
+        "reason": exc.why,
+        "hint": exc.hint,
+        "run_dir": str(run_dir) if run_dir else None,
+    }
+    state.record(settings, st, dict(st["last_run"]))
+    if run_dir is not None:
+        state.write_run(run_dir, status="failed", step=exc.step, reason=exc.why)
+    return TrainOutcome("failed", exc.why, 1, run_dir=run_dir, step=exc.step, hint=exc.hint)
+
+
+def run_pipeline(
+    settings: Settings,
+    options: TrainOptions,
+    reporter: Reporter,
+    st: dict[str, Any],
+    journal: Journal,
+    registry: ModelRegistry,
+    base: TrainBase | None,
+    fp: str,
+    gpu: guards.GpuStatus,
+) -> TrainOutcome:
+    run_dir = state.new_run_dir(settings)
+    started = state.now_iso()
+    state.write_run(run_dir, status="running", pid=os.getpid(), started=started)
+    st["running"] = {"pid": os.getpid(), "started": started, "run_dir": str(run_dir), "step": None}
+    state.write_state(settings, st)
+    run = _Run(settings, st, reporter, run_dir)
+    try:
+        with _Stop() as stop:
+            outcome = _steps(run, options, journal, registry, base, fp, gpu, stop)
+    except PipelineError as exc:
+        reporter.note(f"run directory: {run_dir}")
+        return failed(settings, st, exc, run_dir)
+    except BaseException:
+        # Ctrl-C and the like: the active model is untouched; say so in the state
+        failed(settings, st, PipelineError(st["running"].get("step") or "start", "interrupted"), run_dir)
+        raise
+    st.pop("running", None)
+    if outcome.status == "dry-run":  # history only: "last run" stays the last real one
+        state.record(
+            settings, st, {"status": "dry-run", "finished": state.now_iso(), "run_dir": str(run_dir)}
+        )
+        state.write_run(run_dir, status="dry-run")
+        state.prune_runs(settings, options.keep_runs, current=run_dir)
+        return outcome
+    entry = {
+        "status": outcome.status,
+        "started": started,
+        "finished": state.now_iso(),
+        "reason": outcome.reason,
+        "version": outcome.version,
+        "run_dir": str(run_dir),
+    }
+    st["last_run"] = entry
+    if outcome.status in ("published", "refused"):
+        st["last_success"] = {**entry, "fingerprint": fp}
+    state.record(settings, st, dict(entry))
+    state.write_run(run_dir, status=outcome.status, reason=outcome.reason, version=outcome.version)
+    state.prune_runs(settings, options.keep_runs, current=run_dir)
+    return outcome
+
+
+def _profile_text(settings: Settings, journal: Journal, guard: PrivacyGuard) -> tuple[str, str]:
+    """The profile chat serves with, unless it quotes private text (then the template one)."""
+    from journal_me.profile import Profile, template_profile
+
+    profile = Profile.load(settings.profile_file)
+    if profile is not None and not guard.leaks(profile.prompt_text()):
+        return profile.prompt_text(), profile.source
+    return template_profile(journal, settings.name).prompt_text(), "template"
+
+
+def _synth_engine(
+    settings: Settings,
+    options: TrainOptions,
+    base: TrainBase | None,
+    gpu: guards.GpuStatus,
+    reporter: Reporter,
+) -> tuple[Any, str]:
+    if base is None or options.synth == "templates" or (options.synth == "auto" and not gpu.usable):
+        return None, ""
+    from journal_me.llm.engine import Engine, EngineError
+
+    try:
+        engine = Engine.with_llm_settings(base.base.gguf, settings.llm)
+    except EngineError as exc:
+        if options.synth == "model":
+            raise PipelineError("synthesis", str(exc), "use --synth templates, or fix the model") from exc
+        reporter.note(f"the model could not be loaded for synthesis ({exc}); using templates")
+        return None, ""
+    stat = base.base.gguf.stat()
+    return engine, f"{base.base.name}:{stat.st_size}"
+
+
+def _steps(
+    run: _Run,
+    options: TrainOptions,
+    journal: Journal,
+    registry: ModelRegistry,
+    base: TrainBase | None,
+    fp: str,
+    gpu: guards.GpuStatus,
+    stop: _Stop,
+) -> TrainOutcome:
+    from journal_me.roles import RoleError, load_roles
+    from trainer.dataset import sft_row, write_examples, write_jsonl
+
+    settings, reporter = run.settings, run.reporter
+    quiet_libraries()
+    today = options.today or dt.date.today()
+    report: dict[str, Any] = {"run": run.dir.name, "fingerprint": fp}
+
+    # 1. synthesis ------------------------------------------------------------------------
+    engine: Any = None
+    model_id = ""
+    try:
+        with run.step("synthesis") as summary:
+            heldout = heldout_rels(journal.entries(), options.holdout_fraction)
+            private_texts, public_texts = vault_texts(
+                journal, [s.rel for s in journal.entries() if s.private]
+            )
+            guard = PrivacyGuard(private_texts, public_texts)
+            profile_text, profile_source = _profile_text(settings, journal, guard)
+            try:
+                roles = list(load_roles(settings.roles_file).values())
+            except RoleError as exc:
+                reporter.note(f"roles.toml: {exc}; using the built-in roles")
+                roles = list(load_roles(None).values())
+            view = VaultView(
+                journal,
+                name=settings.name,
+                profile_text=profile_text,
+                today=today,
+                holdout=lambda rel: rel in heldout,
+                memories=options.memories,
+            )
+            engine, model_id = _synth_engine(settings, options, base, gpu, reporter)
+            synth_result = synthesize(
+                view,
+                roles=roles,
+                engine=engine,
+                model_id=model_id,
+                cache_dir=state.train_dir(settings) / "cache",
+                config=options.synth_config,
+                progress=lambda d, t, what: reporter.progress("synthesis", d, t),
+            )
+            if synth_result.private_rels:
+                # includes files marked private since the last index: guard against them too
+                private_texts, _ = vault_texts(journal, synth_result.private_rels)
+                guard = PrivacyGuard(private_texts, public_texts)
+            write_examples(run.dir / "synth.jsonl", synth_result.examples)
+            report["synthesis"] = {**synth_result.summary(), "profile": profile_source}
+            summary["text"] = _counts_text(len(synth_result.examples), synth_result.counts)
+
+        # 2. filter, and the DPO pairs while the model is still loaded ---------------------
+        with run.step("filter") as summary:
+            counter = _token_counter(base.hf_dir) if base else None
+            filtered: FilterResult = filter_examples(
+                synth_result.examples,
+                support_of=view.support_text,
+                heldout=heldout,
+                guard=guard,
+                count_tokens=counter,
+                config=FilterConfig(max_tokens=settings.train.max_length, max_eval=options.gate.max_items),
+            )
+            pairs = make_pairs(
+                filtered.train,
+                FactPools.from_view(view),
+                engine=engine,
+                model_id=model_id,
+                cache_dir=state.train_dir(settings) / "cache",
+                config=options.pairs,
+            )
+            train_rows = [sft_row(e) for e in filtered.train]
+            write_jsonl(run.dir / "sft_train.jsonl", train_rows)
+            write_examples(run.dir / "eval.jsonl", filtered.eval)
+            write_jsonl(run.dir / "dpo_train.jsonl", pairs.rows)
+            write_jsonl(run.dir / "dropped.jsonl", _dropped_rows(filtered))
+            report["filter"] = filtered.report.to_json()
+            report["dpo_pairs"] = pairs.counts
+            (run.dir / "data_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+            dropped = ", ".join(f"{k} {v}" for k, v in filtered.report.dropped.items() if v) or "none"
+            summary["text"] = (
+                f"{filtered.report.train} to train, {filtered.report.eval} held out for the gate, "
+                f"{pairs.counts['pairs']} DPO pairs; dropped: {dropped}"
+            )
+    finally:
+        if engine is not None:
+            engine.close()  # free the model before training needs the memory
+    if options.dry_run:
+        return TrainOutcome(
+            "dry-run",
+            f"{filtered.report.train} training examples, {filtered.report.eval} eval questions, "
+            f"{pairs.counts['pairs']} DPO pairs written to {run.dir}",
+            0,
+            run_dir=run.dir,
+            report=report,
+        )
+    if base is None:  # resolve_base failed: only dry runs may go on without a base
+        raise PipelineError("setup", "no base model to train", "see `journal-me model list`")
+    if not train_rows:
+        raise PipelineError(
+            "filter", "no training examples survived filtering", "write a few more (public) entries first"
+        )
+    if not filtered.eval:
+        raise PipelineError(
+            "filter",
+            "no held-out questions for the eval gate",
+            "the gate needs at least five public diary entries",
+        )
+
+    from datasets import Dataset
+
+    from trainer.dpo import run_dpo
+    from trainer.export import export_adapter_gguf
+    from trainer.sft import run_sft
+
+    train = settings.train
+    sft_steps = options.max_steps
+    dpo_steps = max(1, options.max_steps // 2) if options.max_steps else None
+
+    # 3. SFT ----------------------------------------------------------------------------
+    with run.step("sft", f"{len(train_rows)} conversations") as summary:
+        sft = run_sft(
+            Dataset.from_list(train_rows),
+            base_dir=base.hf_dir,
+            out_dir=run.dir / "sft",
+            train=train,
+            progress=lambda p: reporter.progress("sft", p.step, p.total, p.loss),
+            should_stop=stop,
+            backend=options.backend,
+            max_steps=sft_steps,
+        )
+        if stop.requested:
+            raise PipelineError("sft", "stopped by a signal", "the active model is unchanged; run again")
+        summary["text"] = _loss_text(sft.steps, sft.losses, sft.backend)
+    report["losses"] = {"sft": sft.losses}
+    adapter_dir = sft.adapter_dir
+
+    # 4. DPO ----------------------------------------------------------------------------
+    if pairs.rows:
+        with run.step("dpo", f"{len(pairs.rows)} preference pairs") as summary:
+            dpo_rows = [{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in pairs.rows]
+            dpo = run_dpo(
+                Dataset.from_list(dpo_rows),
+                base_dir=base.hf_dir,
+                sft_adapter_dir=sft.adapter_dir,
+                out_dir=run.dir / "dpo",
+                train=train,
+                progress=lambda p: reporter.progress("dpo", p.step, p.total, p.loss),
+                should_stop=stop,
+                backend=options.backend,
+                max_steps=dpo_steps,
+            )
+            if stop.requested:
+                raise PipelineError("dpo", "stopped by a signal", "the active model is unchanged; run again")
+            summary["text"] = _loss_text(dpo.steps, dpo.losses, dpo.backend)
+        report["losses"]["dpo"] = dpo.losses
+        adapter_dir = dpo.adapter_dir
+    else:
+        reporter.note("no DPO pairs (no swappable facts): publishing the SFT adapter")
+
+    # 5. export -------------------------------------------------------------------------
+    with run.step("export") as summary:
+        exported = export_adapter_gguf(adapter_dir, base.hf_dir, run.dir / "adapter.gguf")
+        summary["text"] = f"{exported.modules} LoRA modules, {exported.path.stat().st_size / 1e6:.1f} MB"
+
+    # 6. gate ---------------------------------------------------------------------------
+    active = registry.active()
+    active_lora = (
+        active.adapter.gguf
+        if active.adapter is not None and active.base is not None and active.base.name == base.base.name
+        else None
+    )
+    with run.step("gate", f"{min(len(filtered.eval), options.gate.max_items)} held-out questions") as summary:
+        decision = run_gate(
+            [EvalItem.from_example(e) for e in filtered.eval],
+            base_gguf=base.base.gguf,
+            candidate=exported.path,
+            active=active_lora,
+            llm=settings.llm,
+            config=options.gate,
+            progress=lambda d, t, label: reporter.progress("gate", d, t),
+        )
+        summary["text"] = decision.reason
+    report["eval"] = decision.to_json()
+    (run.dir / "eval_report.json").write_text(json.dumps(decision.to_json(), indent=2), encoding="utf-8")
+
+    # 7. publish ------------------------------------------------------------------------
+    if not decision.publish:
+        run.durations["publish"] = 0.0
+        report["durations"] = dict(run.durations)
+        return TrainOutcome(
+            "refused",
+            f"the new adapter was not published: {decision.reason}",
+            0,
+            run_dir=run.dir,
+            report=report,
+        )
+    with run.step("publish") as summary:
+        report["durations"] = dict(run.durations)
+        manifest = _manifest(base, decision, report, sft.backend, options, train)
+        still_active = registry.active().base
+        activate = still_active is not None and still_active.name == base.base.name
+        published = registry.add_adapter(exported.path, manifest, activate=activate)
+        summary["text"] = f"{published.version}" + (
+            " is now active" if activate else " (base changed: not activated)"
+        )
+    return TrainOutcome(
+        "published",
+        decision.reason,
+        0,
+        version=published.version,
+        run_dir=run.dir,
+        report=report,
+    )
+
+
+def _manifest(
+    base: TrainBase,
+    decision: GateDecision,
+    report: dict[str, Any],
+    backend: str,
+    options: TrainOptions,
+    train: Any,
+) -> dict[str, Any]:
+    return {
+        "base": base.base.name,
+        "created": state.now_iso(),
+        "source": "journal-me train",
+        "metrics": decision.metrics(),
+        "trainer": {
+            "backend": backend,
+            "hf_dir": str(base.hf_dir),
+            "lora_r": train.lora_r,
+            "lora_alpha": train.lora_alpha,
+            "learning_rate": train.learning_rate,
+            "epochs": train.epochs,
+            "dpo_beta": train.dpo_beta,
+            "dpo_learning_rate": train.dpo_learning_rate,
+            "batch_size": train.batch_size,
+            "max_length": train.max_length,
+            "max_steps": options.max_steps,
+        },
+        "report": report,
+    }
+
+
+def _token_counter(hf_dir: Path) -> Any:
+    """Exact prompt+answer length with the base's own tokenizer and chat template."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(hf_dir))
+
+    def count(messages: Any) -> int:
+        encoded: Any = tokenizer.apply_chat_template(list(messages), tokenize=True)
+        if hasattr(encoded, "keys"):  # transformers 5 may return a BatchEncoding
+            encoded = encoded["input_ids"]
+        return len(encoded)
+
+    return count
+
+
+def _dropped_rows(filtered: FilterResult) -> Iterator[dict[str, Any]]:
+    """What the filter dropped and why — without the text of anything dropped as private."""
+    for why, e in filtered.dropped:
+        row: dict[str, Any] = {"reason": why, "id": e.id, "kind": e.kind, "sources": list(e.sources)}
+        if why != "private":
+            row.update(question=e.question, answer=e.answer)
+        yield row
+
+
+def _counts_text(total: int, counts: dict[str, int]) -> str:
+    return f"{total} examples (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")"
+
+
+def _loss_text(steps: int, losses: list[float], backend: str) -> str:
+    if not losses:
+        return f"{steps} steps ({backend})"
+    return f"{steps} steps ({backend}), loss {losses[0]:.3f} → {losses[-1]:.3f}"
