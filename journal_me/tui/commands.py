@@ -1,0 +1,102 @@
+"""Command palette (ctrl+p): the project's commands, namespaced ("journal: …", "screen: …",
+"theme: …", "open: <entry title>"). Entry titles are journal text: they are displayed as
+plain ``Content`` and highlighted by offsets, never parsed as markup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+
+if TYPE_CHECKING:
+    from journal_me.tui.app import JournalMeApp
+
+MAX_ENTRY_HITS = 40
+
+
+def plain_highlight(matcher: Matcher, candidate: str) -> Content:
+    """Like ``Matcher.highlight`` but without parsing ``candidate`` as markup."""
+    content = Content(candidate)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    if not score:
+        return content
+    for offset in offsets:
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+class JournalCommands(Provider):
+    @property
+    def jm(self) -> JournalMeApp:
+        return cast("JournalMeApp", self.app)
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        from journal_me.tui.modes import MODE_SPECS
+
+        app = self.jm
+        out: list[tuple[str, Callable[[], object], str]] = [
+            ("journal: today's entry", app.action_today, "open or start today's entry"),
+            ("journal: new entry", app.action_new_entry, "a new, separate entry for today"),
+            ("journal: jump to date", app.action_jump_to_date, "type a date or pick it"),
+            (
+                "journal: toggle preview",
+                partial(app.on_journal_screen, "toggle_preview"),
+                "markdown preview of the open entry",
+            ),
+            (
+                "journal: open in $EDITOR",
+                partial(app.on_journal_screen, "external_editor"),
+                "edit the open entry in your editor",
+            ),
+            ("search: search the journal", partial(app.start_search, ""), "words or a question"),
+            ("index: rebuild entry list", app.refresh_entries, "reload the list of entries"),
+            ("help: keys", app.action_show_help, "every key, and how to remap them"),
+        ]
+        for spec in MODE_SPECS:
+            out.append((f"screen: {spec.label}", partial(app.switch_mode, spec.name), spec.description))
+        for name in sorted(app.available_themes):
+            if name.startswith("journal-") or name in {"textual-dark", "textual-light"}:
+                out.append(
+                    (f"theme: {name}", partial(setattr, app, "theme", name), "switch theme (remembered)")
+                )
+        return out
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._commands():
+            yield DiscoveryHit(Content(text), command, text=text, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        app = self.jm
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, plain_highlight(matcher, text), command, text=text, help=help_text)
+        if len(query.strip()) >= 2:
+            yield Hit(
+                0.05,
+                Content.assemble("search: ", (query.strip(), "bold")),
+                partial(app.start_search, query.strip()),
+                text=f"search: {query.strip()}",
+                help="search the journal for this",
+            )
+        found = 0
+        for s in reversed(app.backend.summaries):
+            candidate = f"open: {s.title or s.rel} ({s.date.isoformat()})"
+            score = matcher.match(candidate)
+            if score > 0:
+                yield Hit(
+                    score * 0.9,
+                    plain_highlight(matcher, candidate),
+                    partial(app.open_entry, s.rel),
+                    text=candidate,
+                    help=s.rel,
+                )
+                found += 1
+                if found >= MAX_ENTRY_HITS:
+                    break

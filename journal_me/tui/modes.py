@@ -1,0 +1,45 @@
+"""The app's screens, as Textual modes. This list is the one place to add a screen.
+
+Each entry gives a mode name, its tab label, its default key (the binding id is
+``goto-<name>``, remappable in the config's ``[keymap]``) and the screen class. The app
+derives its ``MODES``, the tabs, the bindings and the palette commands from it.
+
+Next screens (planned): ``chat`` (talk to your past self), ``bridge`` (reply / enhance /
+critic drafts) and ``training`` (the nightly fine-tune: runs, evals, adapters). Write a
+``MainScreen`` subclass in ``screens/`` with ``MODE = "chat"`` and append a ``ModeSpec``;
+keys F5+ are used inside screens, so take ``f7``, ``f8``, ``f9``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+from journal_me.tui.screens.journal import JournalScreen
+from journal_me.tui.screens.people import PeopleScreen
+from journal_me.tui.screens.search import SearchScreen
+
+
+@dataclass(frozen=True)
+class ModeSpec:
+    name: str
+    label: str
+    key: str
+    screen: Callable[[], Screen[None]]
+    description: str
+    short: str = ""  # footer label; the tab label when empty
+
+    @property
+    def key_label(self) -> str:
+        return self.short or self.label
+
+
+MODE_SPECS: tuple[ModeSpec, ...] = (
+    ModeSpec("journal", "Journal", "f2", JournalScreen, "write and read entries"),
+    ModeSpec("search", "Search", "f3,ctrl+f", SearchScreen, "search the journal"),
+    ModeSpec("people", "People & topics", "f4", PeopleScreen, "people, places and topics", "People"),
+)
+
+DEFAULT_MODE = "journal"

@@ -1,0 +1,181 @@
+"""The journal screen: the entry tree, the editor (with preview) and the side panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+import subprocess
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+
+from journal_me.tui.screens.base import MainScreen
+from journal_me.tui.widgets.editor import EntryEditor
+from journal_me.tui.widgets.entry_tree import EntryTree
+from journal_me.tui.widgets.side_panel import SidePanel
+
+
+def editor_command(configured: str | None) -> list[str]:
+    cmd = configured or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    return shlex.split(cmd)
+
+
+def day_title(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+class JournalScreen(MainScreen):
+    MODE = "journal"
+    AUTO_FOCUS = "#entry-tree"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "toggle_preview", "Preview", id="toggle-preview"),
+        Binding("ctrl+o", "external_editor", "$EDITOR", id="external-editor"),
+        Binding("ctrl+s", "save_now", "Save", id="save-now", show=False),
+        Binding("ctrl+b", "toggle_tree", "Tree", id="toggle-tree"),
+        Binding("ctrl+l", "other_version", "Other version", id="open-other-version", show=False),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        jm = self.jm
+        with Horizontal(id="journal-body"):
+            yield EntryTree(id="entry-tree")
+            yield EntryEditor(
+                jm.journal,
+                autosave_delay=jm.autosave_delay,
+                check_interval=jm.disk_check_interval,
+                id="editor",
+            )
+            yield SidePanel(id="side-panel")
+
+    @property
+    def entry_tree(self) -> EntryTree:
+        return self.query_one(EntryTree)
+
+    @property
+    def editor(self) -> EntryEditor:
+        return self.query_one(EntryEditor)
+
+    @property
+    def side(self) -> SidePanel:
+        return self.query_one(SidePanel)
+
+    def on_mount(self) -> None:
+        self.jm.main_screens[self.MODE] = self
+
+    # -- vault -----------------------------------------------------------------------------
+    def vault_ready(self, reason: str) -> None:
+        jm = self.jm
+        self.editor.journal = jm.journal
+        self.side.journal = jm.journal
+        self.side.entity_types = jm.backend.entity_types
+        self.entry_tree.set_entries(jm.backend.summaries)
+        if self.editor.doc is None and not self.editor.opening:
+            # the newest entry; on a vault's first run the list fills after the first index
+            latest = [s for s in jm.backend.summaries if not s.note]
+            if latest:
+                self.open_entry(latest[-1].rel)
+        elif reason == "indexed":
+            self.editor.check_disk()
+            doc = self.editor.doc
+            if doc is not None and not doc.draft:
+                self.entry_tree.reveal(doc.rel)
+                self.side.show(doc.rel)
+
+    # -- opening ---------------------------------------------------------------------------
+    def open_entry(self, rel: str, line: int | None = None, *, focus: bool = False) -> None:
+        if self.jm.journal is None:
+            return
+        self.editor.open(rel, line=line, focus=focus)
+
+    def open_day(self, day: dt.date, *, separate: bool = False) -> None:
+        """Open the day's entry, or a draft for it (saved when you type)."""
+        journal = self.jm.journal
+        if journal is None:
+            return
+        rel = journal.vault.entry_rel_for(day)
+        if not separate:
+            existing = sorted(
+                (s for s in self.jm.backend.entries_on(day) if not s.note),
+                key=lambda s: (s.rel != rel, len(s.rel), s.rel),  # the plain daily note first
+            )
+            if existing:
+                self.open_entry(existing[0].rel, focus=True)
+                return
+        if separate or (journal.vault.root / rel).exists():
+            rel = journal.vault.free_rel(rel)
+        self.editor.open(rel, draft_title=day_title(day), day=day, focus=True)
+
+    @on(EntryTree.EntryChosen)
+    def _chosen(self, event: EntryTree.EntryChosen) -> None:
+        self.open_entry(event.rel)
+
+    @on(EntryEditor.Opened)
+    def _opened(self, event: EntryEditor.Opened) -> None:
+        self.side.show(None if event.draft else event.rel)
+        if not event.draft:
+            self.entry_tree.reveal(event.rel)
+
+    @on(EntryEditor.Indexed)
+    def _indexed(self, event: EntryEditor.Indexed) -> None:
+        if event.created or event.conflict_rel:
+            self.jm.refresh_entries()
+        doc = self.editor.doc
+        if doc is not None and doc.rel == event.rel:
+            self.side.show(doc.rel)
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_toggle_preview(self) -> None:
+        if self.editor.doc is not None:
+            self.editor.toggle_preview()
+
+    def action_save_now(self) -> None:
+        self.editor.save_now()
+
+    def action_toggle_tree(self) -> None:
+        tree = self.entry_tree
+        tree.display = not tree.display
+        if tree.display:
+            tree.focus()
+
+    def action_other_version(self) -> None:
+        """After a conflict: open the version that is on disk under the original name."""
+        conflict = self.editor.conflict
+        if conflict is None:
+            self.notify("No conflict in this entry.", markup=False)
+            return
+        disk_rel, mine_rel = conflict
+        target = disk_rel if self.editor.doc is not None and self.editor.doc.rel == mine_rel else mine_rel
+        self.open_entry(target)
+
+    def action_external_editor(self) -> None:
+        """Edit the entry in $EDITOR (the app is suspended meanwhile)."""
+        editor = self.editor
+        journal = self.jm.journal
+        if editor.doc is None or journal is None:
+            self.notify("Open an entry first.", markup=False)
+            return
+        if editor.doc.draft and not editor.text.strip():
+            editor.text_area.insert(f"# {editor.doc.title}\n\n")
+        rel = editor.save_blocking()
+        if rel is None:
+            return
+        path = journal.vault.root / rel
+        cmd = editor_command(journal.settings.editor)
+        try:
+            with self.app.suspend():
+                subprocess.run([*cmd, str(path)], check=False)
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to $EDITOR.", severity="error", markup=False)
+        except FileNotFoundError:
+            self.notify(
+                f"Editor not found: {cmd[0]} (set $EDITOR or `editor` in the config).",
+                severity="error",
+                markup=False,
+            )
+        editor.check_disk()
+        self.jm.update_paths([rel])

@@ -1,0 +1,50 @@
+"""Rich ``Text`` built from journal text. Journal text is never parsed as markup: it goes in
+as plain text and is styled by character offsets (``Text.stylize``), so ``[[Sam]]`` or
+``[bold]`` written in an entry shows exactly as written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.style import Style
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from journal_me.api import Hit
+
+
+def snippet(
+    passage: str,
+    spans: Sequence[tuple[int, int]],
+    *,
+    width: int = 360,
+    style: str | Style = "bold reverse",
+) -> Text:
+    """A window of ``passage`` around its first highlight, newlines folded, highlights styled."""
+    start = 0
+    if spans and spans[0][0] > width // 2:
+        start = max(0, spans[0][0] - 60)
+        while start > 0 and not passage[start - 1].isspace():
+            start -= 1
+    end = min(len(passage), start + width)
+    body = passage[start:end].replace("\n", " ")
+    prefix = "…" if start else ""
+    text = Text(prefix + body + ("…" if end < len(passage) else ""))
+    shift = len(prefix) - start
+    for a, b in spans:
+        if a >= start and b <= end and a < b:
+            text.stylize(style, a + shift, b + shift)
+    return text
+
+
+def hit_prompt(hit: Hit, *, highlight: str | Style = "bold reverse") -> Text:
+    """Two or more lines for a search result: date · title · path:line, then the snippet."""
+    head = Text(no_wrap=True, overflow="ellipsis")
+    head.append(hit.entry.date.isoformat(), style="bold")
+    head.append("  ")
+    head.append(hit.entry.title or hit.entry.rel, style="bold")
+    head.append(f"  {hit.entry.rel}:{hit.line_start}", style="dim")
+    if hit.entry.tags:
+        head.append("  " + " ".join(f"#{t}" for t in hit.entry.tags[:4]), style="dim italic")
+    return Text.assemble(head, "\n", snippet(hit.passage, hit.highlights, style=highlight))

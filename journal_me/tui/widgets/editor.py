@@ -1,0 +1,509 @@
+"""The entry editor: a markdown TextArea with autosave, a preview, and conflict handling.
+
+Every disk operation (open, save, the "changed on disk?" check) runs in a thread worker and
+holds one lock, so they happen in order: a save always sends the digest of the version it
+replaces, and the core keeps both files when that version changed on disk meanwhile
+(``Journal.save_entry`` → ``SaveResult.conflict_rel``). Edits then continue on the conflict
+copy, and the banner names both files.
+
+A document is identified by a key (rel + a counter) so a save still in flight for an entry
+you have left cannot be confused with the entry you opened next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Markdown, Static, TextArea
+
+from journal_me.tui.workers import ReportsWorkerErrors
+from journal_me.vault import EntryReadError, sha256_bytes
+
+if TYPE_CHECKING:
+    from journal_me.api import Journal
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n.*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def strip_front_matter(text: str) -> str:
+    return FRONT_MATTER.sub("", text, count=1)
+
+
+@dataclass
+class Doc:
+    key: str
+    rel: str  # the file edits go to (a conflict copy after a conflict)
+    title: str
+    draft: bool  # not on disk yet: the first save creates it
+    day: dt.date | None = None
+
+
+class EntryEditor(ReportsWorkerErrors, Vertical):
+    """Edits one entry; autosaves ~1 s after typing stops."""
+
+    class Opened(Message):
+        def __init__(self, rel: str, draft: bool) -> None:
+            self.rel = rel
+            self.draft = draft
+            super().__init__()
+
+    class Saved(Message):
+        """A save finished (``conflict_rel`` set when the disk version changed meanwhile)."""
+
+        def __init__(self, key: str, rel: str, text: str, created: bool, conflict_rel: str | None) -> None:
+            self.key = key
+            self.rel = rel
+            self.text = text
+            self.created = created
+            self.conflict_rel = conflict_rel
+            super().__init__()
+
+    class Indexed(Message):
+        """A saved entry is in the index (its people, the entry list are up to date)."""
+
+        def __init__(self, key: str, rel: str, created: bool, conflict_rel: str | None) -> None:
+            self.key = key
+            self.rel = rel
+            self.created = created
+            self.conflict_rel = conflict_rel
+            super().__init__()
+
+    class _Loaded(Message):
+        def __init__(
+            self,
+            key: str,
+            rel: str,
+            text: str,
+            draft: bool,
+            title: str,
+            line: int | None,
+            day: dt.date | None,
+        ) -> None:
+            self.key, self.rel, self.text, self.draft = key, rel, text, draft
+            self.title, self.line, self.day = title, line, day
+            super().__init__()
+
+    class _Failed(Message):
+        def __init__(self, rel: str, reason: str, key: str | None = None) -> None:
+            self.rel, self.reason, self.key = rel, reason, key
+            super().__init__()
+
+    class _Skipped(Message):
+        pass
+
+    class _DiskChanged(Message):
+        def __init__(self, key: str, rel: str, text: str | None, digest: str | None) -> None:
+            self.key, self.rel, self.text, self.digest = key, rel, text, digest
+            super().__init__()
+
+    def __init__(
+        self,
+        journal: Journal | None = None,
+        *,
+        autosave_delay: float = 1.0,
+        check_interval: float = 2.0,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.journal = journal
+        self.autosave_delay = autosave_delay
+        self.check_interval = check_interval
+        self.doc: Doc | None = None
+        self._saved_text = ""
+        self._lock = threading.Lock()  # serialises every disk operation of this editor
+        self._digests: dict[str, str | None] = {}  # rel -> digest of the version we hold
+        self._targets: dict[str, str] = {}  # doc key -> rel its saves go to
+        self._saved_gen: dict[str, int] = {}
+        self._gen = itertools.count(1)
+        self._keys = itertools.count(1)
+        self._wanted: str | None = None
+        self._focus_on_load = False
+        self._timer: Timer | None = None
+        self._saving = 0
+        self.conflict: tuple[str, str] | None = None  # (disk version, your version)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="editor-title")
+        yield Static(id="conflict-banner")
+        with ContentSwitcher(initial="editor-text", id="editor-switcher"):
+            yield TextArea(
+                "",
+                language="markdown",
+                soft_wrap=True,
+                tab_behavior="indent",
+                placeholder="Write… (saved about a second after you stop typing)",
+                id="editor-text",
+            )
+            with VerticalScroll(id="editor-preview"):
+                yield Markdown(id="preview-md")
+
+    def on_mount(self) -> None:
+        self.query_one("#conflict-banner").display = False
+        self.text_area.disabled = True
+        self._show_title()
+        if self.check_interval > 0:
+            self.set_interval(self.check_interval, self.check_disk)
+
+    # -- accessors -------------------------------------------------------------------------
+    @property
+    def text_area(self) -> TextArea:
+        return self.query_one("#editor-text", TextArea)
+
+    @property
+    def text(self) -> str:
+        return self.text_area.text
+
+    @property
+    def dirty(self) -> bool:
+        """Unsaved edits in the buffer."""
+        return self.doc is not None and self.text != self._saved_text
+
+    @property
+    def opening(self) -> bool:
+        """An open was requested and has not finished yet."""
+        return self._wanted is not None and (self.doc is None or self.doc.key != self._wanted)
+
+    @property
+    def previewing(self) -> bool:
+        return self.query_one(ContentSwitcher).current == "editor-preview"
+
+    # -- opening ---------------------------------------------------------------------------
+    def open(
+        self,
+        rel: str,
+        *,
+        line: int | None = None,
+        draft_title: str | None = None,
+        day: dt.date | None = None,
+        focus: bool = False,
+    ) -> None:
+        """Open ``rel``; with ``draft_title`` a missing file becomes a draft (saved on typing).
+        With ``focus`` the text gets the keyboard once it is loaded."""
+        if self.doc is not None and self.doc.rel == rel and not self.opening:
+            if line is not None:
+                self._goto_line(line)
+            if focus:
+                self.text_area.focus()
+            return
+        self.save_now()
+        key = f"{rel}#{next(self._keys)}"
+        self._wanted = key
+        self._focus_on_load = focus
+        self._load(key, rel, line, draft_title, day)
+
+    @work(thread=True, group="editor-io", exit_on_error=False)
+    def _load(
+        self, key: str, rel: str, line: int | None, draft_title: str | None, day: dt.date | None
+    ) -> None:
+        journal = self.journal
+        if journal is None:
+            return
+        with self._lock:
+            path = journal.vault.root / rel
+            if draft_title is not None and not path.exists():
+                self._digests[rel] = None
+                self._targets[key] = rel
+                self.post_message(self._Loaded(key, rel, "", True, draft_title, None, day))
+                return
+            try:
+                data, _mtime = journal.vault.read_bytes(rel)
+                text = data.decode("utf-8-sig")
+            except EntryReadError as exc:
+                self.post_message(self._Failed(rel, str(exc), key))
+                return
+            except UnicodeDecodeError:
+                self.post_message(self._Failed(rel, "not UTF-8 text; open it in another editor", key))
+                return
+            self._digests[rel] = sha256_bytes(data)
+            self._targets[key] = rel
+        summary_title = rel
+        with contextlib.suppress(EntryReadError):
+            summary_title = journal.entry(rel).title
+        self.post_message(self._Loaded(key, rel, text, False, summary_title, line, day))
+
+    @on(_Loaded)
+    def _apply_loaded(self, msg: _Loaded) -> None:
+        if msg.key != self._wanted:
+            return
+        self._cancel_timer()
+        self.doc = Doc(msg.key, msg.rel, msg.title, msg.draft, msg.day)
+        self.conflict = None
+        self._show_banner(None)
+        self._saved_text = msg.text
+        area = self.text_area
+        area.disabled = False
+        area.load_text(msg.text)
+        if msg.line is not None:
+            self._goto_line(msg.line)
+        elif msg.draft:
+            area.move_cursor(area.document.end)
+        else:
+            area.move_cursor((0, 0))
+            area.scroll_home(animate=False)
+        if self.previewing:
+            self._update_preview()
+        if self._focus_on_load:
+            area.focus()
+        self._show_title()
+        self.post_message(self.Opened(msg.rel, msg.draft))
+
+    @on(_Failed)
+    def _apply_failed(self, msg: _Failed) -> None:
+        if msg.key is not None:
+            if msg.key != self._wanted:
+                return
+            self._wanted = self.doc.key if self.doc is not None else None
+        self.app.notify(f"{msg.rel}: {msg.reason}", title="Cannot open", severity="error", markup=False)
+
+    def _goto_line(self, line: int) -> None:
+        area = self.text_area
+        row = max(0, min(line - 1, area.document.line_count - 1))
+        area.move_cursor((row, 0), center=True)
+
+    # -- saving ----------------------------------------------------------------------------
+    @on(TextArea.Changed, "#editor-text")
+    def _changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        if not self.dirty:
+            return
+        self._cancel_timer()
+        self._timer = self.set_timer(self.autosave_delay, self.save_now)
+        self._show_title()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def save_now(self) -> None:
+        """Save unsaved edits now (in a worker)."""
+        self._cancel_timer()
+        doc = self.doc
+        if doc is None or not self.dirty:
+            return
+        text = self.text
+        if doc.draft and not text.strip():
+            return  # an untouched draft leaves no empty file behind
+        self._saving += 1
+        self._show_title()
+        self._save(doc.key, text, next(self._gen))
+
+    def save_blocking(self) -> str | None:
+        """Save unsaved edits on this thread (quitting, before $EDITOR). Returns the rel."""
+        self._cancel_timer()
+        doc = self.doc
+        if doc is None:
+            return None
+        if self.dirty and not (doc.draft and not self.text.strip()):
+            msg = self._save_sync(doc.key, self.text, next(self._gen))
+            if msg is not None:
+                self._apply_saved(msg)
+        return self.doc.rel if self.doc is not None else None
+
+    @work(thread=True, group="editor-io", exit_on_error=False)
+    def _save(self, key: str, text: str, gen: int) -> None:
+        msg = self._save_sync(key, text, gen)
+        self.post_message(msg if msg is not None else self._Skipped())
+        journal = self.journal
+        if msg is not None and journal is not None:
+            # the index update waits for the journal's lock (a long first reindex holds it):
+            # it runs after the file is safe and outside this editor's lock
+            journal.update_paths([msg.rel] + ([msg.conflict_rel] if msg.conflict_rel else []))
+            self.post_message(
+                self.Indexed(msg.key, msg.conflict_rel or msg.rel, msg.created, msg.conflict_rel)
+            )
+
+    @on(_Skipped)
+    def _save_skipped(self) -> None:
+        self._saving = max(0, self._saving - 1)
+        self._show_title()
+
+    def _save_sync(self, key: str, text: str, gen: int) -> Saved | None:
+        journal = self.journal
+        if journal is None:
+            return None
+        with self._lock:
+            if gen <= self._saved_gen.get(key, 0):
+                return None  # a newer text of this document was saved already
+            target = self._targets.get(key)
+            if target is None:
+                return None
+            expected = self._digests.get(target)
+            try:
+                # Journal.save_entry = this + update_paths; the index update is done by the
+                # caller, outside the lock (see _save)
+                result = journal.vault.save(target, text, expected)
+            except Exception as exc:  # disk full, permissions…: keep the buffer, say why
+                self.post_message(self._Failed(target, f"not saved: {exc}"))
+                return None
+            self._saved_gen[key] = gen
+            if result.conflict_rel:
+                self._targets[key] = result.conflict_rel
+                self._digests[result.conflict_rel] = sha256_bytes(text.encode("utf-8"))
+            else:
+                self._digests[target] = result.digest
+        return self.Saved(key, target, text, expected is None and result.saved, result.conflict_rel)
+
+    @on(Saved)
+    def _on_saved(self, msg: Saved) -> None:
+        self._saving = max(0, self._saving - 1)
+        self._apply_saved(msg)
+
+    def _apply_saved(self, msg: Saved) -> None:
+        doc = self.doc
+        if doc is None or msg.key != doc.key:
+            self._show_title()
+            return
+        self._saved_text = msg.text
+        doc.draft = False
+        if msg.conflict_rel:
+            self._enter_conflict(msg.rel, msg.conflict_rel)
+        self._show_title()
+
+    def _enter_conflict(self, disk_rel: str, mine_rel: str) -> None:
+        assert self.doc is not None
+        self.doc.rel = mine_rel
+        self.conflict = (disk_rel, mine_rel)
+        self._show_banner(
+            Text.assemble(
+                ("Conflict: ", "bold"),
+                disk_rel,
+                " changed on disk while you were editing. Your version is saved as ",
+                (mine_rel, "bold"),
+                ". Both are kept; you are editing yours.",
+            )
+        )
+        self.app.notify(
+            f"{disk_rel} changed on disk while you were editing.\n"
+            f"Your version: {mine_rel}\nBoth versions are kept.",
+            title="Conflict",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
+
+    # -- changes on disk -------------------------------------------------------------------
+    def check_disk(self) -> None:
+        """Look for a change of the open file on disk (the watch loop also calls this)."""
+        doc = self.doc
+        if doc is None or self.journal is None:
+            return
+        self._check(doc.key)
+
+    @work(thread=True, group="editor-check", exclusive=True, exit_on_error=False)
+    def _check(self, key: str) -> None:
+        journal = self.journal
+        if journal is None:
+            return
+        with self._lock:
+            rel = self._targets.get(key)
+            if rel is None:
+                return
+            expected = self._digests.get(rel)
+            path = journal.vault.root / rel
+            if not path.exists():
+                if expected is not None:
+                    self.post_message(self._DiskChanged(key, rel, None, None))
+                return
+            try:
+                data, _mtime = journal.vault.read_bytes(rel)
+            except EntryReadError:
+                return
+            digest = sha256_bytes(data)
+            if digest == expected:
+                return
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = None
+        self.post_message(self._DiskChanged(key, rel, text, digest))
+
+    @on(_DiskChanged)
+    def _disk_changed(self, msg: _DiskChanged) -> None:
+        doc = self.doc
+        if doc is None or msg.key != doc.key or msg.rel != doc.rel:
+            return
+        if msg.digest is None:  # deleted on disk
+            self._digests[msg.rel] = None
+            doc.draft = True
+            self._saved_text = ""
+            self.app.notify(
+                f"{msg.rel} was deleted on disk. Your text is still here; typing saves it again.",
+                title="Deleted on disk",
+                severity="warning",
+                markup=False,
+            )
+            self._show_title()
+            return
+        if self._saving or self.dirty or msg.text is None:
+            # unsaved edits: saving now sends the old digest, so the core keeps both files
+            self.save_now()
+            return
+        self._digests[msg.rel] = msg.digest
+        self._saved_text = msg.text
+        area = self.text_area
+        cursor = area.cursor_location
+        scroll = area.scroll_offset
+        area.load_text(msg.text)
+        row = min(cursor[0], area.document.line_count - 1)
+        area.move_cursor((row, cursor[1]))
+        area.scroll_to(scroll.x, scroll.y, animate=False)
+        if self.previewing:
+            self._update_preview()
+        self._show_title()
+        self.app.notify(f"{msg.rel} changed on disk; reloaded.", title="Reloaded", markup=False)
+
+    # -- preview ---------------------------------------------------------------------------
+    def toggle_preview(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if self.previewing:
+            switcher.current = "editor-text"
+            self.text_area.focus()
+        else:
+            self._update_preview()
+            switcher.current = "editor-preview"
+            self.query_one("#editor-preview").focus()
+        self._show_title()
+
+    def _update_preview(self) -> None:
+        self.query_one("#preview-md", Markdown).update(strip_front_matter(self.text))
+
+    # -- display ---------------------------------------------------------------------------
+    def _show_title(self) -> None:
+        doc = self.doc
+        title = Text(no_wrap=True, overflow="ellipsis")
+        if doc is None:
+            title.append("No entry open", style="dim")
+            title.append("  ·  ctrl+t today's entry · ctrl+n new entry · ctrl+g go to date", style="dim")
+        else:
+            title.append(doc.title or doc.rel, style="bold")
+            title.append(f"  {doc.rel}", style="dim")
+            if self._saving:
+                state, style = "saving…", "italic"
+            elif doc.draft and not self.dirty:
+                state, style = "new — saved when you type", "italic dim"
+            elif self.dirty:
+                state, style = "● edited", "bold"
+            else:
+                state, style = "saved", "dim"
+            title.append(f"  {state}", style=style)
+            if self.previewing:
+                title.append("  preview", style="reverse")
+        self.query_one("#editor-title", Static).update(title)
+
+    def _show_banner(self, text: Text | None) -> None:
+        banner = self.query_one("#conflict-banner", Static)
+        banner.display = text is not None
+        banner.update(text or "")
