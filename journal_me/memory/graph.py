@@ -356,16 +356,26 @@ class EntityGraph:
         key = self.resolve(name)
         if key is None:
             return []
-        out: list[Related] = []
+        # Rank neighbours by co-mention count first and describe only the best few: computing
+        # each neighbour's full info walks all its entries (slow for a person met daily).
+        weighted: list[tuple[int, str, list[dt.date]]] = []
         for other in self.graph.neighbors(key):
             entries = self.graph[key][other]["entries"]
             dates = [d for rel, d in entries.items() if include_private or not self.by_entry[rel].private]
-            if not dates:
-                continue
-            info = self.info(other, include_private)
-            if info is None or (not info.explicit and info.count < 2):
-                continue
-            out.append(Related(info.name, info.type, len(dates), min(dates), max(dates)))
+            if dates:
+                weighted.append((len(dates), other, dates))
+        weighted.sort(key=lambda t: (-t[0], t[1]))
+        out: list[Related] = []
+        for weight, other, dates in weighted:
+            if len(out) >= limit and weight < out[-1].weight:
+                break
+            data = self.graph.nodes[other]
+            explicit = data["explicit"].get(True, 0) > 0
+            if not explicit:
+                info = self.info(other, include_private)
+                if info is None or info.count < 2:
+                    continue
+            out.append(Related(data["name"], self._type_of(other), weight, min(dates), max(dates)))
         out.sort(key=lambda r: (-r.weight, r.name.lower()))
         return out[:limit]
 
