@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from journal_me.config import Settings, load_settings
-from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint
+from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint, entry_mentions
 from journal_me.memory.index import IndexedEntry, PassageIndex
 from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
 from journal_me.vault import (
@@ -221,10 +221,12 @@ class Journal:
         start = time.perf_counter()
         report = IndexReport()
         with self._lock:
-            manifest = self.index.manifest()
+            wanted = list(dict.fromkeys(rels))
+            # only these paths' digests: reading the whole manifest took ~150 ms at 10k entries
+            manifest = self.index.digests(wanted)
             changed: list[Entry] = []
             gone: list[str] = []
-            for rel in dict.fromkeys(rels):
+            for rel in wanted:
                 if not self.vault.wants(rel):
                     continue
                 path = self.vault.root / rel
@@ -263,10 +265,7 @@ class Journal:
         if not changed and not gone:
             return
         sig_before = self.graph._alias_sig
-        for rel in gone:
-            self.graph.remove(rel)
-        for e in changed:
-            self.graph.update(e)
+        self._update_graph(changed, gone)
         items = [self._indexed(e) for e in changed]
         if self.graph._alias_sig != sig_before:
             # canonical names changed: every indexed entry's entity field may be stale
@@ -280,13 +279,46 @@ class Journal:
                     continue
         if progress:
             progress(0, len(items), "indexing")
-        batch = 500
-        for i in range(0, max(len(items), 1), batch):
-            self.index.write(items[i : i + batch], gone if i == 0 else ())
-            if progress:
-                progress(min(i + batch, len(items)), len(items), "indexing")
+        # one write (one commit) for the whole batch; see PassageIndex.write
+        if progress:
+            total = len(items)
+            self.index.write(items, gone, on_added=lambda n: progress(n, total, "indexing"))
+            progress(total, total, "indexing")
+        else:
+            self.index.write(items, gone)
         self.graph.save(self.settings.graph_file)
         self._summaries = None
+
+    def _update_graph(self, changed: Sequence[Entry], gone: Sequence[str]) -> None:
+        """Apply a batch to the graph, checking the alias table once for the whole batch.
+
+        ``EntityGraph.update`` compares the alias table (a walk over every entry) after each
+        entry and rebuilds the graph whenever it changed: quadratic over a reindex (about a
+        quarter of a 10k-entry index, see docs/benchmarks.md). Equivalent here: swap the
+        batch's mentions in, then one rebuild if the aliases changed, else apply the
+        differences.
+        TODO: move into graph.py as ``EntityGraph.update_many``.
+        """
+        g = self.graph
+        if len(changed) + len(gone) <= 1:
+            for rel in gone:
+                g.remove(rel)
+            for e in changed:
+                g.update(e)
+            return
+        new = [entry_mentions(e) for e in changed]
+        old = {rel: g.by_entry[rel] for rel in [*gone, *(em.rel for em in new)] if rel in g.by_entry}
+        for rel in gone:
+            g.by_entry.pop(rel, None)
+        for em in new:
+            g.by_entry[em.rel] = em
+        if g._alias_pairs() != g._alias_sig:
+            g.rebuild()
+            return
+        for em in old.values():
+            g._apply(em, -1)
+        for em in new:
+            g._apply(em, +1)
 
     def _indexed(self, entry: Entry) -> IndexedEntry:
         em = self.graph.by_entry.get(entry.rel)
