@@ -261,21 +261,23 @@ class Retriever:
         "the party" in the next): the entry-level match lifts the passages of that entry.
         """
         w = self.weights
-        passages = self._run(query, terms, max(limit, w.candidates), after, before, tags, include_private)
+        passages = self._run(
+            query, terms, max(limit, w.candidates), after, before, tags, include_private, highlight=False
+        )
         if not passages or isinstance(query, Q.Every):
-            return passages[:limit]
+            return [self._highlighted(h, terms) for h in passages[:limit]]
         entry_score: dict[str, float] = {}
-        entry_entities: dict[str, set[str]] = {}
-        if w.entry_context > 0 or plan.entities or plan.implied:
+        if w.entry_context > 0:
             entry_rows = self.index.search(
                 query,
                 limit=max(limit, w.candidates),
                 filter=self._filter(after, before, tags, include_private, kind="entry"),
             )
             entry_score = {row["rel"]: row["score"] for row in entry_rows}
-            entry_entities = {
-                row["rel"]: {e for e in row.get("entities", "").split(",") if e} for row in entry_rows
-            }
+        entry_entities: dict[str, set[str]] = {}
+        if plan.entities or plan.implied or plan.neighbours:
+            for rel in {h.entry.rel for h in passages}:
+                entry_entities[rel] = {n.lower() for n in self.graph.entities_in(rel)}
         e_max = max(entry_score.values(), default=0.0) or 1.0
         p_max = passages[0].score or 1.0
         named = {n.lower() for n in plan.entities}
@@ -312,9 +314,29 @@ class Retriever:
         ]
         fused.sort(key=lambda t: -t[0])
         return [
-            Hit(h.entry, h.passage, h.line_start, h.line_end, score, h.highlights, h.entities)
+            Hit(
+                h.entry,
+                h.passage,
+                h.line_start,
+                h.line_end,
+                score,
+                highlight_spans(h.passage, terms),
+                h.entities,
+            )
             for score, h in fused[:limit]
         ]
+
+    @staticmethod
+    def _highlighted(h: Hit, terms: set[str]) -> Hit:
+        return Hit(
+            h.entry,
+            h.passage,
+            h.line_start,
+            h.line_end,
+            h.score,
+            highlight_spans(h.passage, terms),
+            h.entities,
+        )
 
     def bm25(self, question: str, *, limit: int = 10, include_private: bool = True) -> list[Hit]:
         """Plain BM25 over passage text: the baseline the hybrid is measured against."""
@@ -454,10 +476,12 @@ class Retriever:
         before: dt.date | None,
         tags: Sequence[str],
         include_private: bool,
+        *,
+        highlight: bool = True,
     ) -> list[Hit]:
         flt = self._filter(after, before, tags, include_private)
         rows = self.index.search(query, limit=limit, filter=flt)
-        return [self.row_to_hit(row, terms) for row in rows]
+        return [self.row_to_hit(row, terms if highlight else None) for row in rows]
 
     def row_to_hit(self, row: dict[str, Any], terms: set[str] | None = None) -> Hit:
         passage = row.get("body", "")
