@@ -230,7 +230,7 @@ def smoke_check(args: argparse.Namespace, settings: Settings, out: Console) -> b
     from journal_me.models import ModelRegistry
 
     active = ModelRegistry(settings).active()
-    out.print(Text(f"model:      {active.label() if active.base else 'none (memory-only mode)'}"))
+    out.print(Text(f"model:      {active.label if active.base else 'none (memory-only mode)'}"))
     if not getattr(args, "smoke", False):
         return True
     from journal_me.smoke import StepResult, chat_smoke

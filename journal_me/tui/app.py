@@ -31,6 +31,7 @@ from journal_me.tui.screens.jump import JumpScreen
 from journal_me.tui.state import load_state, update_state
 from journal_me.tui.themes import load_themes, pick_theme, theme_dirs
 from journal_me.tui.widgets.editor import EntryEditor
+from journal_me.tui.widgets.model_status import EngineFactory, EngineSlot, ModelChanged, configured_engine
 from journal_me.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         STYLES / "search.tcss",
         STYLES / "people.tcss",
         STYLES / "dialogs.tcss",
+        STYLES / "chat.tcss",
+        STYLES / "bridge.tcss",
+        STYLES / "training.tcss",
     ]
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         spec.name: spec.screen for spec in MODE_SPECS
@@ -59,7 +63,14 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
     COMMANDS = App.COMMANDS | {JournalCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(spec.key, f"switch_mode('{spec.name}')", spec.key_label, id=f"goto-{spec.name}")
+            # priority: a focused TextArea would take f7 (select all) otherwise
+            Binding(
+                spec.key,
+                f"switch_mode('{spec.name}')",
+                spec.key_label,
+                id=f"goto-{spec.name}",
+                priority=True,
+            )
             for spec in MODE_SPECS
         ),
         Binding("ctrl+t", "today", "Today", id="today"),
@@ -73,6 +84,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
     status_text: reactive[str] = reactive("opening…")
     entry_count: reactive[int] = reactive(0)
     warning_count: reactive[int] = reactive(0)
+    model_status: reactive[str] = reactive("")
 
     def __init__(
         self,
@@ -84,6 +96,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         reindex: bool = True,
         autosave_delay: float = 1.0,
         disk_check_interval: float = 2.0,
+        engine_factory: EngineFactory | None = None,
     ) -> None:
         self.started = time.perf_counter()
         super().__init__()
@@ -100,6 +113,11 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         self.first_paint: float | None = None
         self._pending: list[Callable[[], object]] = []
         self._saved_theme: str | None = None
+        # the model for chat and bridge: loaded once, in a worker, when first needed
+        self.engine_slot = EngineSlot(
+            settings, engine_factory or configured_engine, lambda: self.post_message(ModelChanged())
+        )
+        self.engine_changed: Signal[str] = Signal(self, "engine-changed")
 
     # -- start-up --------------------------------------------------------------------------
     @property
@@ -131,6 +149,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
     def _after_first_paint(self) -> None:
         self.first_paint = time.perf_counter() - self.started
         self._start_backend()
+        self.refresh_model_status()
 
     def _setup_themes(self) -> None:
         loaded = load_themes(theme_dirs(self.settings))
@@ -226,6 +245,36 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
                     markup=False,
                 )
 
+    # -- the model (chat and bridge) -------------------------------------------------------
+    def ensure_engine(self) -> None:
+        """Start loading the model in a worker, unless it is loaded or loading."""
+        if self.engine_slot.claim():
+            self._load_engine()
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def _load_engine(self) -> None:
+        self.engine_slot.load()
+
+    @work(thread=True, exclusive=True, group="model-status", exit_on_error=False)
+    def refresh_model_status(self) -> None:
+        """Re-read the model registry for the status bar (base + adapter version)."""
+        self.engine_slot.refresh_configured()
+
+    def reload_engine(self) -> None:
+        """Drop the loaded model and load the configured one again (a new adapter, say)."""
+        self._reload_engine()
+
+    @work(thread=True, exclusive=True, group="engine-reload", exit_on_error=False)
+    def _reload_engine(self) -> None:
+        slot = self.engine_slot
+        if slot.reset() and slot.claim():
+            slot.load()
+
+    @on(ModelChanged)
+    def _model_changed(self, message: ModelChanged) -> None:
+        self.model_status = self.engine_slot.describe()
+        self.engine_changed.publish(self.engine_slot.state)
+
     def when_ready(self, fn: Callable[[], object]) -> None:
         if self.ready:
             fn()
@@ -280,6 +329,16 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         screen = self.journal_screen
         if screen is not None:
             getattr(screen, f"action_{action}")()
+
+    def run_on_mode(self, mode: str, action: str, *args: object) -> None:
+        """Switch to ``mode`` and run one of its screen's ``action_*`` (palette commands)."""
+        self.call_later(self._run_on_mode, mode, action, args)
+
+    async def _run_on_mode(self, mode: str, action: str, args: tuple[object, ...]) -> None:
+        await self.switch_mode(mode)
+        screen = self.main_screens.get(mode)
+        if screen is not None:
+            getattr(screen, f"action_{action}")(*args)
 
     @property
     def journal_screen(self) -> JournalScreen | None:
@@ -347,6 +406,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
 
     def on_unmount(self) -> None:
         self.backend.stop()
+        self.engine_slot.close()
 
 
 def _editor_of(screen: Screen[None]) -> EntryEditor | None:

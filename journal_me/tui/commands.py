@@ -55,6 +55,32 @@ class JournalCommands(Provider):
             ),
             ("search: search the journal", partial(app.start_search, ""), "words or a question"),
             ("index: rebuild entry list", app.refresh_entries, "reload the list of entries"),
+            (
+                "chat: new conversation",
+                partial(app.run_on_mode, "chat", "new_conversation"),
+                "talk with your past self, from a fresh start",
+            ),
+            (
+                "bridge: reply",
+                partial(app.run_on_mode, "bridge", "set_action", "reply"),
+                "draft a reply to a message someone sent",
+            ),
+            (
+                "bridge: enhance",
+                partial(app.run_on_mode, "bridge", "set_action", "enhance"),
+                "turn a short request into a rich one with your context",
+            ),
+            (
+                "bridge: critic",
+                partial(app.run_on_mode, "bridge", "set_action", "critic"),
+                "your side's critique of an expert's answer",
+            ),
+            (
+                "profile: edit",
+                partial(app.run_on_mode, "chat", "edit_profile"),
+                "who I am: the bio that goes into every prompt",
+            ),
+            ("model: reload", app.reload_engine, "load the active model again (after a new adapter)"),
             ("help: keys", app.action_show_help, "every key, and how to remap them"),
         ]
         for spec in MODE_SPECS:

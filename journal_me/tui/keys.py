@@ -14,11 +14,22 @@ def binding_ids() -> set[str]:
     """Every binding id of the app and its screens (the names ``[keymap]`` accepts)."""
     from journal_me.tui.app import JournalMeApp
     from journal_me.tui.modes import MODE_SPECS
+    from journal_me.tui.screens.chat import ChatList
     from journal_me.tui.screens.help import HelpScreen
     from journal_me.tui.screens.jump import JumpScreen
+    from journal_me.tui.screens.profile import ProfileScreen
+    from journal_me.tui.widgets.ask_dialog import AskDialog
     from journal_me.tui.widgets.month_grid import MonthGrid
 
-    classes: list[type[Any]] = [JournalMeApp, HelpScreen, JumpScreen, MonthGrid]
+    classes: list[type[Any]] = [
+        JournalMeApp,
+        HelpScreen,
+        JumpScreen,
+        MonthGrid,
+        ChatList,
+        ProfileScreen,
+        AskDialog,
+    ]
     classes += [spec.screen for spec in MODE_SPECS if isinstance(spec.screen, type)]
     ids: set[str] = set()
     for cls in classes:

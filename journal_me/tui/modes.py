@@ -4,10 +4,8 @@ Each entry gives a mode name, its tab label, its default key (the binding id is
 ``goto-<name>``, remappable in the config's ``[keymap]``) and the screen class. The app
 derives its ``MODES``, the tabs, the bindings and the palette commands from it.
 
-Next screens (planned): ``chat`` (talk to your past self), ``bridge`` (reply / enhance /
-critic drafts) and ``training`` (the nightly fine-tune: runs, evals, adapters). Write a
-``MainScreen`` subclass in ``screens/`` with ``MODE = "chat"`` and append a ``ModeSpec``;
-keys F5+ are used inside screens, so take ``f7``, ``f8``, ``f9``.
+To add a screen: write a ``MainScreen`` subclass in ``screens/`` with ``MODE = "name"`` and
+append a ``ModeSpec``; F5/F6 are used inside screens, F2-F4 and F7-F9 switch screens.
 """
 
 from __future__ import annotations
@@ -17,9 +15,12 @@ from dataclasses import dataclass
 
 from textual.screen import Screen
 
+from journal_me.tui.screens.bridge import BridgeScreen
+from journal_me.tui.screens.chat import ChatScreen
 from journal_me.tui.screens.journal import JournalScreen
 from journal_me.tui.screens.people import PeopleScreen
 from journal_me.tui.screens.search import SearchScreen
+from journal_me.tui.screens.training import TrainingScreen
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
     ModeSpec("journal", "Journal", "f2", JournalScreen, "write and read entries"),
     ModeSpec("search", "Search", "f3,ctrl+f", SearchScreen, "search the journal"),
     ModeSpec("people", "People & topics", "f4", PeopleScreen, "people, places and topics", "People"),
+    ModeSpec("chat", "Chat", "f7", ChatScreen, "talk with your past self"),
+    ModeSpec("bridge", "Bridge", "f8", BridgeScreen, "drafts as you: reply, enhance, critic"),
+    ModeSpec("training", "Training", "f9", TrainingScreen, "the nightly fine-tune"),
 )
 
 DEFAULT_MODE = "journal"

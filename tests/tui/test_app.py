@@ -93,11 +93,25 @@ def test_every_binding_has_an_id() -> None:
     from textual.binding import Binding
 
     from journal_me.tui.keys import binding_ids
+    from journal_me.tui.modes import MODE_SPECS
+    from journal_me.tui.screens.chat import ChatList
     from journal_me.tui.screens.help import HelpScreen
     from journal_me.tui.screens.jump import JumpScreen
+    from journal_me.tui.screens.profile import ProfileScreen
+    from journal_me.tui.widgets.ask_dialog import AskDialog
     from journal_me.tui.widgets.month_grid import MonthGrid
 
-    classes = [JournalMeApp, JournalScreen, SearchScreen, PeopleScreen, HelpScreen, JumpScreen, MonthGrid]
+    classes: list[type] = [
+        JournalMeApp,
+        HelpScreen,
+        JumpScreen,
+        MonthGrid,
+        ChatList,
+        ProfileScreen,
+        AskDialog,
+    ]
+    classes += [spec.screen for spec in MODE_SPECS if isinstance(spec.screen, type)]
+    assert {JournalScreen, SearchScreen, PeopleScreen} <= set(classes)
     ids: list[str] = []
     for cls in classes:
         for binding in cls.__dict__.get("BINDINGS", []):

@@ -1,4 +1,4 @@
-"""One line at the bottom: vault, entry count, watch/index state, warnings."""
+"""One line at the bottom: vault, entry count, watch/index state, warnings, the model."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
+
+from journal_me.tui.widgets.model_status import ModelStatus
 
 if TYPE_CHECKING:
     from journal_me.tui.app import JournalMeApp
@@ -20,6 +22,7 @@ class StatusBar(Horizontal):
         yield Static(id="status-watch")
         yield Static(id="status-entries")
         yield Static(id="status-warnings")
+        yield ModelStatus(id="status-model")
         yield Static(id="status-vault")
 
     @property
