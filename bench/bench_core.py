@@ -176,8 +176,13 @@ def baseline_maxrss_mb(cmds: Sequence[Sequence[str]]) -> float | None:
         return None
     peak_kb = 0
     for cmd in cmds:
-        proc = subprocess.run([str(gnu_time), "-f", "%M", *cmd], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True, check=False)
+        proc = subprocess.run(
+            [str(gnu_time), "-f", "%M", *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
         last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
         if last.isdigit():
             peak_kb = max(peak_kb, int(last))
@@ -284,14 +289,16 @@ def bench_saves(journal: Any, vault: Path, saves: int, seed: int, alias_save: bo
             with lock:
                 reconcile.clear()
             t0 = time.perf_counter()
-            {"new-file": save_plain, "append": save_plain, "vim": save_vim,
-             "atomic": save_atomic}[mode](path, text)
+            {"new-file": save_plain, "append": save_plain, "vim": save_vim, "atomic": save_atomic}[mode](
+                path, text
+            )
             latency, polls = wait_searchable(journal, word, rel, t0, 15.0)
             watcher.wait_idle(timeout=15.0)
             with lock:
                 rec = list(reconcile)
-            samples.append({"mode": mode, "rel": rel, "latency_s": latency, "polls": polls,
-                            "reconcile_s": rec})
+            samples.append(
+                {"mode": mode, "rel": rel, "latency_s": latency, "polls": polls, "reconcile_s": rec}
+            )
             time.sleep(0.2)
         alias: dict[str, Any] | None = None
         if alias_save:
@@ -308,8 +315,13 @@ def bench_saves(journal: Any, vault: Path, saves: int, seed: int, alias_save: bo
     ok = [s["latency_s"] for s in samples if s["latency_s"] is not None]
     rec_all = [r for s in samples for r in s["reconcile_s"]]
     by_mode = {
-        m: round(statistics.median([s["latency_s"] for s in samples
-                                    if s["mode"] == m and s["latency_s"] is not None] or [float("nan")]), 4)
+        m: round(
+            statistics.median(
+                [s["latency_s"] for s in samples if s["mode"] == m and s["latency_s"] is not None]
+                or [float("nan")]
+            ),
+            4,
+        )
         for m in modes
     }
     return {
@@ -344,9 +356,14 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
     vault = tmp / "vault"
     result: dict[str, Any] = {
-        "entries": args.entries, "seed": args.seed,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "processor": _cpu_model()},
+        "entries": args.entries,
+        "seed": args.seed,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "processor": _cpu_model(),
+        },
         "started": dt.datetime.now().isoformat(timespec="seconds"),
     }
     log = print if not args.quiet else (lambda *a, **k: None)
@@ -373,16 +390,22 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         profiler.dump_stats(str(args.out / f"index-{args.entries}.prof"))
     docs = journal.index.doc_count()
     result["full_index"] = {
-        "seconds": full_s, "cpu_s": full_cpu_s, "entries_per_s": args.entries / full_s, "docs": docs,
-        "added": report.added, "warnings": len(report.warnings),
+        "seconds": full_s,
+        "cpu_s": full_cpu_s,
+        "entries_per_s": args.entries / full_s,
+        "docs": docs,
+        "added": report.added,
+        "warnings": len(report.warnings),
         "index_mb": dir_size_mb(journal.settings.index_dir),
         "graph_mb": journal.settings.graph_file.stat().st_size / 1e6,
         "entities": journal.graph.graph.number_of_nodes(),
         "edges": journal.graph.graph.number_of_edges(),
         "profiled": bool(profiler),
     }
-    log(f"full index: {full_s:.1f}s, CPU {full_cpu_s:.1f}s ({args.entries / full_s:.0f} entries/s, "
-        f"{docs} docs)")
+    log(
+        f"full index: {full_s:.1f}s, CPU {full_cpu_s:.1f}s ({args.entries / full_s:.0f} entries/s, "
+        f"{docs} docs)"
+    )
 
     # 2. incremental, nothing changed
     t0 = time.perf_counter()
@@ -396,18 +419,21 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     journal.search(QUERIES[0], limit=10, today=END_DATE)
     cold_s = time.perf_counter() - t0
     hits_per_query = {q: len(journal.search(q, limit=10, today=END_DATE)) for q in QUERIES}
-    ours_first, ours = time_calls(lambda q: journal.search(q, limit=10, today=END_DATE), QUERIES,
-                                  args.rounds)
+    ours_first, ours = time_calls(lambda q: journal.search(q, limit=10, today=END_DATE), QUERIES, args.rounds)
     result["search"] = {
-        "queries": len(QUERIES), "rounds": args.rounds, "first_query_s": cold_s,
-        "p50_ms": pct(ours, 50) * 1e3, "p95_ms": pct(ours, 95) * 1e3,
-        "mean_ms": statistics.fmean(ours) * 1e3, "max_ms": max(ours) * 1e3,
+        "queries": len(QUERIES),
+        "rounds": args.rounds,
+        "first_query_s": cold_s,
+        "p50_ms": pct(ours, 50) * 1e3,
+        "p95_ms": pct(ours, 95) * 1e3,
+        "mean_ms": statistics.fmean(ours) * 1e3,
+        "max_ms": max(ours) * 1e3,
         # each query's first run: its filters (dates, tags) are not cached yet
         "first_round_p50_ms": pct(ours_first, 50) * 1e3,
         "first_round_p95_ms": pct(ours_first, 95) * 1e3,
         "queries_without_hits": [q for q, n in hits_per_query.items() if n == 0],
         "per_query_median_ms": {
-            q: statistics.median(ours[i::len(QUERIES)]) * 1e3 for i, q in enumerate(QUERIES)
+            q: statistics.median(ours[i :: len(QUERIES)]) * 1e3 for i, q in enumerate(QUERIES)
         },
     }
     log(f"search: p50 {result['search']['p50_ms']:.1f} ms, p95 {result['search']['p95_ms']:.1f} ms")
@@ -417,18 +443,25 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     words = {q: content_words(q) for q in QUERIES}
 
     def grep(q: str) -> None:
-        subprocess.run(grep_command(tool, exe, words[q], vault), stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            grep_command(tool, exe, words[q], vault),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
 
     theirs_first, theirs = time_calls(grep, QUERIES, args.rounds)
     one_scan = time_calls(grep, [QUERIES[0]], 3)[1]
     result["baseline"] = {
-        "tool": tool, "version": version,
+        "tool": tool,
+        "version": version,
         "command": " ".join(grep_command(tool, tool, ["w1", "w2"], Path("VAULT"))),
-        "p50_ms": pct(theirs, 50) * 1e3, "p95_ms": pct(theirs, 95) * 1e3,
+        "p50_ms": pct(theirs, 50) * 1e3,
+        "p95_ms": pct(theirs, 95) * 1e3,
         "first_round_p50_ms": pct(theirs_first, 50) * 1e3,
         "first_round_p95_ms": pct(theirs_first, 95) * 1e3,
-        "mean_ms": statistics.fmean(theirs) * 1e3, "one_scan_s": statistics.median(one_scan),
+        "mean_ms": statistics.fmean(theirs) * 1e3,
+        "one_scan_s": statistics.median(one_scan),
         "maxrss_mb": baseline_maxrss_mb([grep_command(tool, exe, words[q], vault) for q in QUERIES]),
         "words": words,
     }
@@ -437,8 +470,10 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     # 5. save → searchable through the real watcher
     result["save"] = bench_saves(journal, vault, args.saves, args.seed, args.alias_save)
     sv = result["save"]
-    log(f"save → searchable: p50 {sv['p50_s'] * 1e3:.0f} ms, p95 {sv['p95_s'] * 1e3:.0f} ms "
-        f"({sv['found']}/{sv['count']} found)")
+    log(
+        f"save → searchable: p50 {sv['p50_s'] * 1e3:.0f} ms, p95 {sv['p95_s'] * 1e3:.0f} ms "
+        f"({sv['found']}/{sv['count']} found)"
+    )
     result["rss_peak_mb"] = maxrss_mb()
 
     # 6. Python heap under tracemalloc: what the queries allocate on top of what is already
@@ -455,12 +490,16 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         traced_index_s = time.perf_counter() - t0
         after_index, index_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        result["tracemalloc"] = {"index_peak_mb": index_peak / 1e6,
-                                 "after_index_mb": after_index / 1e6,
-                                 "search_peak_mb": search_peak / 1e6,
-                                 "traced_index_s": traced_index_s}
-        log(f"tracemalloc peak: index {index_peak / 1e6:.0f} MB ({after_index / 1e6:.0f} MB kept), "
-            f"50 searches {search_peak / 1e6:.1f} MB")
+        result["tracemalloc"] = {
+            "index_peak_mb": index_peak / 1e6,
+            "after_index_mb": after_index / 1e6,
+            "search_peak_mb": search_peak / 1e6,
+            "traced_index_s": traced_index_s,
+        }
+        log(
+            f"tracemalloc peak: index {index_peak / 1e6:.0f} MB ({after_index / 1e6:.0f} MB kept), "
+            f"50 searches {search_peak / 1e6:.1f} MB"
+        )
     journal.close()
     return result
 
@@ -485,51 +524,97 @@ def table(r: dict[str, Any]) -> str:
 
     rows = [
         ("metric", "journal-me", tool, "ratio", "target", "met"),
-        ("full index", f"{fi['seconds']:.1f} s ({fi['entries_per_s']:.0f}/s, CPU {fi['cpu_s']:.0f} s)",
-         f"{b['one_scan_s'] * 1e3:.0f} ms/scan", f"{fi['seconds'] / b['one_scan_s']:.0f}x",
-         f"< {TARGET_FULL_INDEX_S:.0f} s", met(fi["seconds"] < TARGET_FULL_INDEX_S)),
+        (
+            "full index",
+            f"{fi['seconds']:.1f} s ({fi['entries_per_s']:.0f}/s, CPU {fi['cpu_s']:.0f} s)",
+            f"{b['one_scan_s'] * 1e3:.0f} ms/scan",
+            f"{fi['seconds'] / b['one_scan_s']:.0f}x",
+            f"< {TARGET_FULL_INDEX_S:.0f} s",
+            met(fi["seconds"] < TARGET_FULL_INDEX_S),
+        ),
         ("no-change reindex", f"{r['incremental_s']:.2f} s", "", "", "", ""),
         ("save → searchable p50", f"{sv['p50_s'] * 1e3:.0f} ms", "", "", "", ""),
-        ("save → searchable p95", f"{sv['p95_s'] * 1e3:.0f} ms", "", "",
-         f"< {TARGET_SAVE_S * 1e3:.0f} ms",
-         met(sv["found"] == sv["count"] and sv["p95_s"] < TARGET_SAVE_S)),
-        ("search p50", f"{s['p50_ms']:.1f} ms", f"{b['p50_ms']:.1f} ms",
-         f"{s['p50_ms'] / b['p50_ms']:.2f}", "", ""),
-        ("search p95", f"{s['p95_ms']:.1f} ms", f"{b['p95_ms']:.1f} ms",
-         f"{s['p95_ms'] / b['p95_ms']:.2f}", f"< {TARGET_SEARCH_P95_MS:.0f} ms and < {tool}",
-         met(s["p95_ms"] < TARGET_SEARCH_P95_MS and s["p95_ms"] < b["p95_ms"])),
-        ("search p95, first run", f"{s['first_round_p95_ms']:.1f} ms",
-         f"{b['first_round_p95_ms']:.1f} ms", f"{s['first_round_p95_ms'] / b['first_round_p95_ms']:.2f}",
-         "", ""),
-        ("peak RSS", f"{r['rss_peak_mb']:.0f} MB",
-         f"{b['maxrss_mb']:.0f} MB" if b["maxrss_mb"] else "n/a",
-         f"{r['rss_peak_mb'] / b['maxrss_mb']:.0f}x" if b["maxrss_mb"] else "", "", ""),
+        (
+            "save → searchable p95",
+            f"{sv['p95_s'] * 1e3:.0f} ms",
+            "",
+            "",
+            f"< {TARGET_SAVE_S * 1e3:.0f} ms",
+            met(sv["found"] == sv["count"] and sv["p95_s"] < TARGET_SAVE_S),
+        ),
+        (
+            "search p50",
+            f"{s['p50_ms']:.1f} ms",
+            f"{b['p50_ms']:.1f} ms",
+            f"{s['p50_ms'] / b['p50_ms']:.2f}",
+            "",
+            "",
+        ),
+        (
+            "search p95",
+            f"{s['p95_ms']:.1f} ms",
+            f"{b['p95_ms']:.1f} ms",
+            f"{s['p95_ms'] / b['p95_ms']:.2f}",
+            f"< {TARGET_SEARCH_P95_MS:.0f} ms and < {tool}",
+            met(s["p95_ms"] < TARGET_SEARCH_P95_MS and s["p95_ms"] < b["p95_ms"]),
+        ),
+        (
+            "search p95, first run",
+            f"{s['first_round_p95_ms']:.1f} ms",
+            f"{b['first_round_p95_ms']:.1f} ms",
+            f"{s['first_round_p95_ms'] / b['first_round_p95_ms']:.2f}",
+            "",
+            "",
+        ),
+        (
+            "peak RSS",
+            f"{r['rss_peak_mb']:.0f} MB",
+            f"{b['maxrss_mb']:.0f} MB" if b["maxrss_mb"] else "n/a",
+            f"{r['rss_peak_mb'] / b['maxrss_mb']:.0f}x" if b["maxrss_mb"] else "",
+            "",
+            "",
+        ),
     ]
     if sv.get("alias_save"):
         a = sv["alias_save"]["latency_s"]
-        rows.append(("save adding a person page", f"{a:.1f} s" if a is not None else "timeout",
-                     "", "", "", ""))
+        rows.append(
+            ("save adding a person page", f"{a:.1f} s" if a is not None else "timeout", "", "", "", "")
+        )
     if tm:
-        rows.append(("Python heap peak: index / searches",
-                     f"{tm['index_peak_mb']:.0f} / {tm['search_peak_mb']:.1f} MB", "", "", "", ""))
+        rows.append(
+            (
+                "Python heap peak: index / searches",
+                f"{tm['index_peak_mb']:.0f} / {tm['search_peak_mb']:.1f} MB",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    head = (f"{r['entries']} entries ({r['vault_mb']:.1f} MB), {r['machine']['cpus']} CPUs, "
-            f"Python {r['machine']['python']}, baseline {b['version']}")
+    head = (
+        f"{r['entries']} entries ({r['vault_mb']:.1f} MB), {r['machine']['cpus']} CPUs, "
+        f"Python {r['machine']['python']}, baseline {b['version']}"
+    )
     return head + "\n" + "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--saves", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds over the queries")
     parser.add_argument("--no-tracemalloc", action="store_true")
-    parser.add_argument("--alias-save", action="store_true",
-                        help="also time a save that adds a person page (re-derives every entry)")
+    parser.add_argument(
+        "--alias-save",
+        action="store_true",
+        help="also time a save that adds a person page (re-derives every entry)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the full index")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--quiet", action="store_true")

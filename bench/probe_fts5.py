@@ -31,8 +31,9 @@ from bench.synth_vault import generate  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
@@ -54,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
         entries, _warnings = journal.vault.read_all()
         db = sqlite3.connect(str(Path(tmp) / "fts.db"))
-        db.execute("CREATE VIRTUAL TABLE p USING fts5(body, rel UNINDEXED, date UNINDEXED, "
-                   "tokenize='porter unicode61')")
+        db.execute(
+            "CREATE VIRTUAL TABLE p USING fts5(body, rel UNINDEXED, date UNINDEXED, "
+            "tokenize='porter unicode61')"
+        )
         t0 = time.perf_counter()
         with db:
             db.executemany(
@@ -70,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
             if not terms[q]:
                 return 0
             expr = " OR ".join(f'"{t}"' for t in terms[q])
-            rows = db.execute("SELECT rel FROM p WHERE p MATCH ? ORDER BY bm25(p) LIMIT ?",
-                              (expr, args.limit)).fetchall()
+            rows = db.execute(
+                "SELECT rel FROM p WHERE p MATCH ? ORDER BY bm25(p) LIMIT ?", (expr, args.limit)
+            ).fetchall()
             return len(rows)
 
         def whoosh(q: str) -> int:
@@ -93,11 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     w, f = timings["whoosh"], timings["fts5"]
     print(f"{args.entries} entries, plain BM25 top-{args.limit} over passages, {len(QUERIES)} questions")
     print(f"{'':24}{'whoosh':>12}{'fts5':>12}{'ratio':>8}")
-    print(f"{'index (s)':24}{whoosh_index_s:12.1f}{fts_index_s:12.1f}{whoosh_index_s / fts_index_s:8.0f}x"
-          "   (whoosh: whole reindex incl. parsing + graph; fts5: inserts only)")
+    print(
+        f"{'index (s)':24}{whoosh_index_s:12.1f}{fts_index_s:12.1f}{whoosh_index_s / fts_index_s:8.0f}x"
+        "   (whoosh: whole reindex incl. parsing + graph; fts5: inserts only)"
+    )
     for p in (50, 95):
-        print(f"{f'query p{p} (ms)':24}{pct(w, p) * 1e3:12.1f}{pct(f, p) * 1e3:12.2f}"
-              f"{pct(w, p) / pct(f, p):8.0f}x")
+        print(
+            f"{f'query p{p} (ms)':24}{pct(w, p) * 1e3:12.1f}{pct(f, p) * 1e3:12.2f}"
+            f"{pct(w, p) / pct(f, p):8.0f}x"
+        )
     return 0
 
 

@@ -75,8 +75,8 @@ def chat_smoke(report: Callable[[StepResult], None]) -> bool:
             store = ConversationStore(root / "chats.sqlite3")
             session = ChatSession(
                 journal,
-                state["engine"],
-                store,  # type: ignore[arg-type]
+                state["engine"],  # type: ignore[arg-type]
+                store,
                 options=ChatOptions(limit=2, max_tokens=16),
                 today=dt.date.today,
             )

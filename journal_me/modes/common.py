@@ -31,9 +31,7 @@ class TalkEngine(Protocol):
         self, messages: Sequence[Message], *, template_vars: Mapping[str, Any] | None = None, **options: Any
     ) -> Iterator[ReasoningEvent]: ...
 
-    def stream_chat(
-        self, messages: Sequence[Message], *, max_tokens: int | None = None
-    ) -> Iterator[str]: ...
+    def stream_chat(self, messages: Sequence[Message], *, max_tokens: int | None = None) -> Iterator[str]: ...
 
 
 EventKind = Literal["memories", "reasoning", "answer", "notice", "done", "error"]
