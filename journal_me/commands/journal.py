@@ -291,13 +291,35 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
             out.print(Text(f"  {w.rel}: {w.reason}"))
     else:
         out.print(Text("files:      all readable", style="green"))
-    for check in DOCTOR_CHECKS:
+    for check in doctor_checks():
         ok = check(args, settings, out) and ok
     return 0 if ok else 1
 
 
-# Other parts (model, trainer) append checks: (args, settings, console) -> ok
-DOCTOR_CHECKS: list[Callable[[argparse.Namespace, Settings, Console], bool]] = []
+DoctorCheck = Callable[[argparse.Namespace, Settings, Console], bool]
+# Extra checks a caller may add; the command modules (model, trainer) contribute theirs as a
+# module attribute ``doctor_check``, found at run time rather than appended at import time
+# (an import inside a test that had swapped this list out would otherwise lose them).
+DOCTOR_CHECKS: list[DoctorCheck] = []
+
+
+def doctor_checks() -> list[DoctorCheck]:
+    import importlib
+
+    from journal_me.commands import COMMAND_MODULES
+
+    checks = list(DOCTOR_CHECKS)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        check = getattr(module, "doctor_check", None)
+        if check is not None and check not in checks:
+            checks.append(check)
+    return checks
 
 
 # -- import --------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from journal_me.commands.journal import DOCTOR_CHECKS
 from journal_me.config import Settings
 
 
@@ -273,8 +272,7 @@ def doctor_trainer(args: argparse.Namespace, settings: Settings, out: Console) -
     return bool(steps) and all(s.ok for s in steps)
 
 
-if doctor_trainer not in DOCTOR_CHECKS:
-    DOCTOR_CHECKS.append(doctor_trainer)
+doctor_check = doctor_trainer  # found by `journal-me doctor` (commands.journal.doctor_checks)
 
 
 # --------------------------------------------------------------------------- parser

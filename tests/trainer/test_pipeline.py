@@ -469,10 +469,10 @@ def test_doctor_smoke_runs_the_trainer_chain(fresh: Env) -> None:
 
     from rich.console import Console
 
-    from journal_me.commands.journal import DOCTOR_CHECKS
+    from journal_me.commands.journal import doctor_checks
     from journal_me.commands.train import doctor_trainer
 
-    assert doctor_trainer in DOCTOR_CHECKS
+    assert doctor_trainer in doctor_checks()
     buffer = io.StringIO()
     ok = doctor_trainer(argparse.Namespace(smoke=True), fresh.settings(), Console(file=buffer, width=200))
     out = buffer.getvalue()
