@@ -34,7 +34,8 @@ from journal_me.markup import (
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _YAML = YAMLHandler()  # python-frontmatter's loader (yaml SafeLoader)
-FRONT_MATTER_RE = re.compile(r"\A(---[ \t]*\r?\n)(.*?)(\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z))", re.S)
+# (?:…\n)?? lets an empty block ("---\n---") count as front matter too
+FRONT_MATTER_RE = re.compile(r"\A(---[ \t]*\r?\n)((?:.*?\r?\n)??)((?:---|\.\.\.)[ \t]*(?:\r?\n|\Z))", re.S)
 
 
 class VaultError(Exception):
@@ -180,10 +181,12 @@ def parse_entry(
         title = str(title_meta).strip()
     elif markup.first_heading:
         title = markup.first_heading
-    elif not DATE_IN_NAME_RE.fullmatch(stem):
+    elif not (dm := DATE_IN_NAME_RE.match(stem)):
         title = stem
     else:
-        title = date.strftime("%A %-d %B %Y")
+        # "2026-08-26-evening" reads as "Wednesday 26 August 2026 (evening)"
+        rest = stem[dm.end() :].strip(" -_")
+        title = date.strftime("%A %-d %B %Y") + (f" ({rest.replace('-', ' ')})" if rest else "")
 
     people = tuple(coerce_list(meta.get("people")))
     aliases = tuple(coerce_list(meta.get("aliases")))

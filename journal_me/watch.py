@@ -180,7 +180,14 @@ class VaultWatcher:
         self._set(state="indexing", pending=len(due) if not rescan else max(len(due), 1))
         try:
             report = self.journal.reindex() if rescan else self.journal.update_paths(due)
-        except Exception as exc:  # keep watching: the next save may fix it
-            self._set(state="error", error=f"{type(exc).__name__}: {exc}", pending=0)
+        except Exception as exc:  # keep watching, and try these paths again a bit later
+            retry_at = time.monotonic() + max(self.debounce, 0.05) * 10
+            with self._cond:
+                for rel in due:
+                    self._pending.setdefault(rel, retry_at)
+                if rescan and self._rescan_at is None:
+                    self._rescan_at = retry_at
+                self._cond.notify()
+            self._set(state="error", error=f"{type(exc).__name__}: {exc}", pending=len(due))
             return
         self._set(state="watching", pending=0, last_report=report, error=None)

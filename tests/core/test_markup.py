@@ -428,3 +428,16 @@ def test_passage_spans_with_front_matter_offset() -> None:
     spans = [(p.line_start, p.line_end) for p in entry.passages]
     assert spans == [(5, 8)]
     assert lines[4] == "First para" and lines[7] == "Second para"
+
+
+def test_second_entry_of_a_day_gets_a_readable_title_and_empty_front_matter_counts() -> None:
+    from pathlib import Path
+
+    from journal_me.vault import parse_entry
+
+    e = parse_entry(
+        "journal/2026/2026-08-26-evening.md", b"---\n---\nTeam drinks. #work\n", path=Path("/v/x.md"), mtime=0
+    )
+    assert e.title == "Wednesday 26 August 2026 (evening)"
+    assert e.meta == {} and e.body == "Team drinks. #work\n" and e.body_line_offset == 2
+    assert e.tags == ("work",)

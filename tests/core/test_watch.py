@@ -171,3 +171,23 @@ def test_watching_a_vault_with_symlink_loops(journal: Journal, vault: Path) -> N
         becomes(journal, "curlew", {"notes/2026-01-11.md"})
         assert w.wait_idle(DEADLINE)
         assert w.status.state == "watching"
+
+
+def test_a_failed_update_is_retried(journal: Journal, vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save that arrives while the index is unusable (locked by another process, say) is
+    not lost: the watcher tries the path again a little later."""
+    real = journal.update_paths
+    calls = {"n": 0}
+
+    def flaky(rels: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("index locked")
+        return real(rels)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(journal, "update_paths", flaky)
+    statuses: list[str] = []
+    with VaultWatcher(journal, polling=False, debounce_ms=30, on_update=lambda s: statuses.append(s.state)):
+        (vault / "retry.md").write_text("a heron stood on the weir\n", encoding="utf-8")
+        assert wait_for(lambda: rels_for(journal, "heron weir") == {"retry.md"}, timeout=5)
+    assert calls["n"] >= 2 and "error" in statuses
