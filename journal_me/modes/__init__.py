@@ -1,0 +1,1 @@
+"""Chat (your past self) and Bridge (drafts as you) on top of the journal and the engine."""
