@@ -45,6 +45,9 @@ _VERSION_RE = re.compile(r"^v(\d{4,})$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
+Snapshot = Callable[..., Any]  # huggingface_hub.snapshot_download's shape
+
+
 class RegistryError(ValueError):
     """A registry request that cannot be met; the message says what to do instead."""
 
@@ -810,9 +813,12 @@ def pull(
     opener: Opener | None = None,
     progress: Progress | None = None,
     activate: bool = True,
+    weights: bool = False,
+    snapshot: Snapshot | None = None,
 ) -> BaseModel:
-    """Download a catalogue model into ``models/bases/<key>/model.gguf``, register it and (by
-    default) make it active. Uses ``huggingface_hub`` when installed (auth tokens, fast
+    """Download a catalogue model into ``models/bases/<key>/model.gguf`` (and, with
+    ``weights``, its HF training weights into ``hf/``), register it and (by default) make it
+    active. Uses ``huggingface_hub`` when installed (auth tokens, fast
     transfers), plain urllib otherwise; both resume an interrupted download."""
     entry = catalog_entry(key)
     directory = registry.bases_dir / entry.key
@@ -827,7 +833,51 @@ def pull(
     base = registry.register_base(dest, name=entry.key, hf_repo=entry.hf_repo, source=entry.url)
     if activate:
         registry.use(base.name)
+    if weights:
+        # after registering: if the weights fail, chat already works with the GGUF
+        hf_dir = pull_weights(entry, directory / HF_DIR, snapshot=snapshot)
+        base = registry.register_base(
+            dest, name=entry.key, hf_dir=hf_dir, hf_repo=entry.hf_repo, source=entry.url
+        )
     return base
+
+
+HF_DIR = "hf"
+# What training needs from a Hugging Face repo: config, tokenizer, safetensors weights.
+WEIGHT_PATTERNS = ("*.json", "*.safetensors", "tokenizer*", "*.model", "*.txt", "*.jinja")
+
+
+def pull_weights(entry: CatalogEntry, target: Path, *, snapshot: Snapshot | None = None) -> Path:
+    """Fetch the HF weights that match a catalogue GGUF (for `journal-me train`).
+
+    Needs ``huggingface_hub`` (a repo is many files; the hub lists and resumes them); without
+    it the error names the pip command and the GGUF stays usable for chat.
+    """
+    if target.is_dir() and (target / "config.json").is_file() and any(target.glob("*.safetensors")):
+        return target
+    if snapshot is None:
+        if not hub_available():
+            raise DownloadError(
+                "the training weights need huggingface_hub: `pip install huggingface_hub`, then "
+                "run the pull again (chat already works with the GGUF; or --no-weights)"
+            )
+        from huggingface_hub import snapshot_download
+
+        snapshot = snapshot_download
+    tmp = target.with_name(target.name + ".part")
+    try:
+        snapshot(repo_id=entry.hf_repo, local_dir=str(tmp), allow_patterns=list(WEIGHT_PATTERNS))
+    except Exception as exc:  # the hub raises many types; the message says which repo failed
+        raise DownloadError(
+            f"training weights {entry.hf_repo}: {exc} — run the pull again to resume"
+        ) from exc
+    if not (tmp / "config.json").is_file():
+        raise DownloadError(f"training weights {entry.hf_repo}: no config.json in the download")
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+    return target
 
 
 def _pull_with_hub(entry: CatalogEntry, directory: Path, dest: Path) -> None:

@@ -150,7 +150,10 @@ def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
         print(f"would download {entry.title}")
         print(f"  from  {entry.url}")
         print(f"  to    {dest}  (~{_human(entry.approx_bytes)})")
-        print(f"  training weights: https://huggingface.co/{entry.hf_repo}")
+        if args.no_weights:
+            print("  training weights: skipped (--no-weights)")
+        else:
+            print(f"  training weights: https://huggingface.co/{entry.hf_repo} -> {dest.parent / 'hf'}")
         if entry.note:
             print(f"  note: {entry.note}")
         return 0
@@ -167,7 +170,13 @@ def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
             bar.update(task, completed=done, total=total)
 
         try:
-            pull(entry.key, registry, use_hub=False if args.no_hub else None, progress=progress)
+            pull(
+                entry.key,
+                registry,
+                use_hub=False if args.no_hub else None,
+                progress=progress,
+                weights=not args.no_weights,
+            )
         except (RegistryError, DownloadError) as exc:
             return _fail(str(exc))
         except KeyboardInterrupt:
@@ -200,4 +209,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("name", metavar="NAME", help=f"e.g. {DEFAULT_PULL}")
     p.add_argument("--dry-run", action="store_true", help="show what would be downloaded")
     p.add_argument("--no-hub", action="store_true", help="plain HTTPS, not huggingface_hub")
+    p.add_argument("--no-weights", action="store_true", help="skip the HF training weights (chat only)")
     p.set_defaults(handler=cmd_pull)

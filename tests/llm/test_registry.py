@@ -406,3 +406,39 @@ def test_pull_downloads_registers_and_activates(registry: ModelRegistry, tiny_gg
     assert len(server.requests) == 1
     pull("qwen2.5-1.5b", registry, opener=server)  # already there: no second download
     assert len(server.requests) == 1
+
+
+def test_pull_with_weights_fetches_the_training_weights(
+    registry: ModelRegistry, tiny_gguf: Path, tmp_path: Path
+) -> None:
+    """The HF weights land in bases/<key>/hf and the base records them (no network: the hub's
+    snapshot_download is replaced by a function with its shape)."""
+    server = FakeServer(tiny_gguf.read_bytes())
+    asked: list[dict[str, object]] = []
+
+    def snapshot(**kwargs: object) -> str:
+        asked.append(kwargs)
+        out = Path(str(kwargs["local_dir"]))
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text('{"model_type": "qwen2"}')
+        (out / "model.safetensors").write_bytes(b"\0" * 8)
+        return str(out)
+
+    base = pull("qwen2.5-1.5b", registry, opener=server, weights=True, snapshot=snapshot)
+    hf = registry.bases_dir / "qwen2.5-1.5b" / "hf"
+    assert base.hf_dir == hf and (hf / "config.json").is_file()
+    assert asked[0]["repo_id"] == "Qwen/Qwen2.5-1.5B-Instruct"
+    assert "*.safetensors" in asked[0]["allow_patterns"]  # type: ignore[operator]
+    assert not (hf.parent / "hf.part").exists()
+    pull("qwen2.5-1.5b", registry, opener=server, weights=True, snapshot=snapshot)
+    assert len(asked) == 1  # complete weights are not fetched again
+
+    def broken(**kwargs: object) -> str:
+        raise OSError("connection reset")
+
+    other = pull("llama-3.2-1b", registry, opener=server, weights=False)
+    assert other.hf_dir is None
+    with pytest.raises(DownloadError, match="training weights"):
+        pull("qwen2.5-3b", registry, opener=server, weights=True, snapshot=broken)
+    # the GGUF is registered all the same: chat works without the weights
+    assert any(b.name == "qwen2.5-3b" for b in registry.bases())
