@@ -397,10 +397,18 @@ def test_any_text_parses_without_crashing(text: str) -> None:
         entry = parse(text)
     except EntryReadError:
         return
-    n_lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+    file_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    prev_end = entry.body_line_offset
     for p in entry.passages:
-        assert 1 <= p.line_start <= p.line_end <= n_lines
+        # spans are ordered, inside the body, and the passage's words come from those lines
+        assert prev_end < p.line_start <= p.line_end <= len(file_lines)
+        prev_end = p.line_end
         assert p.text.strip()
+        src_words = _words("\n".join(file_lines[p.line_start - 1 : p.line_end]))
+        pos = 0
+        for w in _words(p.text):
+            assert w in src_words[pos:], f"{w!r} is not from lines {p.line_start}-{p.line_end}"
+            pos = src_words.index(w, pos) + 1
 
 
 @FAST
