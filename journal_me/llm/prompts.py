@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from journal_me.memory.retrieval import Hit
+from journal_me.roles import Role
 
 Message = Mapping[str, str]
 
@@ -139,19 +140,12 @@ BRIDGE_TASKS: dict[str, str] = {
 
 
 def bridge_system_prompt(
-    *,
-    action: str,
-    role_name: str,
-    role_tone: str,
-    role_share: str,
-    name: str | None,
-    profile_text: str | None,
-    today: dt.date,
+    *, action: str, role: Role, name: str | None, profile_text: str | None, today: dt.date
 ) -> str:
     who = name or "me"
     return (
         f"You write drafts as {who}, in the first person, for the outside world. Role: "
-        f"{role_name}. Tone: {role_tone}. What to share: {role_share}. "
+        f"{role.name}. Tone: {role.tone}. What to share: {role.share}. "
         "Use only facts found in the journal memories given; never invent facts about my "
         "life. Write the draft only — no preamble, no notes about the draft. "
         f"Today is {today.strftime('%-d %B %Y')}.{_profile_block(profile_text)}\n\n"
@@ -164,9 +158,7 @@ def bridge_messages(
     action: str,
     incoming: str,
     hits: Sequence[Hit],
-    role_name: str,
-    role_tone: str,
-    role_share: str,
+    role: Role,
     name: str | None,
     profile_text: str | None,
     today: dt.date,
@@ -174,15 +166,7 @@ def bridge_messages(
     if action not in BRIDGE_TASKS:
         raise ValueError(f"unknown bridge action {action!r} (reply, enhance, critic)")
     label = {"reply": "Their message", "enhance": "My request", "critic": "The expert's answer"}[action]
-    system = bridge_system_prompt(
-        action=action,
-        role_name=role_name,
-        role_tone=role_tone,
-        role_share=role_share,
-        name=name,
-        profile_text=profile_text,
-        today=today,
-    )
+    system = bridge_system_prompt(action=action, role=role, name=name, profile_text=profile_text, today=today)
     user = f"Journal memories:\n{format_memories(hits)}\n\n{label}:\n{incoming.strip()}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from journal_me.api import Journal
 from journal_me.conversations import ConversationStore
 from journal_me.llm.prompts import bridge_messages, chat_messages
+from journal_me.roles import Role
 
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = dt.date(2026, 11, 1)
@@ -60,9 +61,7 @@ def test_bridge_prompt_golden(sample_journal: Journal) -> None:
         action="enhance",
         incoming="ask for advice on my knee",
         hits=hits,
-        role_name="study",
-        role_tone="curious",
-        role_share="what I tried",
+        role=Role("study", tone="curious", share="what I tried"),
         name="Elena",
         profile_text=None,
         today=TODAY,
