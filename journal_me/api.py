@@ -339,8 +339,7 @@ class Journal:
             text = " " + p.text.lower() + " "
             found = [c for s, c in names.items() if s and (f"{s}" in text)]
             per_passage.append(list(dict.fromkeys(found)))
-        about = self.graph.canonical(em.note_name) if em is not None and em.note_name else None
-        return IndexedEntry(entry=entry, entities=entities, passage_entities=per_passage, about=about)
+        return IndexedEntry(entry=entry, entities=entities, passage_entities=per_passage)
 
     # -- reading ---------------------------------------------------------------------------
     def entries(self) -> list[EntrySummary]:

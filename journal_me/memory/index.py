@@ -36,7 +36,7 @@ from whoosh.writing import IndexWriter
 
 from journal_me.vault import Entry
 
-SCHEMA_VERSION = "6"  # bump when the schema or passage splitting changes
+SCHEMA_VERSION = "7"  # bump when the schema or passage splitting changes
 # Filters (kind, dates, tags, private) as document sets, cached per searcher: whoosh would
 # otherwise walk every passage of the filter on every search (tens of ms at 10k entries).
 FILTER_CACHE_SIZE = 64
@@ -74,7 +74,6 @@ def make_schema() -> Schema:
         line_end=STORED(),
         private=BOOLEAN(stored=True),
         digest=STORED(),
-        about=ID(stored=True),  # for a page about an entity (people/Sam.md): its name
         isnote=BOOLEAN(stored=True),
     )
 
@@ -86,7 +85,6 @@ class IndexedEntry:
     entry: Entry
     entities: Sequence[str]  # canonical names of entities in the entry
     passage_entities: Sequence[Sequence[str]]  # per passage
-    about: str | None = None  # canonical name of the entity a note page describes
 
 
 def _as_datetime(day: dt.date) -> dt.datetime:
@@ -228,8 +226,7 @@ class PassageIndex:
             line_end=e.body_line_offset + e.body.count("\n") + 1,
             private=e.private,
             digest=e.digest,
-            about=item.about or "",
-            isnote=item.about is not None,
+            isnote=item.entry.kind == "note",
         )
         for p, ents in zip(e.passages, item.passage_entities, strict=False):
             writer.add_document(
@@ -245,7 +242,7 @@ class PassageIndex:
                 line_end=p.line_end,
                 private=e.private,
                 digest=e.digest,
-                isnote=item.about is not None,
+                isnote=item.entry.kind == "note",
             )
         return 1 + len(e.passages)
 

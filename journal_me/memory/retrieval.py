@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,6 @@ class QueryPlan:
     terms: list[str] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)
     neighbours: list[str] = field(default_factory=list)
-    implied: list[str] = field(default_factory=list)  # entities whose page matched
     tags: list[str] = field(default_factory=list)
     time: TimeHint | None = None
     prefer: tuple[dt.date | None, dt.date | None] | None = None  # soft range (event anchors)
@@ -157,15 +156,13 @@ class Weights:
     """Knobs of the hybrid ranking (tuned on the sample vault's labelled questions)."""
 
     # Measured on the sample vault (bench/retrieval_eval.py): larger entity and neighbour
-    # boosts, implied entities (an entity whose page matches the question) and entry-level
-    # fusion each *lowered* recall there, so they are small or off; see docs/retrieval.md.
+    # boosts lowered recall there, so they are small; see docs/retrieval.md for what else
+    # was tried and removed.
     entity: float = 0.1  # share of the question's named entities present in the entry
-    implied_entity: float = 0.0  # an entity whose page matches the question ("the cat")
     neighbour: float = 0.05  # graph neighbours of named entities
     alias_term: float = 0.25  # the named entities' canonical names, as text
     title: float = 0.4
     tag_term: float = 0.6
-    entry_context: float = 0.0  # how much the whole entry's match lifts its passages
     anchor: float = 0.3  # passages on the asked side of an event ("before I moved")
     event_term: float = 0.3  # the event's own words ("moved") in the text query
     candidates: int = 60
@@ -189,13 +186,10 @@ class Retriever:
         tags: Sequence[str] = (),
         include_private: bool = True,
         today: dt.date | None = None,
-        use_graph: bool = True,
-        use_time: bool = True,
         plan: QueryPlan | None = None,
-        anchor_date: Callable[[str, str], dt.date | None] | None = None,
     ) -> list[Hit]:
         plan = plan if plan is not None else QueryPlan()
-        hint = parse_temporal(question, today) if use_time else TimeHint(text=question)
+        hint = parse_temporal(question, today)
         plan.time = hint
         text = hint.text if (hint.has_range or hint.anchor) else question
         q_after, q_before = after, before
@@ -218,7 +212,7 @@ class Retriever:
             plan.event_terms = [t for t in analyse(hint.anchor) if t not in QUESTION_NOISE]
         plan.after, plan.before = q_after, q_before
 
-        query, terms = self._build_query(text, question, plan, use_graph, include_private)
+        query, terms = self._build_query(text, question, plan, include_private)
         content = [t for t in analyse(text) if t not in QUESTION_NOISE] or TAG_WORD_RE.findall(question)
         if query is None or (not content and (q_after or q_before or tags)):
             if not (q_after or q_before or tags):
@@ -255,33 +249,19 @@ class Retriever:
         include_private: bool,
         plan: QueryPlan,
     ) -> list[Hit]:
-        """Passage hits re-ranked with their whole entry's match and the entity graph.
-
-        Words of a question are often spread over an entry ("Graham" in one paragraph,
-        "the party" in the next): the entry-level match lifts the passages of that entry.
-        """
+        """Passage hits re-ranked with the entity graph and the event anchor."""
         w = self.weights
         passages = self._run(
             query, terms, max(limit, w.candidates), after, before, tags, include_private, highlight=False
         )
         if not passages or isinstance(query, Q.Every):
             return [self._highlighted(h, terms) for h in passages[:limit]]
-        entry_score: dict[str, float] = {}
-        if w.entry_context > 0:
-            entry_rows = self.index.search(
-                query,
-                limit=max(limit, w.candidates),
-                filter=self._filter(after, before, tags, include_private, kind="entry"),
-            )
-            entry_score = {row["rel"]: row["score"] for row in entry_rows}
         entry_entities: dict[str, set[str]] = {}
-        if plan.entities or plan.implied or plan.neighbours:
+        if plan.entities or plan.neighbours:
             for rel in {h.entry.rel for h in passages}:
                 entry_entities[rel] = {n.lower() for n in self.graph.entities_in(rel)}
-        e_max = max(entry_score.values(), default=0.0) or 1.0
         p_max = passages[0].score or 1.0
         named = {n.lower() for n in plan.entities}
-        implied = {n.lower() for n in plan.implied}
         neighbours = set(plan.neighbours)
 
         def in_preferred(h: Hit) -> bool:
@@ -296,18 +276,13 @@ class Retriever:
             bonus = 0.0
             if named:
                 bonus += w.entity * len(named & ents) / len(named)
-            if implied:
-                bonus += w.implied_entity * len(implied & ents) / len(implied)
             if neighbours:
                 bonus += w.neighbour * min(len(neighbours & ents), 2) / 2
             return bonus
 
         fused = [
             (
-                h.score / p_max
-                + w.entry_context * entry_score.get(h.entry.rel, 0.0) / e_max
-                + graph_bonus(h)
-                + (w.anchor if in_preferred(h) else 0.0),
+                h.score / p_max + graph_bonus(h) + (w.anchor if in_preferred(h) else 0.0),
                 h,
             )
             for h in passages
@@ -368,21 +343,8 @@ class Retriever:
         date_value = rows[0]["date"]
         return date_value.date() if isinstance(date_value, dt.datetime) else date_value
 
-    def _implied_entities(self, terms: list[str], include_private: bool) -> list[str]:
-        """Entities whose own page matches the question: "the cat" → Biscuit's page says cat."""
-        if not terms:
-            return []
-        flt = Q.And([Q.Term("kind", "entry"), Q.Term("isnote", True)])
-        if not include_private:
-            flt = Q.And([flt, Q.Not(Q.Term("private", True))])
-        rows = self.index.search(Q.Or([Q.Term("body", t) for t in terms]), limit=3, filter=flt)
-        if not rows:
-            return []
-        best = rows[0]["score"]
-        return [r["about"] for r in rows if r.get("about") and r["score"] >= 0.75 * best][:2]
-
     def _build_query(
-        self, text: str, original: str, plan: QueryPlan, use_graph: bool, include_private: bool = True
+        self, text: str, original: str, plan: QueryPlan, include_private: bool = True
     ) -> tuple[Q.Query | None, set[str]]:
         """The text query (BM25F over body, title, tags, plus the names of the entities the
         question points at); the entity sets for re-ranking are left in ``plan``."""
@@ -410,32 +372,25 @@ class Retriever:
                     clauses.append(Q.Term("body", t, boost=boost))
                     highlight_terms.add(t)
 
-        if use_graph:
-            keys = [k for k in self.graph.find_in_text(original) if not k.startswith("#")]
-            names = [self.graph.graph.nodes[k]["name"] for k in keys]
-            plan.entities = list(names)
-            neighbour_weight: dict[str, float] = {}
-            for _key, name in zip(keys, names, strict=True):
-                # the entity's own name counts as text ("Carol Marsh" asked, "Mum" written)
-                name_terms(name, w.alias_term)
-                for rel in self.graph.related(name, limit=5, include_private=include_private):
-                    if rel.type != "tag":
-                        low = rel.name.lower()
-                        neighbour_weight[low] = max(neighbour_weight.get(low, 0.0), float(rel.weight))
-            named = {n.lower() for n in names}
-            plan.implied = []
-            implied_found = self._implied_entities(terms, include_private) if w.implied_entity > 0 else []
-            for implied in implied_found:
-                if implied.lower() not in named:
-                    plan.implied.append(implied)
-                    name_terms(implied, w.alias_term)
-            plan.neighbours = [
-                n
-                for n, _ in sorted(
-                    ((n, wt) for n, wt in neighbour_weight.items() if n not in named),
-                    key=lambda kv: -kv[1],
-                )[:6]
-            ]
+        keys = [k for k in self.graph.find_in_text(original) if not k.startswith("#")]
+        names = [self.graph.graph.nodes[k]["name"] for k in keys]
+        plan.entities = list(names)
+        neighbour_weight: dict[str, float] = {}
+        for _key, name in zip(keys, names, strict=True):
+            # the entity's own name counts as text ("Carol Marsh" asked, "Mum" written)
+            name_terms(name, w.alias_term)
+            for rel in self.graph.related(name, limit=5, include_private=include_private):
+                if rel.type != "tag":
+                    low = rel.name.lower()
+                    neighbour_weight[low] = max(neighbour_weight.get(low, 0.0), float(rel.weight))
+        named = {n.lower() for n in names}
+        plan.neighbours = [
+            n
+            for n, _ in sorted(
+                ((n, wt) for n, wt in neighbour_weight.items() if n not in named),
+                key=lambda kv: -kv[1],
+            )[:6]
+        ]
         if not clauses:
             return None, set()
         return Q.Or(clauses), highlight_terms
