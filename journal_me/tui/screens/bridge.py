@@ -34,7 +34,7 @@ from journal_me.clipboard import copy_native, native_tool
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.widgets.ask_dialog import output_path, unused_path
 from journal_me.tui.widgets.chat_log import CitationList
-from journal_me.tui.widgets.model_status import GET_A_MODEL
+from journal_me.tui.widgets.model_status import show_model_banner
 from journal_me.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -178,21 +178,13 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
         self.query_one("#bridge-status", Static).update(Text(text, style="dim"))
 
     def _engine_changed(self, state: str) -> None:
-        banner = self.query_one("#bridge-banner", Static)
-        slot = self.jm.engine_slot
-        if state == "memory-only":
-            text = Text()
-            text.append("Memory-only mode", style="bold")
-            text.append(": no model to write the draft; you get what your journal says that may help. ")
-            text.append("Get a model: ")
-            text.append(GET_A_MODEL, style="bold")
-            if slot.failure:
-                text.append(f"\n{slot.failure}", style="dim")
-            banner.update(text)
-        elif state == "loading":
-            banner.update(Text("Loading the model…", style="dim"))
-        banner.display = state in {"memory-only", "loading"}
-        banner.set_class(state == "memory-only", "-memory-only")
+        show_model_banner(
+            self.query_one("#bridge-banner", Static),
+            state,
+            self.jm.engine_slot.failure,
+            memory_only="no model to write the draft; you get what your journal says that may help.",
+            loading="Loading the model…",
+        )
 
     # -- roles -----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="bridge-roles", exit_on_error=False)

@@ -33,7 +33,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.widgets.ask_dialog import AskDialog, output_path, unused_path
 from journal_me.tui.widgets.chat_log import AnswerTurn, ChatLog, citations_from_json
-from journal_me.tui.widgets.model_status import GET_A_MODEL
+from journal_me.tui.widgets.model_status import show_model_banner
 from journal_me.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -167,20 +167,13 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
 
     # -- the model -------------------------------------------------------------------------
     def _engine_changed(self, state: str) -> None:
-        banner = self.query_one("#chat-banner", Static)
-        slot = self.jm.engine_slot
-        if state == "memory-only":
-            text = Text()
-            text.append("Memory-only mode", style="bold")
-            text.append(": no model, so answers are your journal's own passages, labelled. Get a model: ")
-            text.append(GET_A_MODEL, style="bold")
-            if slot.failure:
-                text.append(f"\n{slot.failure}", style="dim")
-            banner.update(text)
-        elif state == "loading":
-            banner.update(Text("Loading the model… you can ask already; the answer waits for it.", "dim"))
-        banner.display = state in {"memory-only", "loading"}
-        banner.set_class(state == "memory-only", "-memory-only")
+        show_model_banner(
+            self.query_one("#chat-banner", Static),
+            state,
+            self.jm.engine_slot.failure,
+            memory_only="no model, so answers are your journal's own passages, labelled.",
+            loading="Loading the model… you can ask already; the answer waits for it.",
+        )
 
     # -- the store (blocking: call from workers) -------------------------------------------
     def _ensure_store(self) -> ConversationStore:

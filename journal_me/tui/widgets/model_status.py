@@ -193,6 +193,25 @@ def _close(engine: object) -> None:
             close()
 
 
+def show_model_banner(
+    banner: Static, state: str, failure: str | None, *, memory_only: str, loading: str
+) -> None:
+    """The banner Chat and Bridge show above their work: memory-only (with the one command
+    that gets a model, and why a configured one failed) or loading; hidden otherwise."""
+    if state == "memory-only":
+        text = Text()
+        text.append("Memory-only mode", style="bold")
+        text.append(f": {memory_only} Get a model: ")
+        text.append(GET_A_MODEL, style="bold")
+        if failure:
+            text.append(f"\n{failure}", style="dim")
+        banner.update(text)
+    elif state == "loading":
+        banner.update(Text(loading, style="dim"))
+    banner.display = state in {"memory-only", "loading"}
+    banner.set_class(state == "memory-only", "-memory-only")
+
+
 class ModelStatus(Static):
     """The model in use, always visible: ``model: base + adapter`` or ``memory-only``."""
 
