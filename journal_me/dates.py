@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from journal_me.memory.temporal import parse_temporal
 
@@ -45,13 +44,3 @@ def parse_day(text: str, today: dt.date | None = None, *, end_of_period: bool = 
         )
     result: dt.date = parsed.date()
     return result
-
-
-def looks_like_date(text: str) -> bool:
-    return bool(
-        re.search(
-            r"\d|yesterday|today|ago|last|monday|tuesday|wednesday|thursday|friday|saturday|sunday",
-            text,
-            re.I,
-        )
-    )

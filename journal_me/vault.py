@@ -83,10 +83,6 @@ class Entry:
     passages: tuple[Passage, ...] = field(default=(), compare=False, repr=False)
 
     @property
-    def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
-
-    @property
     def note_type(self) -> str | None:
         value = self.meta.get("type")
         return str(value).lower() if value else None

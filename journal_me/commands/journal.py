@@ -23,9 +23,6 @@ from journal_me.api import Journal, open_vault
 from journal_me.config import Settings
 from journal_me.dates import DateParseError, parse_day
 from journal_me.memory.index import IndexLockedError
-from journal_me.vault import EntryReadError
-
-Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _console(stderr: bool = False) -> Console:
@@ -384,4 +381,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     j.set_defaults(handler=cmd_import_jrnl)
 
 
-__all__ = ["DOCTOR_CHECKS", "EntryReadError", "Handler", "open_journal", "register"]
+__all__ = ["DOCTOR_CHECKS", "doctor_checks", "open_journal", "register"]

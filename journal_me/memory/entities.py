@@ -463,11 +463,6 @@ _PERSON_AFTER_RE = re.compile(
 _PERSON_BEFORE_RE = re.compile(r"\b(?:with|told|asked|texted|rang|called|met|messaged|hugged|and)\s+$")
 
 
-def heuristic_phrases(text: str) -> list[str]:
-    """Capitalised phrases that are not merely sentence-initial words."""
-    return [p for p, _ in heuristic_candidates(text)]
-
-
 def heuristic_candidates(text: str) -> list[tuple[str, bool]]:
     """(phrase, looks_like_person) for capitalised phrases in ``text``."""
     return [(phrase, person) for phrase, person, weak in _candidates(text) if not weak]

@@ -19,6 +19,7 @@ from journal_me.conversations import Conversation, ConversationStore, StoredMess
 from journal_me.dates import DateParseError, parse_day
 from journal_me.llm.prompts import chat_messages, cite, summary_messages
 from journal_me.llm.reasoning import split_reasoning
+from journal_me.memory.retrieval import Hit
 from journal_me.modes.common import TalkEngine, TalkEvent, memory_only_text, run_stream
 
 AS_OF_RE = re.compile(
@@ -143,7 +144,7 @@ class ChatSession:
     def _fit(
         self,
         question: str,
-        hits: list,  # type: ignore[type-arg]
+        hits: list[Hit],
         earlier: list[StoredMessage],
         summary: str | None,
         as_of: dt.date | None,
