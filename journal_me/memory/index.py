@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as windex
 from whoosh.analysis import LanguageAnalyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
@@ -34,11 +35,12 @@ from whoosh.query import Query
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
+from journal_me.memory.vectorsearch import Mask, SegmentArrays, Unsupported, VectorSearcher
 from journal_me.vault import Entry
 
-SCHEMA_VERSION = "7"  # bump when the schema or passage splitting changes
-# Filters (kind, dates, tags, private) as document sets, cached per searcher: whoosh would
-# otherwise walk every passage of the filter on every search (tens of ms at 10k entries).
+SCHEMA_VERSION = "8"  # bump when the schema or passage splitting changes
+# Filters (kind, dates, tags, private) as document masks, cached per searcher: the same few
+# filters come back on every search.
 FILTER_CACHE_SIZE = 64
 INDEX_NAME = "journal"
 
@@ -64,8 +66,8 @@ def make_schema() -> Schema:
         rel=ID(stored=True),
         kind=ID(stored=True),
         date=DATETIME(stored=True, sortable=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=1.5),
-        body=TEXT(analyzer=analyzer, stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=1.5, phrase=False),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=False),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         entities=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         # stored only: never queried, and a NUMERIC field indexes 8 terms per value (15% of all
@@ -110,9 +112,14 @@ class PassageIndex:
         self.recovered: str | None = None  # why the index was rebuilt on open, if it was
         self._ix: Any = None
         self._searcher: Searcher | None = None
-        self._filters: OrderedDict[str, Any] = OrderedDict()  # repr(filter) -> doc set
-        self._filters_of: Searcher | None = None  # the searcher the cached sets belong to
+        self._vector: VectorSearcher | None = None  # numpy evaluation over _searcher
+        self._segments = SegmentArrays()
+        self._filters: OrderedDict[str, Mask] = OrderedDict()  # repr(filter) -> doc mask
+        self._filters_of: Searcher | None = None  # the searcher the cached masks belong to
         self._lock = threading.RLock()
+        # Searches read posting files through the shared searcher (seek + read): one at a time.
+        # Not self._lock, which a writer holds for a whole reindex.
+        self._read_lock = threading.Lock()
         self._open()
 
     # -- opening / recovery ----------------------------------------------------------------
@@ -274,35 +281,67 @@ class PassageIndex:
                 out[rel] = doc["digest"]
         return out
 
-    def _filter_docs(self, s: Searcher, flt: Query) -> Any:
+    # The two below run under _read_lock, which guards their caches.
+    def _vector_searcher(self, s: Searcher) -> VectorSearcher | None:
+        if self._vector is None or self._vector.searcher is not s:
+            try:
+                self._vector = VectorSearcher(s, self._segments)
+            except Unsupported:
+                self._vector = None
+        return self._vector
+
+    def _filter_mask(self, s: Searcher, vs: VectorSearcher | None, flt: Query) -> Mask:
         """The documents matching a filter query, computed once per searcher."""
-        with self._lock:
-            if self._filters_of is not s:
-                self._filters.clear()
-                self._filters_of = s
-            key = repr(flt)
-            docs = self._filters.get(key)
-            if docs is None:
-                docs = BitSet(s.docs_for_query(flt), size=s.doc_count_all())
-                self._filters[key] = docs
-                if len(self._filters) > FILTER_CACHE_SIZE:
-                    self._filters.popitem(last=False)
-            else:
-                self._filters.move_to_end(key)
-            return docs
+        if self._filters_of is not s:
+            self._filters.clear()
+            self._filters_of = s
+        key = repr(flt)
+        mask = self._filters.get(key)
+        if mask is not None:
+            self._filters.move_to_end(key)
+            return mask
+        try:
+            if vs is None:
+                raise Unsupported("no vector searcher")
+            mask = vs.docs(flt)
+        except Unsupported:
+            mask = np.zeros(s.doc_count_all(), dtype=bool)
+            mask[list(s.docs_for_query(flt))] = True
+        self._filters[key] = mask
+        if len(self._filters) > FILTER_CACHE_SIZE:
+            self._filters.popitem(last=False)
+        return mask
 
     def search(self, query: Query, *, limit: int, filter: Query | None = None) -> list[dict[str, Any]]:
-        s = self.searcher()
-        docs = self._filter_docs(s, filter) if filter is not None else None
-        if docs is not None and not docs:
-            return []  # whoosh reads an empty allow-set as "no filter"
-        results = s.search(query, limit=limit, filter=docs)
-        out = []
-        for hit in results:
-            fields = dict(hit.fields())
-            fields["score"] = float(hit.score)
-            out.append(fields)
-        return out
+        """Stored fields (+ ``score``) of the best ``limit`` documents, best first.
+
+        Scored with numpy over the postings (:mod:`journal_me.memory.vectorsearch`) when the
+        query is a flat ``Or`` of terms, as the retriever's are; by Whoosh otherwise. Both give
+        the same hits and scores.
+        """
+        with self._read_lock:
+            s = self.searcher()
+            vs = self._vector_searcher(s)
+            mask = self._filter_mask(s, vs, filter) if filter is not None else None
+            if mask is not None and not mask.any():
+                return []
+            try:
+                if vs is None:
+                    raise Unsupported("no vector searcher")
+                top = vs.top(query, limit, mask)
+            except Unsupported:
+                allow = (
+                    BitSet(np.flatnonzero(mask).tolist(), size=s.doc_count_all())
+                    if mask is not None
+                    else None
+                )
+                top = [(hit.docnum, float(hit.score)) for hit in s.search(query, limit=limit, filter=allow)]
+            out = []
+            for docnum, score in top:
+                fields = dict(s.stored_fields(docnum))
+                fields["score"] = score
+                out.append(fields)
+            return out
 
     def passages_of(self, rel: str) -> Iterator[dict[str, Any]]:
         s = self.searcher()

@@ -1,0 +1,293 @@
+"""Whoosh queries evaluated with numpy over Whoosh's own postings.
+
+Whoosh stores the index (segments, postings, stored fields, locks) and stays the source of
+truth; what is slow in it at 10,000 entries is the pure-Python matcher tree that walks a
+union of common terms one posting at a time (a question naming a person and a place spends
+~95 % of its time there). The retriever's queries are flat — an ``Or`` of boosted ``Term``
+clauses, filtered by kind, dates, tags and the private flag — so this module reads each
+term's posting blocks straight into arrays and scores them with Whoosh's BM25F formula,
+vectorised: the same scores and the same top hits (ties broken by document number, as
+Whoosh's collector does; ``tests/core/test_vectorsearch.py`` checks it against
+``Searcher.search``).
+
+Anything else (another weighting model, a phrase, a wildcard in a scored query) returns
+``None`` and the caller runs Whoosh's own search. Per-segment arrays (field lengths, dates)
+are cached by segment id: segments never change once written, so after a save only the new
+small segment is read.
+
+This leans on the layout of Whoosh 3 codec posting blocks (``W3LeafMatcher``); any other
+matcher is walked through the public matcher interface instead — slower, still right.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+from whoosh.util.times import datetime_to_long
+
+# Field lengths are stored as one byte each; this is Whoosh's own decoding of that byte.
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+SEGMENT_CACHE_SIZE = 64  # per-segment arrays kept (one entry per segment and field)
+
+Mask = np.ndarray  # bool, one per document of a searcher
+
+
+class Unsupported(Exception):
+    """The query has a shape this module does not evaluate; use Whoosh's search."""
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    reader: Any  # whoosh SegmentReader
+    offset: int
+    size: int
+    key: str  # segment id: what per-segment caches are keyed by
+
+
+class SegmentArrays:
+    """Per-segment arrays (field lengths, dates), shared by every searcher of an index."""
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, leaf: _Leaf, what: str, build: Any) -> np.ndarray:
+        key = (leaf.key, what)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        value: np.ndarray = build()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > SEGMENT_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
+
+def _leaves(searcher: Searcher) -> list[_Leaf]:
+    out = []
+    for reader, offset in searcher.reader().leaf_readers():
+        segment = getattr(reader, "segment", None)
+        seg = segment() if callable(segment) else None
+        key = seg.segment_id() if seg is not None else f"{id(reader)}"
+        out.append(_Leaf(reader, int(offset), int(reader.doc_count_all()), key))
+    return out
+
+
+def _block_arrays(m: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(ids, weights) of every posting block of a Whoosh 3 leaf matcher, in order."""
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw_ids, raw_weights = m._data[0], m._data[1]
+        n = m._blocklength
+        ids = np.asarray(raw_ids, dtype=np.int64)
+        if not m._byteids:
+            ids = np.cumsum(ids)  # ids are stored as deltas within a block
+        if raw_weights is None:
+            weights = np.ones(n, dtype=np.float64)
+        elif isinstance(raw_weights, float):
+            weights = np.full(n, raw_weights, dtype=np.float64)
+        else:
+            weights = np.asarray(raw_weights, dtype=np.float64)
+        yield ids, weights
+        m._next_block()
+
+
+def _matcher_arrays(m: Any) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(m, FilterMatcher):  # deletions: applied with the live mask instead
+        m = m.child
+    if isinstance(m, W3LeafMatcher):
+        parts = list(_block_arrays(m))
+        if parts:
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return np.empty(0, np.int64), np.empty(0, np.float64)
+    ids: list[int] = []
+    weights: list[float] = []
+    while m.is_active():  # inlined postings (ListMatcher) and anything else
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+
+class VectorSearcher:
+    """Evaluates flat queries over one Whoosh searcher with numpy."""
+
+    def __init__(self, searcher: Searcher, segments: SegmentArrays) -> None:
+        self.searcher = searcher
+        self.segments = segments
+        self.leaves = _leaves(searcher)
+        self.size = int(searcher.doc_count_all())
+        self._live: Mask | None = None
+        weighting = searcher.weighting
+        if type(weighting) is not BM25F:
+            raise Unsupported(f"weighting {type(weighting).__name__}")
+        self.weighting = weighting
+
+    # -- per-document arrays ---------------------------------------------------------------
+    def live(self) -> Mask:
+        """Documents not deleted."""
+        if self._live is None:
+            mask = np.ones(self.size, dtype=bool)
+            for leaf in self.leaves:
+                if leaf.reader.has_deletions():
+                    dead = [d for d in range(leaf.size) if leaf.reader.is_deleted(d)]
+                    mask[np.asarray(dead, dtype=np.int64) + leaf.offset] = False
+            self._live = mask
+        return self._live
+
+    def _column(self, what: str, build_leaf: Any) -> np.ndarray:
+        parts = [self.segments.get(leaf, what, lambda leaf=leaf: build_leaf(leaf)) for leaf in self.leaves]
+        return np.concatenate(parts) if parts else np.empty(0)
+
+    def lengths(self, field: str) -> np.ndarray:
+        def build(leaf: _Leaf) -> np.ndarray:
+            perdoc = getattr(leaf.reader, "_perdoc", None)
+            if isinstance(perdoc, W3PerDocReader):  # the length bytes, in one read
+                column = perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+                if column is None:
+                    return np.zeros(leaf.size, dtype=np.float64)
+                return _LENGTH_OF_BYTE[np.fromiter(column, dtype=np.uint8, count=leaf.size)]
+            length = leaf.reader.doc_field_length
+            return np.fromiter((length(d, field, 0) or 0 for d in range(leaf.size)), np.float64, leaf.size)
+
+        return self._column(f"len:{field}", build)
+
+    def dates(self, field: str) -> np.ndarray:
+        """A DATETIME column as int64 microseconds (Whoosh's own representation)."""
+
+        def build(leaf: _Leaf) -> np.ndarray:
+            column = leaf.reader.column_reader(field, translate=False)
+            return np.fromiter(column, dtype=np.int64, count=leaf.size)
+
+        return self._column(f"date:{field}", build)
+
+    def postings(self, field: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Global document numbers and weights of one term (deleted documents included)."""
+        schema_field = self.searcher.schema[field]
+        btext = schema_field.to_bytes(text)
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for leaf in self.leaves:
+            if (field, btext) not in leaf.reader:
+                continue
+            i, w = _matcher_arrays(leaf.reader.postings(field, btext))
+            ids.append(i + leaf.offset)
+            weights.append(w)
+        if not ids:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        return np.concatenate(ids), np.concatenate(weights)
+
+    # -- filters ---------------------------------------------------------------------------
+    def docs(self, q: Q.Query) -> Mask:
+        """The documents a filter query matches (deleted ones excluded)."""
+        mask: Mask = self._docs(q) & self.live()
+        return mask
+
+    def _docs(self, q: Q.Query) -> Mask:
+        mask: Mask
+        if isinstance(q, Q.Term):
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self.postings(q.fieldname, q.text)[0]] = True
+        elif isinstance(q, Q.Prefix):
+            mask = np.zeros(self.size, dtype=bool)
+            for text in self.searcher.reader().expand_prefix(q.fieldname, q.text):
+                mask[self.postings(q.fieldname, text)[0]] = True
+        elif isinstance(q, Q.Every):
+            mask = np.ones(self.size, dtype=bool)
+        elif isinstance(q, Q.And):
+            mask = np.ones(self.size, dtype=bool)
+            for sub in q.subqueries:
+                mask &= self._docs(sub)
+        elif isinstance(q, Q.Or):
+            mask = np.zeros(self.size, dtype=bool)
+            for sub in q.subqueries:
+                mask |= self._docs(sub)
+        elif isinstance(q, Q.Not):
+            mask = ~self._docs(q.query)
+        elif isinstance(q, Q.DateRange):
+            mask = self._date_range(q)
+        else:
+            raise Unsupported(type(q).__name__)
+        return mask
+
+    def _date_range(self, q: Q.DateRange) -> Mask:
+        dates = self.dates(q.fieldname)
+        mask = np.ones(self.size, dtype=bool)
+        if q.startdate is not None:
+            lo = datetime_to_long(q.startdate)
+            mask &= dates > lo if q.startexcl else dates >= lo
+        if q.enddate is not None:
+            hi = datetime_to_long(q.enddate)
+            mask &= dates < hi if q.endexcl else dates <= hi
+        return mask
+
+    # -- scoring ---------------------------------------------------------------------------
+    def _clauses(self, q: Q.Query, boost: float = 1.0) -> list[tuple[Q.Term, float]]:
+        """The scored terms of a query with their boosts (an ``Or`` sums its clauses)."""
+        if isinstance(q, Q.Term):
+            return [(q, boost * q.boost)]
+        if isinstance(q, Q.Or) and q.minmatch in (0, 1) and not q.scale:
+            out: list[tuple[Q.Term, float]] = []
+            for sub in q.subqueries:
+                out.extend(self._clauses(sub, boost * q.boost))
+            return out
+        raise Unsupported(type(q).__name__)
+
+    def scores(self, q: Q.Query) -> tuple[np.ndarray, Mask]:
+        """BM25F scores of every document and which documents matched (Or of boosted Terms)."""
+        if isinstance(q, Q.Every):
+            return np.ones(self.size), np.ones(self.size, dtype=bool)
+        scores = np.zeros(self.size, dtype=np.float64)
+        matched = np.zeros(self.size, dtype=bool)
+        w = self.weighting
+        for term, boost in self._clauses(q):
+            field = term.fieldname
+            if field not in self.searcher.schema:
+                continue
+            schema_field = self.searcher.schema[field]
+            ids, tf = self.postings(field, term.text)
+            if not len(ids):
+                continue
+            if schema_field.scorable:  # Whoosh's BM25FScorer
+                btext = schema_field.to_bytes(term.text)
+                idf = self.searcher.idf(field, btext)
+                avgfl = self.searcher.avg_field_length(field) or 1
+                b = w._field_B.get(field, w.B)
+                k1 = w.K1
+                fl = self.lengths(field)[ids]
+                part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+            else:  # Whoosh's WeightScorer
+                part = tf
+            scores[ids] += part * boost  # a term has each document at most once
+            matched[ids] = True
+        return scores, matched
+
+    def top(self, q: Q.Query, limit: int, allow: Mask | None = None) -> list[tuple[int, float]]:
+        """The best ``limit`` (docnum, score) pairs: score descending, then docnum."""
+        scores, matched = self.scores(q)
+        keep = matched & self.live()
+        if allow is not None:
+            keep &= allow
+        cand = np.flatnonzero(keep)
+        if len(cand) > limit:
+            part = np.argpartition(-scores[cand], limit - 1)[:limit]
+            # everything tied with the last kept score competes on docnum, as in Whoosh
+            cut = scores[cand[part]].min()
+            cand = cand[scores[cand] >= cut]
+        order = np.lexsort((cand, -scores[cand]))[:limit]
+        return [(int(cand[i]), float(scores[cand[i]])) for i in order]
