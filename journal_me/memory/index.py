@@ -20,7 +20,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,10 +116,11 @@ class PassageIndex:
         self._segments = SegmentArrays()
         self._filters: OrderedDict[str, Mask] = OrderedDict()  # repr(filter) -> doc mask
         self._filters_of: Searcher | None = None  # the searcher the cached masks belong to
-        self._lock = threading.RLock()
-        # Searches read posting files through the shared searcher (seek + read): one at a time.
-        # Not self._lock, which a writer holds for a whole reindex.
-        self._read_lock = threading.Lock()
+        self._lock = threading.RLock()  # the writer: held for a whole batch (a first index)
+        # The shared searcher and its caches. Searches read posting files through it (seek +
+        # read), so one at a time; a search during a long write sees the last commit instead
+        # of waiting for the write. Order: _lock, then _read_lock.
+        self._read_lock = threading.RLock()
         self._open()
 
     # -- opening / recovery ----------------------------------------------------------------
@@ -156,13 +157,14 @@ class PassageIndex:
 
     def _reset(self, why: str) -> None:
         self.recovered = why + "; rebuilt it"
-        if self._searcher is not None:
-            with contextlib.suppress(Exception):
-                self._searcher.close()
-            self._searcher = None
-        if self.directory.exists():
-            shutil.rmtree(self.directory, ignore_errors=True)
-        self._create()
+        with self._read_lock:
+            if self._searcher is not None:
+                with contextlib.suppress(Exception):
+                    self._searcher.close()
+                self._searcher = None
+            if self.directory.exists():
+                shutil.rmtree(self.directory, ignore_errors=True)
+            self._create()
 
     def clear(self) -> None:
         with self._lock:
@@ -256,7 +258,7 @@ class PassageIndex:
     # -- reading ---------------------------------------------------------------------------
     def searcher(self) -> Searcher:
         """A shared searcher, refreshed to the latest commit."""
-        with self._lock:
+        with self._read_lock:
             if self._searcher is not None and not self._searcher.up_to_date():
                 # Searcher.refresh() trips over whoosh-reloaded's reader reuse; reopen instead
                 old, self._searcher = self._searcher, None
@@ -268,17 +270,19 @@ class PassageIndex:
 
     def manifest(self) -> dict[str, str]:
         """rel -> digest of every indexed entry."""
-        s = self.searcher()
-        return {d["rel"]: d["digest"] for d in s.documents(kind="entry")}
+        with self._read_lock:
+            s = self.searcher()
+            return {d["rel"]: d["digest"] for d in s.documents(kind="entry")}
 
     def digests(self, rels: Iterable[str]) -> dict[str, str]:
         """rel -> digest for the given entries that are indexed (no full manifest scan)."""
-        s = self.searcher()
         out: dict[str, str] = {}
-        for rel in rels:
-            doc = s.document(id=rel)
-            if doc is not None and doc.get("kind") == "entry":
-                out[rel] = doc["digest"]
+        with self._read_lock:
+            s = self.searcher()
+            for rel in rels:
+                doc = s.document(id=rel)
+                if doc is not None and doc.get("kind") == "entry":
+                    out[rel] = doc["digest"]
         return out
 
     # The two below run under _read_lock, which guards their caches.
@@ -343,17 +347,16 @@ class PassageIndex:
                 out.append(fields)
             return out
 
-    def passages_of(self, rel: str) -> Iterator[dict[str, Any]]:
-        s = self.searcher()
-        for d in s.documents(rel=rel):
-            if d["kind"] == "passage":
-                yield d
+    def passages_of(self, rel: str) -> list[dict[str, Any]]:
+        with self._read_lock:
+            return [d for d in self.searcher().documents(rel=rel) if d["kind"] == "passage"]
 
     def doc_count(self) -> int:
-        return int(self.searcher().doc_count())
+        with self._read_lock:
+            return int(self.searcher().doc_count())
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from whoosh import index as windex
 
 from journal_me.api import Journal
-from journal_me.memory.index import INDEX_NAME, IndexLockedError
+from journal_me.memory.index import INDEX_NAME, IndexedEntry, IndexLockedError
 
 ENTRIES = {
     "2026-01-05.md": "Bouldering at the Depot with Dev. My forearms are jelly.\n\nDinner: lentil soup.\n",
@@ -212,3 +212,31 @@ def test_held_lock_is_waited_for(journal: Journal, vault: Path) -> None:
     assert released.is_set()
     assert report.added == 1
     assert messages == ["index is busy in another journal-me process, waiting…"]
+
+
+def test_search_during_a_long_write_answers_from_the_last_commit(journal: Journal, vault: Path) -> None:
+    """A first index of a big vault writes for a minute: searches must not wait for it."""
+    journal.reindex()
+    (vault / "2026-01-08.md").write_text("A heron on the canal.\n", encoding="utf-8")
+    new_entry = journal.vault.read("2026-01-08.md")
+    writing = threading.Event()
+    finish = threading.Event()
+
+    def slow_batch() -> Iterator[IndexedEntry]:
+        writing.set()  # the writer now holds the index's write lock
+        assert finish.wait(10)
+        yield journal._indexed(new_entry)
+
+    thread = threading.Thread(target=lambda: journal.index.write(slow_batch()))
+    thread.start()
+    try:
+        assert writing.wait(5)
+        start = time.monotonic()
+        hits = journal.search("knee pain after the run")
+        assert time.monotonic() - start < 2.0  # not the 10 s the writer could take
+        assert hits and hits[0].entry.rel == "2026-01-06.md"
+        assert journal.search("heron canal") == []  # not committed yet
+    finally:
+        finish.set()
+        thread.join()
+    assert journal.search("heron canal")[0].entry.rel == "2026-01-08.md"
