@@ -265,13 +265,18 @@ class Journal:
         if not changed and not gone:
             return
         sig_before = self.graph._alias_sig
+        aliases_before = self.graph.aliases
         self._update_graph(changed, gone)
         items = [self._indexed(e) for e in changed]
         if self.graph._alias_sig != sig_before:
-            # canonical names changed: every indexed entry's entity field may be stale
+            # canonical names changed: re-index the entries whose entity fields change with
+            # them (a new person page "Sam" with `aliases: [Sammy]` touches the entries naming
+            # Sam or Sammy, not the whole vault)
             changed_rels = {e.rel for e in changed}
             for rel in list(self.graph.known_entries()):
                 if rel in changed_rels:
+                    continue
+                if self.graph.entity_names(rel, aliases_before) == self.graph.entity_names(rel):
                     continue
                 try:
                     items.append(self._indexed(self.vault.read(rel)))
@@ -321,18 +326,7 @@ class Journal:
             g._apply(em, +1)
 
     def _indexed(self, entry: Entry) -> IndexedEntry:
-        em = self.graph.by_entry.get(entry.rel)
-        names: dict[str, str] = {}  # surface (lower) -> canonical
-        if em is not None:
-            for m in em.mentions:
-                if m.kind == "tag" or not self.graph.counts(m):
-                    continue
-                canonical = self.graph.canonical(m.name)
-                names[m.name.lower()] = canonical
-                names[canonical.lower()] = canonical
-        for low, canonical in self.graph._canon.items():
-            if canonical in names.values():
-                names.setdefault(low, canonical)
+        names = self.graph.entity_names(entry.rel)  # surface (lower) -> canonical
         entities = list(dict.fromkeys(names.values()))
         per_passage: list[list[str]] = []
         for p in entry.passages:

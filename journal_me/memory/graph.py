@@ -116,6 +116,50 @@ def entry_mentions(entry: Entry) -> EntryMentions:
     )
 
 
+@dataclass(frozen=True)
+class AliasTable:
+    """Which surface forms name which entity. Replaced, never changed, when aliases change, so
+    a caller can hold the old one and compare (see :meth:`EntityGraph.entity_names`)."""
+
+    canon: dict[str, str] = field(default_factory=dict)  # lower surface form -> canonical name
+    first_names: dict[str, str] = field(default_factory=dict)  # unique first name -> canonical
+    # canonical -> its lower surface forms in ``canon`` order
+    surfaces: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    order: dict[str, int] = field(default_factory=dict)  # lower surface form -> position in canon
+
+    @classmethod
+    def build(cls, canon: dict[str, str], first_names: dict[str, str]) -> AliasTable:
+        surfaces: dict[str, list[str]] = {}
+        for low, canonical in canon.items():
+            surfaces.setdefault(canonical, []).append(low)
+        return cls(
+            canon,
+            first_names,
+            {c: tuple(lows) for c, lows in surfaces.items()},
+            {low: i for i, low in enumerate(canon)},
+        )
+
+    def canonical(self, name: str) -> str:
+        low = name.strip().lower()
+        if low.startswith("#"):
+            return low
+        if low in self.canon:
+            return self.canon[low]
+        words = low.split()
+        if len(words) == 1 and low in self.first_names:
+            return self.first_names[low]
+        if len(words) >= 2 and words[0] in self.canon and len(words) == 2 and words[1] in {"'s"}:
+            return self.canon[words[0]]
+        return name.strip()
+
+    def counts(self, m: Mention) -> bool:
+        """Whether a mention names an entity: a weak one only if the name is known."""
+        if m.source != WEAK_HEURISTIC:
+            return True
+        low = m.name.strip().lower()
+        return low in self.canon or low in self.first_names
+
+
 class EntityGraph:
     """Entities of a vault and their co-mentions. Not thread-safe: callers hold a lock."""
 
@@ -125,6 +169,7 @@ class EntityGraph:
         self._alias_sig: tuple[tuple[str, str], ...] = ()
         self._canon: dict[str, str] = {}  # lower surface form -> canonical display name
         self._first_names: dict[str, str] = {}
+        self.aliases = AliasTable()  # the two above, as one value
         self._note_types: dict[str, str] = {}
 
     # -- alias table -----------------------------------------------------------------------
@@ -175,27 +220,38 @@ class EntityGraph:
             if len(words) >= 2:
                 firsts.setdefault(words[0], set()).add(canonical)
         self._first_names = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
+        self.aliases = AliasTable.build(self._canon, self._first_names)
         self._alias_sig = self._alias_pairs()
 
     def canonical(self, name: str) -> str:
-        low = name.strip().lower()
-        if low.startswith("#"):
-            return low
-        if low in self._canon:
-            return self._canon[low]
-        words = low.split()
-        if len(words) == 1 and low in self._first_names:
-            return self._first_names[low]
-        if len(words) >= 2 and words[0] in self._canon and len(words) == 2 and words[1] in {"'s"}:
-            return self._canon[words[0]]
-        return name.strip()
+        return self.aliases.canonical(name)
 
     def counts(self, m: Mention) -> bool:
         """Whether a mention names an entity: a weak one only if the name is known."""
-        if m.source != WEAK_HEURISTIC:
-            return True
-        low = m.name.strip().lower()
-        return low in self._canon or low in self._first_names
+        return self.aliases.counts(m)
+
+    def entity_names(self, rel: str, table: AliasTable | None = None) -> dict[str, str]:
+        """Lower surface form -> canonical name for every entity the entry names, with all the
+        other forms of those entities (what the index stores as the entry's entities; an alias
+        written in a passage counts). ``table``: an older alias table, to see what changed."""
+        t = table if table is not None else self.aliases
+        em = self.by_entry.get(rel)
+        names: dict[str, str] = {}
+        if em is None:
+            return names
+        for m in em.mentions:
+            if m.kind == "tag" or not t.counts(m):
+                continue
+            canonical = t.canonical(m.name)
+            names[m.name.lower()] = canonical
+            names[canonical.lower()] = canonical
+        others = sorted(
+            (low for c in set(names.values()) for low in t.surfaces.get(c, ())),
+            key=t.order.__getitem__,
+        )
+        for low in others:
+            names.setdefault(low, t.canon[low])
+        return names
 
     def resolve(self, name: str) -> str | None:
         """The node key for a name, alias or first name, if the graph knows it."""

@@ -145,8 +145,10 @@ class VectorSearcher:
             mask = np.ones(self.size, dtype=bool)
             for leaf in self.leaves:
                 if leaf.reader.has_deletions():
-                    dead = [d for d in range(leaf.size) if leaf.reader.is_deleted(d)]
-                    mask[np.asarray(dead, dtype=np.int64) + leaf.offset] = False
+                    dead = getattr(leaf.reader, "deleted_docs_set", None)  # SegmentReader's
+                    if dead is None:
+                        dead = [d for d in range(leaf.size) if leaf.reader.is_deleted(d)]
+                    mask[np.fromiter(dead, dtype=np.int64) + leaf.offset] = False
             self._live = mask
         return self._live
 

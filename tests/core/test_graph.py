@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal_me.api import Journal
+from journal_me.api import Journal, open_vault
+from journal_me.config import load_settings
 from journal_me.memory.entities import extract_mentions, guess_type
 from journal_me.memory.graph import EntityGraph
 from journal_me.vault import Entry, parse_entry
@@ -251,3 +253,56 @@ def test_graph_file_of_an_old_format_is_refused(tmp_path: Path) -> None:
 def test_find_in_text(journal: Journal) -> None:
     keys = journal.graph.find_in_text("What did Sammy say about the #friends thing and Tidewater Labs?")
     assert set(keys) >= {"sam", "#friends", "tidewater labs"}
+
+
+def _indexed_entities(journal: Journal) -> dict[str, str]:
+    return {d["id"]: d["entities"] for d in journal.index.searcher().documents()}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, len(POOL) - 1)), min_size=1, max_size=8))
+def test_alias_changes_reindex_exactly_the_entries_they_touch(ops: list[tuple[bool, int]]) -> None:
+    """An alias change re-indexes only the entries whose entities change (not the vault), and
+    the index then holds what a full rebuild would."""
+    with tempfile.TemporaryDirectory() as tmp:
+        vault = Path(tmp) / "vault"
+        (vault / "people").mkdir(parents=True)
+        env = {"JOURNAL_ME_DATA_DIR": str(Path(tmp) / "data"), "JOURNAL_ME_CONFIG": str(Path(tmp) / "c.toml")}
+        journal = open_vault(settings=load_settings(vault=vault, env=env))
+        try:
+            for remove, i in ops:
+                rel, text = POOL[i]
+                path = vault / rel
+                if remove:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.write_text(text, encoding="utf-8")
+                journal.update_paths([rel])
+            incremental = _indexed_entities(journal)
+            journal.reindex(rebuild=True)
+            assert _indexed_entities(journal) == incremental
+        finally:
+            journal.close()
+
+
+def test_a_new_person_page_reindexes_only_entries_naming_the_person(journal: Journal, vault: Path) -> None:
+    journal.reindex()
+    written: list[list[str]] = []
+    real_write = journal.index.write
+
+    def spy(add: Any, delete: Any = (), on_added: Any = None) -> int:
+        items = list(add)
+        written.append(sorted(i.entry.rel for i in items))
+        return real_write(items, delete, on_added)
+
+    journal.index.write = spy  # type: ignore[method-assign]
+    (vault / "people" / "Theo.md").write_text(
+        "---\ntype: person\naliases: [Theo Brennan, Teddy]\n---\nSam's brother.\n", encoding="utf-8"
+    )
+    journal.update_paths(["people/Theo.md"])
+    assert written, "the new page was indexed"
+    touched = set(written[-1])
+    assert "people/Theo.md" in touched
+    naming_theo = {rel for rel in journal.graph.known_entries() if "theo" in journal.graph.entity_names(rel)}
+    assert touched == naming_theo | {"people/Theo.md"}
+    assert len(touched) < len(list(journal.graph.known_entries()))  # not the whole vault
