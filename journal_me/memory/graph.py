@@ -171,6 +171,7 @@ class EntityGraph:
         self._first_names: dict[str, str] = {}
         self.aliases = AliasTable()  # the two above, as one value
         self._note_types: dict[str, str] = {}
+        self._encoded: dict[str, tuple[EntryMentions, str]] = {}  # rel -> (mentions, its JSON)
 
     # -- alias table -----------------------------------------------------------------------
     def _alias_pairs(self) -> tuple[tuple[str, str], ...]:
@@ -480,19 +481,19 @@ class EntityGraph:
         return list(found)
 
     # -- persistence -----------------------------------------------------------------------
-    def to_json(self) -> dict[str, Any]:
-        entries = {
-            rel: {
-                "date": em.date.isoformat(),
-                "title": em.title,
-                "private": em.private,
-                "note_name": em.note_name,
-                "note_type": em.note_type,
-                "note_aliases": list(em.note_aliases),
-                "mentions": [[m.name, m.kind, m.source, m.alias] for m in em.mentions],
-            }
-            for rel, em in self.by_entry.items()
+    @staticmethod
+    def _entry_json(em: EntryMentions) -> dict[str, Any]:
+        return {
+            "date": em.date.isoformat(),
+            "title": em.title,
+            "private": em.private,
+            "note_name": em.note_name,
+            "note_type": em.note_type,
+            "note_aliases": list(em.note_aliases),
+            "mentions": [[m.name, m.kind, m.source, m.alias] for m in em.mentions],
         }
+
+    def _graph_json(self) -> dict[str, Any]:
         g = nx.Graph()
         for key in self.graph.nodes:
             info = self.info(key)
@@ -508,13 +509,36 @@ class EntityGraph:
                 aliases=list(info.aliases),
             )
         for a, b, data in self.graph.edges(data=True):
-            dates = sorted(data["entries"].values())
-            g.add_edge(a, b, weight=len(dates), first=dates[0].isoformat(), last=dates[-1].isoformat())
+            dates = data["entries"].values()
+            g.add_edge(a, b, weight=len(dates), first=min(dates).isoformat(), last=max(dates).isoformat())
+        return dict(nx.node_link_data(g, edges="links"))
+
+    def to_json(self) -> dict[str, Any]:
         return {
             "format": GRAPH_FORMAT,
-            "entries": entries,
-            "graph": nx.node_link_data(g, edges="links"),
+            "entries": {rel: self._entry_json(em) for rel, em in self.by_entry.items()},
+            "graph": self._graph_json(),
         }
+
+    def dumps(self) -> str:
+        """``json.dumps(self.to_json())``, re-encoding only the entries that changed since the
+        last call (the watch loop saves the graph after every save: 0.4 s at 10k entries when
+        every entry was encoded again)."""
+        cache = self._encoded
+        fresh: dict[str, tuple[EntryMentions, str]] = {}
+        parts = []
+        for rel, em in self.by_entry.items():
+            hit = cache.get(rel)
+            if hit is not None and hit[0] is em:
+                text = hit[1]
+            else:
+                text = f"{json.dumps(rel)}: {json.dumps(self._entry_json(em))}"
+            fresh[rel] = (em, text)
+            parts.append(text)
+        self._encoded = fresh
+        entries = "{" + ", ".join(parts) + "}"
+        graph = json.dumps(self._graph_json())
+        return f'{{"format": {GRAPH_FORMAT}, "entries": {entries}, "graph": {graph}}}'
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EntityGraph:
@@ -539,7 +563,7 @@ class EntityGraph:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".graph.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(self.to_json()))  # one C call: json.dump streams in Python
+            fh.write(self.dumps())
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

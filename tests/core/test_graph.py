@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -206,6 +207,8 @@ def test_incremental_updates_match_a_full_rebuild(ops: list[tuple[bool, int]]) -
             e = entry(rel, text)
             g.update(e)
             current[rel] = e
+        # the saved form re-encodes only changed entries: still the whole graph, exactly
+        assert json.loads(g.dumps()) == json.loads(json.dumps(g.to_json()))
     fresh = EntityGraph()
     for e in current.values():
         fresh.update(e)
