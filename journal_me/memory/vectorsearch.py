@@ -133,6 +133,7 @@ class VectorSearcher:
         self.leaves = _leaves(searcher)
         self.size = int(searcher.doc_count_all())
         self._live: Mask | None = None
+        self._columns: dict[str, np.ndarray] = {}  # whole-index columns, built once per searcher
         weighting = searcher.weighting
         if type(weighting) is not BM25F:
             raise Unsupported(f"weighting {type(weighting).__name__}")
@@ -153,8 +154,12 @@ class VectorSearcher:
         return self._live
 
     def _column(self, what: str, build_leaf: Any) -> np.ndarray:
-        parts = [self.segments.get(leaf, what, lambda leaf=leaf: build_leaf(leaf)) for leaf in self.leaves]
-        return np.concatenate(parts) if parts else np.empty(0)
+        column = self._columns.get(what)
+        if column is None:
+            parts = [self.segments.get(leaf, what, lambda leaf=leaf: build_leaf(leaf)) for leaf in self.leaves]
+            column = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.empty(0)
+            self._columns[what] = column
+        return column
 
     def lengths(self, field: str) -> np.ndarray:
         def build(leaf: _Leaf) -> np.ndarray:
