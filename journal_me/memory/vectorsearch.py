@@ -156,7 +156,9 @@ class VectorSearcher:
     def _column(self, what: str, build_leaf: Any) -> np.ndarray:
         column = self._columns.get(what)
         if column is None:
-            parts = [self.segments.get(leaf, what, lambda leaf=leaf: build_leaf(leaf)) for leaf in self.leaves]
+            parts = [
+                self.segments.get(leaf, what, lambda leaf=leaf: build_leaf(leaf)) for leaf in self.leaves
+            ]
             column = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.empty(0)
             self._columns[what] = column
         return column
