@@ -2,8 +2,8 @@
 
 One index per vault, in the data dir, holding two kinds of documents:
 
-- ``entry``: one per file (title, tags, entities, digest) — the manifest for incremental
-  updates by content hash;
+- ``entry``: one per file (title, tags, entities, digest, no body) — the manifest for
+  incremental updates by content hash and the list of entries;
 - ``passage``: paragraph-sized chunks with their line span, plain text, date, tags and the
   entities named in them — what search returns.
 
@@ -38,7 +38,7 @@ from whoosh.writing import IndexWriter
 from journal_me.memory.vectorsearch import Mask, SegmentArrays, Unsupported, VectorSearcher
 from journal_me.vault import Entry
 
-SCHEMA_VERSION = "8"  # bump when the schema or passage splitting changes
+SCHEMA_VERSION = "9"  # bump when the schema or passage splitting changes
 # Filters (kind, dates, tags, private) as document masks, cached per searcher: the same few
 # filters come back on every search.
 FILTER_CACHE_SIZE = 64
@@ -222,13 +222,14 @@ class PassageIndex:
         e = item.entry
         date = _as_datetime(e.date)
         tags = _keywords(e.tags)
+        # The entry document is the manifest (digest) and the entry list (title, date, tags):
+        # its text is searched through its passages only, so it has no body.
         writer.add_document(
             id=e.rel,
             rel=e.rel,
             kind="entry",
             date=date,
             title=e.title,
-            body="\n\n".join(p.text for p in e.passages),
             tags=tags,
             entities=_keywords(item.entities),
             line_start=1,

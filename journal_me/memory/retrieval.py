@@ -329,14 +329,14 @@ class Retriever:
         if not terms:
             return None
         # Events are named in titles and tags ("Moving day", #move) more than in prose, which
-        # also mentions them while planning: weigh whole entries by title and tags.
+        # also mentions them while planning: weigh passages by their entry's title and tags.
         query = Q.Or(
             [Q.Term("body", t) for t in terms]
             + [Q.Term("title", t, boost=3.0) for t in terms]
             + [Q.Term("tags", t, boost=2.0) for t in terms]
         )
         rows = self.index.search(
-            query, limit=5, filter=self._filter(after, before, (), include_private, kind="entry")
+            query, limit=5, filter=self._filter(after, before, (), include_private, notes=False)
         )
         if not rows:
             return None
@@ -402,9 +402,10 @@ class Retriever:
         tags: Sequence[str],
         include_private: bool,
         kind: str = "passage",
+        notes: bool = True,
     ) -> Q.Query:
         filters: list[Q.Query] = [Q.Term("kind", kind)]
-        if kind == "entry":
+        if not notes:
             filters.append(Q.Not(Q.Term("isnote", True)))
         if after or before:
             filters.append(
