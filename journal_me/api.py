@@ -116,6 +116,11 @@ class Journal:
             )
         self.data_dir = settings.vault_data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Two locks: one writer at a time (reindex, update_paths: minutes for a first index), and
+        # the graph and caches as readers see them, which a writer holds only while it changes
+        # them. So the TUI's people screen and side panel, and search, do not wait for an index
+        # write. Order: _write_lock, then _lock.
+        self._write_lock = threading.RLock()
         self._lock = threading.RLock()
         self.index = PassageIndex(settings.index_dir, on_wait=on_wait)
         self.graph = self._load_graph()
@@ -158,11 +163,12 @@ class Journal:
         """Bring index and graph up to date with the vault (incremental by content hash)."""
         start = time.perf_counter()
         report = IndexReport(recovered=self.index.recovered)
-        with self._lock:
+        with self._write_lock:
             if rebuild:
-                self.index.clear()
-                self.graph.by_entry.clear()
-                self.graph.rebuild()
+                with self._lock:
+                    self.index.clear()
+                    self.graph.by_entry.clear()
+                    self.graph.rebuild()
             scan_warnings: list[FileWarning] = []
             on_disk = list(self.vault.scan(scan_warnings))
             manifest = self.index.manifest()
@@ -170,11 +176,12 @@ class Journal:
             # graph and index can disagree (a crash or a failed index write between the
             # two saves, a deleted graph file): forget what the index lacks, re-read what
             # the graph lacks. Never clear the index here: another process may be using it.
-            for rel in known - set(manifest):
-                self.graph.remove(rel)
+            with self._lock:
+                for rel in known - set(manifest):
+                    self.graph.remove(rel)
             stale = set(manifest) - known
             previous = dict(self._warnings)
-            self._warnings = {w.rel: w for w in scan_warnings}
+            warnings = {w.rel: w for w in scan_warnings}
             changed: list[Entry] = []
             unreadable: list[str] = []
             total = len(on_disk)
@@ -186,7 +193,7 @@ class Journal:
                     if rel not in stale and manifest.get(rel) == sha256_bytes(data):
                         report.unchanged += 1
                         if rel in previous:  # e.g. bad YAML: still true, file unchanged
-                            self._warnings[rel] = previous[rel]
+                            warnings[rel] = previous[rel]
                         continue
                     entry = parse_entry(
                         rel,
@@ -196,11 +203,11 @@ class Journal:
                         private_tags=self.vault.private_tags,
                     )
                 except EntryReadError as exc:
-                    self._warnings[rel] = FileWarning(rel, str(exc))
+                    warnings[rel] = FileWarning(rel, str(exc))
                     unreadable.append(rel)
                     continue
                 if entry.meta_error:
-                    self._warnings[rel] = FileWarning(rel, entry.meta_error)
+                    warnings[rel] = FileWarning(rel, entry.meta_error)
                 changed.append(entry)
                 if rel in manifest:
                     report.updated += 1
@@ -209,6 +216,7 @@ class Journal:
             seen = {rel for rel, _ in on_disk}
             gone = [rel for rel in manifest if rel not in seen or rel in unreadable]
             report.removed = len(gone)
+            self._warnings = warnings  # one swap: readers never see a half-built table
             self._apply(changed, gone, progress)
             report.warnings = self.warnings
             self._save_warnings()
@@ -220,10 +228,11 @@ class Journal:
         """Reconcile the given vault paths with disk (the watch loop calls this)."""
         start = time.perf_counter()
         report = IndexReport()
-        with self._lock:
+        with self._write_lock:
             wanted = list(dict.fromkeys(rels))
             # only these paths' digests: reading the whole manifest took ~150 ms at 10k entries
             manifest = self.index.digests(wanted)
+            warnings = dict(self._warnings)
             changed: list[Entry] = []
             gone: list[str] = []
             for rel in wanted:
@@ -234,19 +243,19 @@ class Journal:
                     if rel in manifest:
                         gone.append(rel)
                         report.removed += 1
-                    self._warnings.pop(rel, None)
+                    warnings.pop(rel, None)
                     continue
                 try:
                     entry = self.vault.read(rel)
                 except EntryReadError as exc:
-                    self._warnings[rel] = FileWarning(rel, str(exc))
+                    warnings[rel] = FileWarning(rel, str(exc))
                     if rel in manifest:
                         gone.append(rel)
                         report.removed += 1
                     continue
-                self._warnings.pop(rel, None)
+                warnings.pop(rel, None)
                 if entry.meta_error:
-                    self._warnings[rel] = FileWarning(rel, entry.meta_error)
+                    warnings[rel] = FileWarning(rel, entry.meta_error)
                 if manifest.get(rel) == entry.digest:
                     report.unchanged += 1
                     continue
@@ -255,6 +264,7 @@ class Journal:
                 else:
                     report.added += 1
                 changed.append(entry)
+            self._warnings = warnings
             self._apply(changed, gone, None)
             report.warnings = self.warnings
             self._save_warnings()
@@ -262,11 +272,14 @@ class Journal:
         return report
 
     def _apply(self, changed: Sequence[Entry], gone: Sequence[str], progress: Progress | None) -> None:
+        """Graph, then index, then the graph file. Called under ``_write_lock``: only writers
+        change the graph, so reading it here needs no ``_lock``."""
         if not changed and not gone:
             return
-        sig_before = self.graph._alias_sig
-        aliases_before = self.graph.aliases
-        self._update_graph(changed, gone)
+        with self._lock:
+            sig_before = self.graph._alias_sig
+            aliases_before = self.graph.aliases
+            self._update_graph(changed, gone)
         items = [self._indexed(e) for e in changed]
         if self.graph._alias_sig != sig_before:
             # canonical names changed: re-index the entries whose entity fields change with
@@ -292,7 +305,8 @@ class Journal:
         else:
             self.index.write(items, gone)
         self.graph.save(self.settings.graph_file)
-        self._summaries = None
+        with self._lock:
+            self._summaries = None
 
     def _update_graph(self, changed: Sequence[Entry], gone: Sequence[str]) -> None:
         """Apply a batch to the graph, checking the alias table once for the whole batch.
@@ -372,16 +386,17 @@ class Journal:
         plan: QueryPlan | None = None,
     ) -> list[Hit]:
         """Hybrid search over passages. ``before``/``after`` are inclusive dates."""
-        return self.retriever.search(
-            query,
-            limit=limit,
-            before=before,
-            after=after,
-            tags=tags,
-            include_private=include_private,
-            today=today,
-            plan=plan,
-        )
+        with self._lock:  # it reads the graph
+            return self.retriever.search(
+                query,
+                limit=limit,
+                before=before,
+                after=after,
+                tags=tags,
+                include_private=include_private,
+                today=today,
+                plan=plan,
+            )
 
     def passages(self, rel: str) -> list[Hit]:
         """The indexed passages of one entry, in file order (score 0, no highlights)."""

@@ -240,3 +240,39 @@ def test_search_during_a_long_write_answers_from_the_last_commit(journal: Journa
         finish.set()
         thread.join()
     assert journal.search("heron canal")[0].entry.rel == "2026-01-08.md"
+
+
+def test_readers_do_not_wait_for_a_reindex(journal: Journal, vault: Path) -> None:
+    """The TUI's side panel, people screen and search keep answering during a long reindex;
+    a second writer waits its turn."""
+    journal.reindex()
+    (vault / "2026-01-09.md").write_text("Bouldering again with Dev. #climbing\n", encoding="utf-8")
+    writing = threading.Event()
+    finish = threading.Event()
+    real_write = journal.index.write
+
+    def slow_write(*args: object, **kwargs: object) -> int:
+        writing.set()
+        assert finish.wait(10)
+        return real_write(*args, **kwargs)  # type: ignore[arg-type]
+
+    journal.index.write = slow_write  # type: ignore[method-assign]
+    thread = threading.Thread(target=journal.reindex)
+    thread.start()
+    second: list[float] = []
+    writer2 = threading.Thread(target=lambda: second.append(journal.update_paths(["2026-01-09.md"]).seconds))
+    try:
+        assert writing.wait(5)
+        writer2.start()
+        start = time.monotonic()
+        assert journal.search("knee pain after the run")[0].entry.rel == "2026-01-06.md"
+        assert "Dev" in {e.name for e in journal.entities()}
+        assert journal.timeline("Dev")
+        assert journal.entries()
+        assert time.monotonic() - start < 2.0
+        assert writer2.is_alive()  # the second writer waits for the first
+    finally:
+        finish.set()
+        thread.join()
+        writer2.join()
+    assert journal.search("bouldering again")[0].entry.rel == "2026-01-09.md"
