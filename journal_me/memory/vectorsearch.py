@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -107,14 +108,21 @@ def _block_arrays(m: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         m._next_block()
 
 
-def _matcher_arrays(m: Any) -> tuple[np.ndarray, np.ndarray]:
+def _matcher_arrays(make: Callable[[], Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, weights) of a term's postings; ``make()`` opens a fresh matcher."""
+    m = make()
     if isinstance(m, FilterMatcher):  # deletions: applied with the live mask instead
         m = m.child
     if isinstance(m, W3LeafMatcher):
-        parts = list(_block_arrays(m))
-        if parts:
-            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-        return np.empty(0, np.int64), np.empty(0, np.float64)
+        try:
+            parts = list(_block_arrays(m))
+        except AttributeError:  # another Whoosh's internals: walk a fresh matcher instead
+            m = make()
+            m = m.child if isinstance(m, FilterMatcher) else m
+        else:
+            if parts:
+                return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+            return np.empty(0, np.int64), np.empty(0, np.float64)
     ids: list[int] = []
     weights: list[float] = []
     while m.is_active():  # inlined postings (ListMatcher) and anything else
@@ -194,7 +202,7 @@ class VectorSearcher:
         for leaf in self.leaves:
             if (field, btext) not in leaf.reader:
                 continue
-            i, w = _matcher_arrays(leaf.reader.postings(field, btext))
+            i, w = _matcher_arrays(partial(leaf.reader.postings, field, btext))
             ids.append(i + leaf.offset)
             weights.append(w)
         if not ids:

@@ -10,7 +10,7 @@ several segments and deleted documents.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from whoosh import query as Q
 from whoosh.idsets import BitSet
 
 from journal_me.api import Journal
+from journal_me.memory import vectorsearch
 from journal_me.memory.evaluate import SAMPLE_TODAY, load_questions
 from journal_me.memory.index import PassageIndex
 from journal_me.memory.retrieval import QueryPlan, Retriever
@@ -176,3 +177,25 @@ def test_search_through_the_api_is_unchanged_on_the_sample(sample_journal: Journ
     hits = sample_journal.search("when did I run the half marathon?", today=SAMPLE_TODAY)
     assert hits and all(h.score > 0 for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_posting_blocks_it_cannot_read_are_walked_through_the_matcher(
+    sample_journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another Whoosh version may lay its blocks out differently: the public matcher walk
+    then gives the same answers, only slower."""
+    query, flt = retriever_queries(sample_journal, "when did Sam say the knee would be fine for running?")
+    want = whoosh_top(sample_journal.index, query, 60, flt)
+    calls: list[int] = []
+
+    def changed_internals(m: object) -> Iterator[tuple[object, object]]:
+        calls.append(1)
+        raise AttributeError("_data")
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(vectorsearch, "_block_arrays", changed_internals)
+    s = sample_journal.index.searcher()
+    vs = VectorSearcher(s, SegmentArrays())
+    got = [(s.stored_fields(d)["id"], score) for d, score in vs.top(query, 60, vs.docs(flt))]
+    assert calls  # the block path was tried
+    assert_same(got, want)
