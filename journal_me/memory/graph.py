@@ -167,9 +167,7 @@ class EntityGraph:
         self.by_entry: dict[str, EntryMentions] = {}
         self.graph: nx.Graph = nx.Graph()
         self._alias_sig: tuple[tuple[str, str], ...] = ()
-        self._canon: dict[str, str] = {}  # lower surface form -> canonical display name
-        self._first_names: dict[str, str] = {}
-        self.aliases = AliasTable()  # the two above, as one value
+        self.aliases = AliasTable()  # surface forms -> canonical names
         self._note_types: dict[str, str] = {}
         self._encoded: dict[str, tuple[EntryMentions, str]] = {}  # rel -> (mentions, its JSON)
 
@@ -205,7 +203,7 @@ class EntityGraph:
                 groups.setdefault(uf.find(name.lower()), [])
         for low in surface:
             groups[uf.find(low)].append(low)
-        self._canon = {}
+        canon: dict[str, str] = {}
         for members in groups.values():
             note_members = [m for m in members if m in notes]
             if note_members:
@@ -213,15 +211,15 @@ class EntityGraph:
             else:
                 canonical = surface[max(members, key=lambda m: (len(m.split()), len(m)))]
             for m in members:
-                self._canon[m] = canonical
+                canon[m] = canonical
         # unique first names of multi-word canonical people ("Priya" -> "Priya Raman")
         firsts: dict[str, set[str]] = {}
-        for low, canonical in self._canon.items():
+        for low, canonical in canon.items():
             words = low.split()
             if len(words) >= 2:
                 firsts.setdefault(words[0], set()).add(canonical)
-        self._first_names = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
-        self.aliases = AliasTable.build(self._canon, self._first_names)
+        first_names = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
+        self.aliases = AliasTable.build(canon, first_names)
         self._alias_sig = self._alias_pairs()
 
     def canonical(self, name: str) -> str:
@@ -366,7 +364,7 @@ class EntityGraph:
 
     def aliases_of(self, key: str) -> tuple[str, ...]:
         name = self.graph.nodes[key]["name"]
-        return tuple(sorted({low for low, c in self._canon.items() if c == name and low != key}))
+        return tuple(sorted({low for low in self.aliases.surfaces.get(name, ()) if low != key}))
 
     def _dated(self, key: str, include_private: bool) -> list[tuple[str, dt.date, str]]:
         entries = self.graph.nodes[key]["entries"]
@@ -461,7 +459,7 @@ class EntityGraph:
         norm = " " + " ".join(text.replace("?", " ").replace(",", " ").split()) + " "
         low = norm.lower()
         found: dict[str, None] = {}
-        candidates = set(self._canon) | set(self._first_names) | set(self.graph.nodes)
+        candidates = set(self.aliases.canon) | set(self.aliases.first_names) | set(self.graph.nodes)
         for cand in candidates:
             if len(cand) < 2:
                 continue

@@ -171,7 +171,7 @@ def _snapshot(g: EntityGraph) -> dict[str, Any]:
         tuple(sorted((e["source"], e["target"]))): (e["weight"], e["first"], e["last"])
         for e in data["graph"]["links"]
     }
-    return {"nodes": nodes, "edges": edges, "canon": dict(sorted(g._canon.items()))}
+    return {"nodes": nodes, "edges": edges, "canon": dict(sorted(g.aliases.canon.items()))}
 
 
 POOL = [
