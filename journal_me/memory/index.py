@@ -19,7 +19,6 @@ import datetime as dt
 import shutil
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +34,10 @@ from whoosh.query import Query
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from journal_me.memory.vectorsearch import Mask, SegmentArrays, Unsupported, VectorSearcher
+from journal_me.memory.vectorsearch import SegmentArrays, Unsupported, VectorSearcher
 from journal_me.vault import Entry
 
 SCHEMA_VERSION = "9"  # bump when the schema or passage splitting changes
-# Filters (kind, dates, tags, private) as document masks, cached per searcher: the same few
-# filters come back on every search.
-FILTER_CACHE_SIZE = 64
 INDEX_NAME = "journal"
 
 
@@ -113,9 +109,7 @@ class PassageIndex:
         self._ix: Any = None
         self._searcher: Searcher | None = None
         self._vector: VectorSearcher | None = None  # numpy evaluation over _searcher
-        self._segments = SegmentArrays()
-        self._filters: OrderedDict[str, Mask] = OrderedDict()  # repr(filter) -> doc mask
-        self._filters_of: Searcher | None = None  # the searcher the cached masks belong to
+        self._segments = SegmentArrays()  # per-segment arrays, shared by successive searchers
         self._lock = threading.RLock()  # the writer: held for a whole batch (a first index)
         # The shared searcher and its caches. Searches read posting files through it (seek +
         # read), so one at a time; a search during a long write sees the last commit instead
@@ -286,37 +280,6 @@ class PassageIndex:
                     out[rel] = doc["digest"]
         return out
 
-    # The two below run under _read_lock, which guards their caches.
-    def _vector_searcher(self, s: Searcher) -> VectorSearcher | None:
-        if self._vector is None or self._vector.searcher is not s:
-            try:
-                self._vector = VectorSearcher(s, self._segments)
-            except Unsupported:
-                self._vector = None
-        return self._vector
-
-    def _filter_mask(self, s: Searcher, vs: VectorSearcher | None, flt: Query) -> Mask:
-        """The documents matching a filter query, computed once per searcher."""
-        if self._filters_of is not s:
-            self._filters.clear()
-            self._filters_of = s
-        key = repr(flt)
-        mask = self._filters.get(key)
-        if mask is not None:
-            self._filters.move_to_end(key)
-            return mask
-        try:
-            if vs is None:
-                raise Unsupported("no vector searcher")
-            mask = vs.docs(flt)
-        except Unsupported:
-            mask = np.zeros(s.doc_count_all(), dtype=bool)
-            mask[list(s.docs_for_query(flt))] = True
-        self._filters[key] = mask
-        if len(self._filters) > FILTER_CACHE_SIZE:
-            self._filters.popitem(last=False)
-        return mask
-
     def search(self, query: Query, *, limit: int, filter: Query | None = None) -> list[dict[str, Any]]:
         """Stored fields (+ ``score``) of the best ``limit`` documents, best first.
 
@@ -326,20 +289,15 @@ class PassageIndex:
         """
         with self._read_lock:
             s = self.searcher()
-            vs = self._vector_searcher(s)
-            mask = self._filter_mask(s, vs, filter) if filter is not None else None
+            if self._vector is None or self._vector.searcher is not s:
+                self._vector = VectorSearcher(s, self._segments)
+            mask = self._vector.docs(filter) if filter is not None else None
             if mask is not None and not mask.any():
-                return []
+                return []  # (Whoosh would read an empty allow-set as "no filter")
             try:
-                if vs is None:
-                    raise Unsupported("no vector searcher")
-                top = vs.top(query, limit, mask)
+                top = self._vector.top(query, limit, mask)
             except Unsupported:
-                allow = (
-                    BitSet(np.flatnonzero(mask).tolist(), size=s.doc_count_all())
-                    if mask is not None
-                    else None
-                )
+                allow = None if mask is None else BitSet(np.flatnonzero(mask).tolist(), size=len(mask))
                 top = [(hit.docnum, float(hit.score)) for hit in s.search(query, limit=limit, filter=allow)]
             out = []
             for docnum, score in top:

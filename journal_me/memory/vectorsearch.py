@@ -10,8 +10,9 @@ vectorised: the same scores and the same top hits (ties broken by document numbe
 Whoosh's collector does; ``tests/core/test_vectorsearch.py`` checks it against
 ``Searcher.search``).
 
-Anything else (another weighting model, a phrase, a wildcard in a scored query) returns
-``None`` and the caller runs Whoosh's own search. Per-segment arrays (field lengths, dates)
+A scored query of any other shape (a phrase, a wildcard), or another weighting model,
+raises :class:`Unsupported` and the caller runs Whoosh's own search; a filter of another shape
+is evaluated by Whoosh here. Filter masks are cached per searcher. Per-segment arrays (field lengths, dates)
 are cached by segment id: segments never change once written, so after a save only the new
 small segment is read.
 
@@ -40,6 +41,7 @@ from whoosh.util.times import datetime_to_long
 # Field lengths are stored as one byte each; this is Whoosh's own decoding of that byte.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 SEGMENT_CACHE_SIZE = 64  # per-segment arrays kept (one entry per segment and field)
+FILTER_CACHE_SIZE = 64  # filter masks kept per searcher
 
 Mask = np.ndarray  # bool, one per document of a searcher
 
@@ -142,10 +144,7 @@ class VectorSearcher:
         self.size = int(searcher.doc_count_all())
         self._live: Mask | None = None
         self._columns: dict[str, np.ndarray] = {}  # whole-index columns, built once per searcher
-        weighting = searcher.weighting
-        if type(weighting) is not BM25F:
-            raise Unsupported(f"weighting {type(weighting).__name__}")
-        self.weighting = weighting
+        self._filters: OrderedDict[str, Mask] = OrderedDict()  # repr(filter) -> mask
 
     # -- per-document arrays ---------------------------------------------------------------
     def live(self) -> Mask:
@@ -211,8 +210,21 @@ class VectorSearcher:
 
     # -- filters ---------------------------------------------------------------------------
     def docs(self, q: Q.Query) -> Mask:
-        """The documents a filter query matches (deleted ones excluded)."""
-        mask: Mask = self._docs(q) & self.live()
+        """The documents a filter query matches (deleted ones excluded), cached: the same few
+        filters come back on every search."""
+        key = repr(q)
+        mask = self._filters.get(key)
+        if mask is not None:
+            self._filters.move_to_end(key)
+            return mask
+        try:
+            mask = self._docs(q) & self.live()
+        except Unsupported:  # Whoosh walks it
+            mask = np.zeros(self.size, dtype=bool)
+            mask[list(self.searcher.docs_for_query(q))] = True
+        self._filters[key] = mask
+        if len(self._filters) > FILTER_CACHE_SIZE:
+            self._filters.popitem(last=False)
         return mask
 
     def _docs(self, q: Q.Query) -> Mask:
@@ -269,9 +281,11 @@ class VectorSearcher:
         """BM25F scores of every document and which documents matched (Or of boosted Terms)."""
         if isinstance(q, Q.Every):
             return np.ones(self.size), np.ones(self.size, dtype=bool)
+        w = self.searcher.weighting
+        if type(w) is not BM25F:
+            raise Unsupported(f"weighting {type(w).__name__}")
         scores = np.zeros(self.size, dtype=np.float64)
         matched = np.zeros(self.size, dtype=bool)
-        w = self.weighting
         for term, boost in self._clauses(q):
             field = term.fieldname
             if field not in self.searcher.schema:
