@@ -336,7 +336,7 @@ class Retriever:
             + [Q.Term("tags", t, boost=2.0) for t in terms]
         )
         rows = self.index.search(
-            query, limit=5, filter=self._filter(after, before, (), include_private, notes=False)
+            query, limit=1, filter=self._filter(after, before, (), include_private, notes=False)
         )
         if not rows:
             return None
@@ -401,10 +401,11 @@ class Retriever:
         before: dt.date | None,
         tags: Sequence[str],
         include_private: bool,
-        kind: str = "passage",
         notes: bool = True,
     ) -> Q.Query:
-        filters: list[Q.Query] = [Q.Term("kind", kind)]
+        """Passages in the period, with the tags, public only if asked; ``notes=False``
+        leaves out pages that are not dated entries (people, places…)."""
+        filters: list[Q.Query] = [Q.Term("kind", "passage")]
         if not notes:
             filters.append(Q.Not(Q.Term("isnote", True)))
         if after or before:

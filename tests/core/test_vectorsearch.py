@@ -71,7 +71,7 @@ FILTERS: list[tuple[str, Callable[[], Q.Query]]] = [
     ("before spring", lambda: Retriever._filter(None, D(2026, 3, 31), (), False)),
     ("tag running", lambda: Retriever._filter(None, None, ("running",), True)),
     ("tag work (nested)", lambda: Retriever._filter(None, None, ("#work",), True)),
-    ("entries", lambda: Retriever._filter(None, None, (), True, kind="entry")),
+    ("entries", lambda: Q.And([Q.Term("kind", "entry")])),
     ("passages, no notes", lambda: Retriever._filter(None, None, (), True, notes=False)),
     ("empty period", lambda: Retriever._filter(D(1990, 1, 1), D(1990, 2, 1), (), True)),
 ]
