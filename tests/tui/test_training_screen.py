@@ -41,7 +41,7 @@ SFT_2 = [6.2, 5.7, 5.3, 5.1, 5.0]
 DPO_2 = [0.69, 0.61, 0.55]
 
 FAKE_TRAINER = r"""
-import json, sys, time
+import json, os, sys, time
 
 def emit(**event):
     print(json.dumps(event), flush=True)
@@ -73,9 +73,12 @@ if mode == "crash":
     sys.exit(1)
 if mode == "hang":
     time.sleep(60)
+hold = os.environ.get("FAKE_TRAINER_HOLD")  # a file: pause mid-SFT until it exists
 for i in range(1, 13):
     emit(event="progress", name="sft", done=i, total=12, loss=6.5 - i * 0.1)
     time.sleep(0.05)
+    while hold and i == 3 and not os.path.exists(hold):
+        time.sleep(0.02)
 emit(event="done", name="sft", seconds=1.5, summary="12 steps (peft), loss 6.400 → 5.300")
 emit(event="step", name="dpo", detail="8 preference pairs")
 for i in range(1, 7):
@@ -316,6 +319,10 @@ async def test_train_now_streams_progress(
     new_adapter = build_tiny_adapter(tmp_path / "new.gguf", seed=7)
     command, argv_file = fake_trainer("publish", str(trained.vault), str(new_adapter))
     refreshed: list[int] = []
+    # the fake run pauses after three SFT points until we have looked at it running (on a
+    # loaded machine it could otherwise finish before the checks below)
+    hold = tmp_path / "go"
+    monkeypatch.setenv("FAKE_TRAINER_HOLD", str(hold))
     async with app.run_test(size=SIZE) as pilot:
         monkeypatch.setattr(app, "refresh_model_status", lambda: refreshed.append(1), raising=False)
         screen = await open_training(pilot, command=command, gpu_probe=lambda: True)
@@ -325,6 +332,7 @@ async def test_train_now_streams_progress(
         assert screen.running and plot.plot_title == "this run"  # drawn while it runs
         assert "sft" in str(screen.query_one("#training-step", Label).render())
         assert screen.check_action("train_now", ()) is None and screen.check_action("stop_training", ())
+        hold.touch()
         await wait_until(pilot, lambda: not screen.running, timeout=20, what="the run to end")
         await settle(pilot)
         assert plot.plot_title == "this run"  # kept after the run, until another pick
