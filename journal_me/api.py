@@ -90,6 +90,8 @@ class EntrySummary:
     tags: tuple[str, ...]
     private: bool
     note: bool = False  # a page about a person/place/topic (people/Sam.md), not a diary entry
+    undated: bool = False  # no date in front matter or file name (shown under "Notes")
+    conflict_of: str | None = None  # a conflict copy of this entry, awaiting resolution
 
 
 @dataclass(frozen=True)

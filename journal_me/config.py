@@ -89,6 +89,14 @@ class Settings:
     name: str | None = None  # the journal's author, used in prompts ("You are Elena's past self")
     config_dir: Path | None = None  # where config.toml and roles.toml live
     keymap: Mapping[str, str] = field(default_factory=dict)
+    # how an ambiguous numeric date ("10/11/2026") is read: "DMY", "MDY" or "YMD";
+    # None: from the locale (journal_me.dates decides and says which reading it took)
+    date_order: str | None = None
+    # daily notes: folder and Moment.js-style file name format ("YYYY-MM-DD"), as in
+    # Obsidian's .obsidian/daily-notes.json, which is read when these are unset
+    daily_folder: str | None = None
+    daily_format: str | None = None
+    save_conversations: bool = True  # `ask`/`bridge` keep their conversations (--no-save)
     llm: LLMSettings = field(default_factory=LLMSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
 
@@ -246,7 +254,9 @@ def _settings(
         elif key == "private_tags":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError("private_tags: expected a list of tags")
-            top["private_tags"] = tuple(v.lstrip("#").lower() for v in value)
+            # the built-in "private" tag always counts: the setting adds tags, never removes it
+            tags = [v.lstrip("#").lower() for v in value if v.strip("# ")]
+            top["private_tags"] = tuple(dict.fromkeys(["private", *tags]))
         elif key == "polling":
             if not isinstance(value, bool):
                 raise ConfigError("polling: expected true/false")
@@ -255,6 +265,18 @@ def _settings(
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError("debounce_ms: expected a non-negative integer")
             top["debounce_ms"] = value
+        elif key == "date_order":
+            if not isinstance(value, str) or value.upper() not in {"DMY", "MDY", "YMD"}:
+                raise ConfigError(f"date_order: expected one of DMY, MDY, YMD, got {value!r}")
+            top["date_order"] = value.upper()
+        elif key in {"daily_folder", "daily_format"}:
+            if not isinstance(value, str):
+                raise ConfigError(f"{key}: expected a string")
+            top[key] = value
+        elif key == "save_conversations":
+            if not isinstance(value, bool):
+                raise ConfigError("save_conversations: expected true/false")
+            top["save_conversations"] = value
         elif key in {"editor", "theme", "name"}:
             if not isinstance(value, str):
                 raise ConfigError(f"{key}: expected a string")

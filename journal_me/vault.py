@@ -80,6 +80,14 @@ class Entry:
     body_line_offset: int  # file lines before the body
     kind: str = "entry"  # "entry" (dated diary text) or "note" (a page about a person/place…)
     meta_error: str | None = None
+    # no date in front matter or file name: a note, not an entry of its mtime's day
+    # (``date`` still holds the mtime's day, for sorting only)
+    undated: bool = False
+    # the private flag could not be read with certainty (broken front matter, odd spelling):
+    # ``private`` is then True — privacy fails closed
+    privacy_unreadable: bool = False
+    # a ``NAME.conflict-YYYYmmdd-HHMMSS.md`` copy: the rel of the entry it is a version of
+    conflict_of: str | None = None
     passages: tuple[Passage, ...] = field(default=(), compare=False, repr=False)
 
     @property
