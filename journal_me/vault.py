@@ -400,6 +400,9 @@ class SaveResult:
     saved: bool
     conflict_rel: str | None  # where the unsaved text went when the file changed on disk
     digest: str | None  # the digest of what is now at ``rel``
+    # set (and nothing written) when the save would make the entry public or break its front
+    # matter and was not confirmed: the user-facing reason to ask about (Journal.save_entry)
+    needs_confirmation: str | None = None
 
     @property
     def conflict(self) -> bool:
