@@ -45,7 +45,9 @@ def canvas_text(raw: bytes) -> tuple[str, list[str]]:
     try:
         data = json.loads(decoded)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not a JSON Canvas: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise ValueError(
+            f"not a JSON Canvas: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     except RecursionError as exc:
         raise ValueError("not a JSON Canvas: JSON nested too deeply") from exc
     if not isinstance(data, dict):

@@ -426,7 +426,43 @@ _CAP_WORD = r"[A-Z][a-zA-Z'’\-]*[a-zA-Z]|[A-Z]"
 _PHRASE_RE = re.compile(
     rf"(?<![\w@#])((?:{_CAP_WORD})(?:\s+(?:(?:of|de|la|le|van|von|du|the|on)\s+)?(?:{_CAP_WORD}))*)"
 )
-_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;…\"“(\-–—]\s*|\n\s*[-*+>]?\s*|\n\s*\d+[.)]\s*)$")
+# What may come just before a sentence-initial word: the text's start, closing punctuation,
+# a line break, a list marker or blockquote ("- ", "> ", "2. ") — with whitespace between.
+_SENTENCE_PUNCT = frozenset('.!?:;…"“(-–—')
+_LINE_MARKERS = frozenset("*+>")  # "-" is in _SENTENCE_PUNCT already
+
+
+def _space_before(text: str, pos: int) -> int:
+    """The start of the run of whitespace that ends at ``pos``."""
+    while pos > 0 and text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
+def _at_sentence_start(text: str, pos: int) -> bool:
+    r"""Whether the word at ``pos`` opens a sentence, a line or a list item.
+
+    Looks back only over the whitespace and marker just before ``pos``, so extraction stays
+    linear in the text's length (a regex anchored at the end of ``text[:pos]`` rescanned the
+    whole prefix for every capitalised phrase: quadratic). Same answers as
+    ``(?:^|[.!?:;…"“(\-–—]\s*|\n\s*[-*+>]?\s*|\n\s*\d+[.)]\s*)$`` on the prefix.
+    """
+    i = _space_before(text, pos)
+    if "\n" in text[i:pos]:
+        return True  # a new line (list markers and numbers optional)
+    if i == 0:
+        return pos == 0  # the text's start; spaces alone before it are not a line break
+    c = text[i - 1]
+    if c in _SENTENCE_PUNCT:
+        return True
+    if c in _LINE_MARKERS:
+        return "\n" in text[_space_before(text, i - 1) : i - 1]
+    if c == ")":
+        j = i - 1
+        while j > 0 and text[j - 1].isdecimal():
+            j -= 1
+        return j < i - 1 and "\n" in text[_space_before(text, j) : j]
+    return False
 
 
 # The source of a sentence-initial capitalised word: counted only for names the vault
@@ -487,7 +523,7 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
             phrase = phrase[:-2]
         if len(phrase) < 2 or (phrase.isupper() and len(phrase) > 5):
             continue
-        at_start = bool(_SENTENCE_START_RE.search(text[: m.start()])) and words[0] == m.group(1).split()[0]
+        at_start = _at_sentence_start(text, m.start()) and words[0] == m.group(1).split()[0]
         if at_start and len(words) > 1 and words[0].lower().endswith(("ed", "ing")) and len(words[0]) > 4:
             words = words[1:]  # "Texted Sam", "Meeting Priya": a verb opening the sentence
             phrase = " ".join(words)
