@@ -163,6 +163,37 @@ def _path_value(value: Any, where: str) -> Path:
     return Path(value).expanduser()
 
 
+# allowed ranges (inclusive; None: open), checked once at load so a bad value is named here
+# rather than failing later inside llama.cpp or the trainer
+_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "llm.n_ctx": (256, 1_048_576),
+    "llm.n_threads": (1, 1024),
+    "llm.n_gpu_layers": (-1, 10_000),
+    "llm.temperature": (0.0, 5.0),
+    "llm.top_p": (0.0, 1.0),
+    "llm.max_tokens": (1, 1_048_576),
+    "llm.lora_scale": (0.0, 10.0),
+    "llm.seed": (-1, 2**32 - 1),
+    "train.lora_r": (1, 1024),
+    "train.lora_alpha": (1, 4096),
+    "train.learning_rate": (1e-9, 1.0),
+    "train.epochs": (1, 1000),
+    "train.dpo_beta": (1e-6, 100.0),
+    "train.dpo_learning_rate": (1e-12, 1.0),
+    "train.batch_size": (1, 4096),
+    "train.max_length": (16, 1_048_576),
+    "train.min_free_vram_gb": (0.0, 10_000.0),
+}
+
+
+def _check_range(name: str, value: float) -> None:
+    low, high = _RANGES.get(name, (None, None))
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "" if low is None else f"{low:g}"
+        hi = "" if high is None else f"{high:g}"
+        raise ConfigError(f"{name}: {value!r} is out of range (allowed: {lo}…{hi})")
+
+
 def _coerce_section(cls: type[Any], raw: Any, where: str) -> Any:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: expected a table ([{where}]), got {raw!r}")
@@ -179,10 +210,14 @@ def _coerce_section(cls: type[Any], raw: Any, where: str) -> Any:
         elif isinstance(default, int) or key == "n_threads":
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ConfigError(f"{where}.{key}: expected an integer, got {value!r}")
+            _check_range(f"{where}.{key}", value)
         elif isinstance(default, float):
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ConfigError(f"{where}.{key}: expected a number, got {value!r}")
             value = float(value)
+            if value != value:  # NaN
+                raise ConfigError(f"{where}.{key}: expected a number, got nan")
+            _check_range(f"{where}.{key}", value)
         elif key in {"base_model", "hf_base"}:
             value = _path_value(value, f"{where}.{key}") if value != "" else None
         kwargs[key] = value
@@ -262,8 +297,10 @@ def _settings(
                 raise ConfigError("polling: expected true/false")
             top["polling"] = value
         elif key == "debounce_ms":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError("debounce_ms: expected a non-negative integer")
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 60_000:
+                raise ConfigError(
+                    f"debounce_ms: expected a non-negative integer (at most 60000), got {value!r}"
+                )
             top["debounce_ms"] = value
         elif key == "date_order":
             if not isinstance(value, str) or value.upper() not in {"DMY", "MDY", "YMD"}:

@@ -64,7 +64,7 @@ search = "ctrl+f"
     assert s.data_root == tmp_path / "file-data"
     assert s.config_file == config
     assert s.ignore == (*DEFAULT_IGNORE, "templates/**")
-    assert s.private_tags == ("secret", "therapy")
+    assert s.private_tags == ("private", "secret", "therapy")  # the built-in tag always counts
     assert (s.polling, s.debounce_ms, s.editor, s.theme) == (True, 120, "nano -w", "journal-light")
     assert (s.llm.n_ctx, s.llm.temperature) == (2048, 1.0)
     assert isinstance(s.llm.temperature, float)
