@@ -14,7 +14,17 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-WIKILINK_RE = re.compile(r"\[\[([^\[\]|#^]+)(?:[#^][^\[\]|]*)?(?:\|([^\[\]]+))?\]\]")
+# [[target#heading|alias]]: the target may be empty ([[#Heading]] is a heading of the same
+# note); inside tables Obsidian escapes the pipe ([[X\|Y]]), so a "\" before "|" is dropped.
+WIKILINK_RE = re.compile(r"\[\[([^\[\]|#^]*)(?:[#^][^\[\]|]*)?(?:\|([^\[\]]+))?\]\]")
+# Files Obsidian embeds with ![[...]] that are not notes: images, audio, video, PDF.
+ATTACHMENT_EXTENSIONS = frozenset(
+    {
+        *("png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "heic", "tif", "tiff", "ico"),
+        *("mp3", "wav", "m4a", "ogg", "3gp", "flac", "aac", "opus"),
+        *("webm", "mp4", "mov", "ogv", "mkv", "avi", "m4v", "pdf"),
+    }
+)
 # A tag: '#' not preceded by a word char, '&' (HTML entities), another '#' (headings are
 # block tokens anyway) or a backslash (``\#not-a-tag`` is escaped, as in Obsidian); body of
 # letters, digits, _ - / with at least one non-digit.
@@ -86,9 +96,8 @@ def inline_markup(body: str) -> InlineMarkup:
         if in_heading and first_heading is None:
             first_heading = to_plain(text).strip() or None
         for m in WIKILINK_RE.finditer(text):
-            target = m.group(1).strip()
-            alias = m.group(2).strip() if m.group(2) else None
-            if target:
+            target, alias = wikilink_parts(m)
+            if target and not is_attachment(target):
                 links[(target, alias)] = None
         stripped = WIKILINK_RE.sub(" ", text)
         stripped = MD_LINK_RE.sub(lambda mm: mm.group(1), stripped)
@@ -102,14 +111,74 @@ def inline_markup(body: str) -> InlineMarkup:
     return InlineMarkup(tuple(tags), tuple(links), tuple(mentions), first_heading)
 
 
+def is_attachment(target: str) -> bool:
+    """``x.png``, ``voice memo.m4a``: a file that is not a note (never a link or a topic)."""
+    _stem, dot, ext = target.rpartition(".")
+    return bool(dot) and ext.lower() in ATTACHMENT_EXTENSIONS
+
+
+def wikilink_parts(m: re.Match[str]) -> tuple[str, str | None]:
+    """(target, alias) of a WIKILINK_RE match; the target is "" for [[#Heading]]."""
+    target = m.group(1).rstrip("\\").strip()  # [[X\|Y]] in a table: the target is X
+    alias = m.group(2).strip() if m.group(2) else None
+    return target, alias or None
+
+
+def _wikilink_label(m: re.Match[str]) -> str:
+    """What a reader sees for a link: its alias, else the note, else the heading; nothing
+    for an embedded image, sound, video or PDF."""
+    target, alias = wikilink_parts(m)
+    if target and is_attachment(target):
+        return "" if m.group(0).startswith("!") else target
+    if alias:
+        return alias
+    if target:
+        return target
+    subpath = m.group(0).lstrip("!")[2:-2].split("|", 1)[0].lstrip("#")
+    return "" if subpath.startswith("^") else subpath.replace("#", " ").strip()  # ^block ids
+
+
+_EMBED_OR_LINK_RE = re.compile(r"!?" + WIKILINK_RE.pattern)
+
+
 def to_plain(markdown: str) -> str:
-    """Markdown inline syntax to readable text: links to their labels, no emphasis marks."""
-    text = WIKILINK_RE.sub(lambda m: (m.group(2) or m.group(1)).strip(), markdown)
+    """Markdown inline syntax to readable text: links to their labels, no emphasis marks,
+    no embedded images or audio."""
+    text = _EMBED_OR_LINK_RE.sub(lambda m: _wikilink_label(m), markdown)
     text = MD_LINK_RE.sub(lambda m: m.group(1), text)
     text = HEADING_RE.sub("", text)
     for _ in range(2):
         text = EMPHASIS_RE.sub(lambda m: m.group(2), text)
     return text
+
+
+_BLANK_LINES_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_FENCE_LINE_RE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
+_QUOTE_MARKS_RE = re.compile(r"^\s{0,3}(?:>[ \t]?)+")
+_CALLOUT_RE = re.compile(r"^\s{0,3}(?:>[ \t]?)+\s*\[!([^\]\s]+)\][+-]?[ \t]*(.*)$")
+
+
+def readable_lines(lines: list[str]) -> list[str]:
+    """Block syntax a reader does not need in a snippet: fence lines (```python) go, the
+    code stays; a callout (``> [!tip]- Title``) reads "Tip: Title" and its body loses the
+    ``>`` marks. Line for line (fence lines become blank), so spans stay true."""
+    out: list[str] = []
+    in_callout = False
+    for line in lines:
+        callout = _CALLOUT_RE.match(line)
+        if callout:
+            kind = re.sub(r"[-_]+", " ", callout.group(1)).strip().capitalize()
+            title = callout.group(2).strip()
+            out.append(f"{kind}: {title}" if title else kind)
+            in_callout = True
+            continue
+        quoted = _QUOTE_MARKS_RE.match(line)
+        if in_callout and quoted:
+            out.append(line[quoted.end() :])
+            continue
+        in_callout = False
+        out.append("" if _FENCE_LINE_RE.match(line) else line)
+    return out
 
 
 @dataclass(frozen=True)
@@ -151,8 +220,8 @@ def split_passages(body: str, line_offset: int = 0) -> list[Passage]:
         nonlocal cur_start, cur_len
         if cur_start is None:
             return
-        raw = "\n".join(lines[cur_start:cur_end]).strip()
-        plain = to_plain(raw).strip()
+        raw = "\n".join(readable_lines(lines[cur_start:cur_end])).strip()
+        plain = _BLANK_LINES_RE.sub("\n\n", to_plain(raw)).strip()
         if plain:
             passages.append(
                 Passage(

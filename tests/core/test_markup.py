@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from journal_me.markup import coerce_list, inline_markup, normalise_tag, split_passages
+from journal_me.markup import coerce_list, inline_markup, is_attachment, normalise_tag, split_passages
 from journal_me.vault import EntryReadError, parse_entry
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -133,6 +133,7 @@ def test_tag_examples(text: str, expected: tuple[str, ...]) -> None:
 @example("Samantha Ortiz", None, "Wedding plans", "met")
 @example("note", "alias", "heading", "x")
 def test_wikilinks(target: str, alias: str | None, heading: str | None, prose: str) -> None:
+    assume(not is_attachment(target.strip()))  # ![[x.png]]-style files are not links
     link = "[[" + target + (f"#{heading}" if heading else "") + (f"|{alias}" if alias else "") + "]]"
     body = f"{prose} {link} {prose}\n"
     links = inline_markup(body).links
@@ -450,3 +451,71 @@ def test_second_entry_of_a_day_gets_a_readable_title_and_empty_front_matter_coun
     assert e.title == "Wednesday 26 August 2026 (evening)"
     assert e.meta == {} and e.body == "Team drinks. #work\n" and e.body_line_offset == 2
     assert e.tags == ("work",)
+
+
+# -- Obsidian conventions (issue 9.4) ------------------------------------------------------
+def test_heading_link_in_the_same_note_is_not_a_tag() -> None:
+    entry = parse("Back to [[#Plans for May]] and [[#^a1b2c3]], see [[Trip#Day 2]].\n\n## Plans for May\n")
+    assert entry.tags == ()
+    assert entry.links == (("Trip", None),)
+    assert entry.passages[0].text.split("\n")[0] == "Back to Plans for May and , see Trip."
+
+
+def test_heading_links_with_alias_link_to_the_note() -> None:
+    markup = inline_markup("[[Tidewater Labs#Team|the team]] and [[Sam#Notes]] and [[#Top|up]]")
+    assert markup.links == (("Tidewater Labs", "the team"), ("Sam", None))
+    assert markup.tags == ()
+
+
+def test_escaped_pipe_in_a_table_links_to_the_target() -> None:
+    body = "| who | what |\n|---|---|\n| [[Samantha Ortiz\\|Sam]] | [[Leith Walk\\|the walk]] |\n"
+    entry = parse(body)
+    assert entry.links == (("Samantha Ortiz", "Sam"), ("Leith Walk", "the walk"))
+    assert "| Sam | the walk |" in entry.passages[0].text
+    assert "\\" not in entry.passages[0].text
+
+
+@pytest.mark.parametrize(
+    "embed",
+    [
+        "![[IMG_2041.png]]",
+        "![[voice memo 3.m4a]]",
+        "![[scan.PDF]]",
+        "![[clip.mp4|300]]",
+        "![[a.jpeg|200x100]]",
+    ],
+)
+def test_attachment_embeds_are_not_links_or_topics(embed: str) -> None:
+    from journal_me.memory.entities import extract_mentions
+
+    entry = parse(f"Lunch at the market.\n\n{embed}\n\nThen home.\n")
+    assert entry.links == ()
+    names = {m.name.lower() for m in extract_mentions(entry)}
+    assert not any(("." in n or n.isdigit() or "x1" in n) for n in names), names
+    text = " ".join(p.text for p in entry.passages)
+    assert "![[" not in text and ".png" not in text and "m4a" not in text.lower()
+
+
+def test_note_embed_is_still_a_link() -> None:
+    assert parse("![[Packing list]]\n").links == (("Packing list", None),)
+
+
+def test_callouts_and_fences_read_as_text_in_passages() -> None:
+    body = (
+        "> [!tip]- Packing for Lisbon\n"
+        "> Bring the **blue** jacket.\n"
+        "> - sunscreen\n\n"
+        "```python\n"
+        "total = 900  # each\n"
+        "```\n\n"
+        "> [!warning]\n"
+        "> The tram is cash only.\n\n"
+        "> just a quote\n"
+    )
+    entry = parse(body)
+    text = "\n".join(p.text for p in entry.passages)
+    assert "Tip: Packing for Lisbon\nBring the blue jacket.\n- sunscreen" in text
+    assert "total = 900  # each" in text
+    assert "Warning\nThe tram is cash only." in text
+    assert "[!" not in text and "```" not in text
+    assert "> just a quote" in text  # a plain quote is left as it was
