@@ -10,25 +10,35 @@ by one lock; searches may run while the watch loop indexes.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import json
+import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from whoosh.index import LockError
 
 from journal_me.config import Settings, load_settings
+from journal_me.datadir import secure_data_dir, secure_folder
 from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint, entry_mentions
-from journal_me.memory.index import IndexedEntry, PassageIndex
+from journal_me.memory.index import IndexedEntry, IndexError_, PassageIndex
 from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
+from journal_me.privacy import FrontMatterRegression, PrivacyChange, PrivacyLedger
 from journal_me.vault import (
     Entry,
     EntryReadError,
     FileWarning,
     SaveResult,
     Vault,
+    VaultError,
     VaultNotFoundError,
     atomic_write,
     parse_entry,
@@ -36,15 +46,20 @@ from journal_me.vault import (
     sha256_bytes,
 )
 
+log = logging.getLogger(__name__)
+
 __all__ = [
+    "ConflictInfo",
     "EntityInfo",
     "Entry",
     "EntryRef",
     "EntrySummary",
     "FileWarning",
+    "FrontMatterRegression",
     "Hit",
     "IndexReport",
     "Journal",
+    "PrivacyChange",
     "QueryPlan",
     "Related",
     "RelatedEntry",
@@ -95,6 +110,39 @@ class EntrySummary:
 
 
 @dataclass(frozen=True)
+class ConflictInfo:
+    """A ``NAME.conflict-YYYYmmdd-HHMMSS.md`` copy kept when a save met a changed file."""
+
+    rel: str  # the copy
+    original_rel: str  # NAME.md, the version on disk under the entry's name
+    created: dt.datetime | None  # from the stamp in the copy's name
+
+
+CONFLICT_RE = re.compile(r"^(?P<stem>.+)\.conflict-(?P<stamp>\d{8}-\d{6})(?:-\d+)?\.md$")
+# a sync client briefly deletes and recreates a file: how long ``append`` waits for the
+# day's note to come back before creating it
+APPEND_REAPPEAR_S = 1.0
+
+
+def conflict_original(rel: str) -> tuple[str, dt.datetime | None] | None:
+    """For a conflict copy's rel: the original's rel and when the copy was made."""
+    folder, _, name = rel.rpartition("/")
+    m = CONFLICT_RE.match(name)
+    if not m:
+        return None
+    original = (f"{folder}/" if folder else "") + m.group("stem") + ".md"
+    try:
+        created: dt.datetime | None = dt.datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S")
+    except ValueError:
+        created = None
+    return original, created
+
+
+def _is_conflict(entry: Entry) -> bool:
+    return entry.conflict_of is not None or conflict_original(entry.rel) is not None
+
+
+@dataclass(frozen=True)
 class RelatedEntry:
     """An entry that shares people, places or topics with another one."""
 
@@ -118,6 +166,20 @@ class Journal:
             )
         self.data_dir = settings.vault_data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # the data dir quotes a private journal: owner-only, and tightened if it was not
+        secure_data_dir(self.data_dir)
+        for folder in (settings.data_root, settings.data_root / "vaults"):
+            secure_folder(folder)
+        clean = getattr(self.vault, "clean_leftovers", None)
+        if callable(clean):
+            try:
+                clean()
+            except OSError as exc:  # temp files of a crashed save: never a reason not to open
+                log.warning("could not clean up leftover temp files: %s", exc)
+        self._privacy = PrivacyLedger(self.data_dir / "privacy.json")
+        # set when a write reached the vault but the index could not take it (locked by
+        # another process…): the write stands, the next index catches up
+        self.last_index_error: str | None = None
         # Two locks: one writer at a time (reindex, update_paths: minutes for a first index), and
         # the graph and caches as readers see them, which a writer holds only while it changes
         # them. So the TUI's people screen and side panel, and search, do not wait for an index
@@ -138,9 +200,15 @@ class Journal:
     def _load_warnings(self) -> dict[str, FileWarning]:
         try:
             raw = json.loads(self._warnings_file.read_text(encoding="utf-8"))
-            return {w["rel"]: FileWarning(w["rel"], w["reason"]) for w in raw}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
             return {}
+        if not isinstance(raw, list):
+            return {}  # derived state of the wrong shape: the next index rewrites it
+        out: dict[str, FileWarning] = {}
+        for w in raw:
+            if isinstance(w, dict) and isinstance(w.get("rel"), str) and isinstance(w.get("reason"), str):
+                out[w["rel"]] = FileWarning(w["rel"], w["reason"])
+        return out
 
     def _save_warnings(self) -> None:
         data = [{"rel": w.rel, "reason": w.reason} for w in self._warnings.values()]
@@ -151,8 +219,13 @@ class Journal:
         if path.is_file():
             try:
                 return EntityGraph.load(path)
-            except (OSError, ValueError, KeyError, TypeError):
-                pass  # derived state: rebuilt by the next reindex
+            except Exception as exc:  # derived state of any shape: rebuilt by the next reindex
+                log.warning(
+                    "ignoring unreadable %s (%s: %s); the next index rebuilds it",
+                    path,
+                    type(exc).__name__,
+                    exc,
+                )
         return EntityGraph()
 
     @property
@@ -166,7 +239,9 @@ class Journal:
         start = time.perf_counter()
         report = IndexReport(recovered=self.index.recovered)
         with self._write_lock:
+            was_private: set[str] = set()
             if rebuild:
+                was_private = self._fenced_in_index(None)
                 with self._lock:
                     self.index.clear()
                     self.graph.by_entry.clear()
@@ -210,6 +285,9 @@ class Journal:
                     continue
                 if entry.meta_error:
                     warnings[rel] = FileWarning(rel, entry.meta_error)
+                self._privacy.note_meta(
+                    rel, entry.meta_error, parsed_before=rel in manifest and rel not in previous
+                )
                 changed.append(entry)
                 if rel in manifest:
                     report.updated += 1
@@ -219,7 +297,7 @@ class Journal:
             gone = [rel for rel in manifest if rel not in seen or rel in unreadable]
             report.removed = len(gone)
             self._warnings = warnings  # one swap: readers never see a half-built table
-            self._apply(changed, gone, progress)
+            self._apply(changed, gone, progress, was_private=was_private)
             report.warnings = self.warnings
             self._save_warnings()
         report.seconds = time.perf_counter() - start
@@ -258,6 +336,8 @@ class Journal:
                 warnings.pop(rel, None)
                 if entry.meta_error:
                     warnings[rel] = FileWarning(rel, entry.meta_error)
+                parsed_before = rel in manifest and rel not in self._warnings
+                self._privacy.note_meta(rel, entry.meta_error, parsed_before=parsed_before)
                 if manifest.get(rel) == entry.digest:
                     report.unchanged += 1
                     continue
@@ -273,11 +353,78 @@ class Journal:
         report.seconds = time.perf_counter() - start
         return report
 
-    def _apply(self, changed: Sequence[Entry], gone: Sequence[str], progress: Progress | None) -> None:
+    def _apply(
+        self,
+        changed: Sequence[Entry],
+        gone: Sequence[str],
+        progress: Progress | None,
+        *,
+        was_private: set[str] | None = None,
+    ) -> None:
         """Graph, then index, then the graph file. Called under ``_write_lock``: only writers
         change the graph, so reading it here needs no ``_lock``."""
-        if not changed and not gone:
-            return
+        before = self._privacy.snapshot()
+        try:
+            if not changed and not gone:
+                return
+            changed = self._track_privacy(changed, gone, was_private or set())
+            self._apply_batch(changed, gone, progress)
+        finally:
+            if self._privacy.snapshot() != before:
+                try:
+                    self._privacy.save()
+                except OSError as exc:
+                    log.warning("could not save %s: %s", self._privacy.path, exc)
+
+    def _fenced_in_index(self, rels: Iterable[str] | None) -> set[str]:
+        """The given entries (all when None) that the index holds as private (fenced)."""
+        out: set[str] = set()
+        lock = getattr(self.index, "_read_lock", None) or contextlib.nullcontext()
+        try:
+            with lock:
+                s = self.index.searcher()
+                if rels is None:
+                    out = {d["rel"] for d in s.documents(kind="entry") if d.get("private")}
+                else:
+                    for rel in rels:
+                        doc = s.document(id=rel)
+                        if doc is not None and doc.get("kind") == "entry" and doc.get("private"):
+                            out.add(rel)
+        except Exception as exc:  # an unreadable index: nothing known, the ledger still fences
+            log.warning("could not read privacy flags from the index: %s", exc)
+        return out
+
+    def _track_privacy(
+        self, changed: Sequence[Entry], gone: Sequence[str], was_private: set[str]
+    ) -> list[Entry]:
+        """Sticky privacy: an entry the index knew as private and that now reads as public
+        stays fenced (private for graph and index) until the user confirms the change."""
+        public = [e.rel for e in changed if not e.private and not _is_conflict(e)]
+        known = was_private | self._fenced_in_index([*public, *gone])
+        for rel in gone:
+            self._privacy.note_gone(rel, was_private=rel in known)
+        out: list[Entry] = []
+        for e in changed:
+            if e.private or _is_conflict(e):
+                if not _is_conflict(e):
+                    self._privacy.note_private(e.rel)
+                out.append(e)
+            elif self._privacy.note_public(e.rel, was_private=e.rel in known):
+                out.append(self._fence(e))
+            else:
+                out.append(e)
+        return out
+
+    def _fence(self, entry: Entry) -> Entry:
+        """The entry as the memory holds it: private when fenced (pending privacy change,
+        conflict copy), so it never leaves for the bridge or training."""
+        if entry.private:
+            return entry
+        if _is_conflict(entry) or self._privacy.fenced(entry.rel):
+            return dataclasses.replace(entry, private=True)
+        return entry
+
+    def _apply_batch(self, changed: Sequence[Entry], gone: Sequence[str], progress: Progress | None) -> None:
         with self._lock:
             sig_before = self.graph._alias_sig
             aliases_before = self.graph.aliases
@@ -294,7 +441,7 @@ class Journal:
                 if self.graph.entity_names(rel, aliases_before) == self.graph.entity_names(rel):
                     continue
                 try:
-                    items.append(self._indexed(self.vault.read(rel)))
+                    items.append(self._indexed(self._fence(self.vault.read(rel))))
                 except EntryReadError:
                     continue
         if progress:
@@ -349,6 +496,11 @@ class Journal:
             text = " " + p.text.lower() + " "
             found = [c for s, c in names.items() if s and (f"{s}" in text)]
             per_passage.append(list(dict.fromkeys(found)))
+        if "fenced" in IndexedEntry.__dataclass_fields__:  # H3's field (index stores it as private)
+            fenced = entry.private or _is_conflict(entry) or self._privacy.fenced(entry.rel)
+            return IndexedEntry(  # type: ignore[call-arg,unused-ignore]
+                entry=entry, entities=entities, passage_entities=per_passage, fenced=fenced
+            )
         return IndexedEntry(entry=entry, entities=entities, passage_entities=per_passage)
 
     # -- reading ---------------------------------------------------------------------------
@@ -367,9 +519,24 @@ class Journal:
                         tags=tuple(t for t in d.get("tags", "").split(",") if t),
                         private=bool(d.get("private", False)),
                         note=bool(d.get("isnote", False)),
+                        undated=bool(d.get("undated", False)),
+                        conflict_of=self._conflict_of(d),
                     )
                 self._summaries = out
             return sorted(self._summaries.values(), key=lambda e: (e.date, e.rel))
+
+    @staticmethod
+    def _conflict_of(doc: dict[str, object]) -> str | None:
+        value = doc.get("conflict_of")
+        if isinstance(value, str) and value:
+            return value
+        found = conflict_original(str(doc.get("rel", "")))
+        return found[0] if found else None
+
+    @property
+    def index_incomplete(self) -> bool:
+        """A rebuild of the index was started and never finished (search sees part of it)."""
+        return bool(getattr(self.index, "incomplete", False))
 
     def entry(self, rel: str) -> Entry:
         """Read one entry from disk (raises EntryReadError with a clear reason)."""
@@ -454,6 +621,236 @@ class Journal:
         ]
 
     # -- writing ---------------------------------------------------------------------------
+    def read_text(self, rel: str) -> tuple[str, str]:
+        """The text of ``rel`` for editing, and the sha256 of its bytes (for ``save_entry``).
+
+        Raises FileNotFoundError when there is no such file (a draft), EntryReadError when it
+        cannot be read as text (the reason is user-facing).
+        """
+        path = self.vault.root / rel
+        if not path.exists() and not path.is_symlink():
+            raise FileNotFoundError(f"no such entry: {rel}")
+        data, _mtime = self.vault.read_bytes(rel)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise EntryReadError(
+                f"not UTF-8 text (byte {exc.start}); open it in another editor and re-save it as UTF-8"
+            ) from exc
+        return text, sha256_bytes(data)
+
+    def _held_back(self, rel: str, text: str) -> tuple[str | None, bool]:
+        """Why saving ``text`` over the version of ``rel`` on disk needs the user's yes, and
+        whether the entry would go from private to public."""
+        try:
+            data, mtime = self.vault.read_bytes(rel)
+            old = parse_entry(
+                rel, data, path=self.vault.root / rel, mtime=mtime, private_tags=self.vault.private_tags
+            )
+        except EntryReadError:
+            return None, False  # nothing readable to compare with (a new file, a broken one)
+        try:
+            new = parse_entry(
+                rel,
+                text.encode("utf-8"),
+                path=self.vault.root / rel,
+                mtime=time.time(),
+                private_tags=self.vault.private_tags,
+            )
+        except EntryReadError:
+            return None, False  # an empty text is no entry at all: nothing can leak from it
+        reasons: list[str] = []
+        public = old.private and not new.private
+        if public:
+            why = "`private: true` or a private tag is gone"
+            if old.privacy_unreadable:
+                why = "its privacy could not be read before and now reads as public"
+            reasons.append(
+                f"this save would make the entry public ({why}): the second me could then quote "
+                "it and train on it"
+            )
+        if old.meta_error is None and new.meta_error is not None:
+            error = new.meta_error.split("; read the text")[0]
+            reasons.append(
+                f"front matter would stop parsing: {error}; its date, tags and privacy would no "
+                "longer be read"
+            )
+        if not reasons:
+            return None, False
+        return "; and ".join(reasons) + ". Save anyway?", public
+
+    def save_entry(
+        self, rel: str, text: str, expected_digest: str | None, *, confirm: bool = False
+    ) -> SaveResult:
+        """Save an edited entry unless it changed on disk since it was read (then keep both).
+
+        A save that would make the entry public or break its front matter is held back
+        (nothing written, ``needs_confirmation`` says why) unless ``confirm``; a confirmed one
+        is recorded, so the entry is not fenced as an unconfirmed privacy change.
+        """
+        # no _write_lock here: the text reaches the disk even while a long reindex runs
+        same_version = self.vault.digest_on_disk(rel) == expected_digest
+        reason, public = (None, False)
+        if same_version and expected_digest is not None:
+            reason, public = self._held_back(rel, text)
+        if reason is not None and not confirm:
+            return SaveResult(
+                rel=rel, saved=False, conflict_rel=None, digest=expected_digest, needs_confirmation=reason
+            )
+        result = self.vault.save(rel, text, expected_digest)
+        if public and result.saved:
+            self._privacy.confirm(rel)
+            try:
+                self._privacy.save()
+            except OSError as exc:
+                log.warning("could not save %s: %s", self._privacy.path, exc)
+        touched = [rel] + ([result.conflict_rel] if result.conflict_rel else [])
+        self._update_after_write(touched)
+        return result
+
+    def _update_after_write(self, rels: Sequence[str]) -> bool:
+        """Index what was just written; an index that cannot follow is a warning, not an
+        error (the vault write stands, the next index catches up). Returns success."""
+        self.last_index_error = None
+        try:
+            self.update_paths(rels)
+        except (IndexError_, LockError) as exc:
+            self.last_index_error = str(exc) or type(exc).__name__
+            log.warning("written, but not indexed yet: %s", self.last_index_error)
+            return False
+        return True
+
+    def write_recovery_copy(self, rel: str, text: str) -> Path:
+        """Keep unsaved text in ``<data dir>/recovery/`` (owner-only); returns the file."""
+        folder = self.data_dir / "recovery"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        flat = "".join(c if c.isalnum() or c in "-_." else "_" for c in rel.replace("/", "__"))
+        stem = flat[:-3] if flat.lower().endswith(".md") else flat
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        for n in range(1, 1000):
+            path = folder / (f"{stem}.{stamp}.md" if n == 1 else f"{stem}.{stamp}-{n}.md")
+            try:
+                atomic_write(path, text, exclusive=True)  # mkstemp: born 0600
+            except VaultError:
+                continue  # that name is taken (two copies in one second)
+            return path
+        raise VaultError(f"could not write a recovery copy of {rel} in {folder}")
+
+    # -- privacy ---------------------------------------------------------------------------
+    def privacy_changes(self) -> list[PrivacyChange]:
+        """Entries known as private that now read as public: fenced until confirmed."""
+        return self._privacy.changes()
+
+    def confirm_privacy(self, rel: str) -> None:
+        """The user agrees that ``rel`` is public now: lift the fence and re-index it."""
+        with self._write_lock:
+            self._privacy.confirm(rel)
+            self._privacy.save()
+            try:
+                entry = self.vault.read(rel)
+            except EntryReadError:
+                return  # gone or unreadable: the next index settles it
+            self._apply([entry], [], None)
+
+    def front_matter_regressions(self) -> list[FrontMatterRegression]:
+        """Entries whose front matter parsed at an earlier index and no longer does."""
+        return self._privacy.front_matter_regressions()
+
+    # -- conflicts -------------------------------------------------------------------------
+    def conflicts(self) -> list[ConflictInfo]:
+        """Conflict copies waiting for a decision, oldest first."""
+        out: list[ConflictInfo] = []
+        for s in self.entries():
+            found = conflict_original(s.rel)
+            original = s.conflict_of or (found[0] if found else None)
+            if original is None:
+                continue
+            out.append(ConflictInfo(rel=s.rel, original_rel=original, created=found[1] if found else None))
+        return sorted(out, key=lambda c: (c.created or dt.datetime.min, c.rel))
+
+    def resolve_conflict(
+        self, copy_rel: str, keep: Literal["mine", "theirs"], *, confirm: bool = False
+    ) -> SaveResult:
+        """Settle a conflict copy. ``mine``: the copy's text replaces the original (through
+        ``save_entry``: digest-checked, privacy-guarded), then the copy goes; ``theirs``: the
+        copy goes. When the save is held back or meets yet another change, the copy stays."""
+        found = conflict_original(copy_rel)
+        if found is None:
+            raise VaultError(f"{copy_rel} is not a conflict copy (NAME.conflict-YYYYmmdd-HHMMSS.md)")
+        original = found[0]
+        if keep not in ("mine", "theirs"):
+            raise ValueError(f"keep must be 'mine' or 'theirs', not {keep!r}")
+        if keep == "mine":
+            mine, _digest = self.read_text(copy_rel)
+            current = self.vault.digest_on_disk(original)
+            result = self.save_entry(original, mine, current, confirm=confirm)
+            if result.conflict_rel is not None:
+                # the original changed again meanwhile: that new copy replaces this one
+                (self.vault.root / copy_rel).unlink(missing_ok=True)
+                self._update_after_write([copy_rel])
+                return result
+            if not (result.saved or result.digest == sha256_bytes(mine.encode("utf-8"))):
+                return result  # held back for confirmation: nothing changed
+        else:
+            current = self.vault.digest_on_disk(original)
+            result = SaveResult(rel=original, saved=False, conflict_rel=None, digest=current)
+        (self.vault.root / copy_rel).unlink(missing_ok=True)
+        self._update_after_write([copy_rel])
+        return result
+
+    # -- daily notes -----------------------------------------------------------------------
+    def _daily_rel(self, day: dt.date) -> str:
+        """Where the daily note for ``day`` goes (daily-notes settings, else the default)."""
+        try:
+            from journal_me.daily import daily_settings  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            return self.vault.entry_rel_for(day)
+        try:
+            return str(daily_settings(self.vault.root, self.settings).rel_for(day))
+        except Exception as exc:  # a bad .obsidian/daily-notes.json: the default layout
+            log.warning("daily-notes settings unusable (%s); using the default layout", exc)
+            return self.vault.entry_rel_for(day)
+
+    def _names_day(self, rel: str, day: dt.date) -> bool:
+        stem = rel.rsplit("/", 1)[-1][:-3]
+        if stem == day.isoformat():
+            return True
+        try:
+            from journal_me.daily import daily_settings
+        except ImportError:
+            return False
+        try:
+            return bool(daily_settings(self.vault.root, self.settings).day_of(rel) == day)
+        except Exception:
+            return False
+
+    def day_entry(self, day: dt.date) -> str | None:
+        """The rel of ``day``'s existing daily note, wherever it is (the daily-notes path
+        first, then the default layout, then any indexed entry named for the day)."""
+        preferred = [self._daily_rel(day), self.vault.entry_rel_for(day)]
+        for rel in dict.fromkeys(preferred):
+            if (self.vault.root / rel).is_file():
+                return rel
+        candidates = [
+            s.rel
+            for s in self.entries()
+            if s.date == day and not s.note and s.conflict_of is None and self._names_day(s.rel, day)
+        ]
+        for rel in sorted(candidates, key=lambda r: (len(r), r)):
+            if (self.vault.root / rel).is_file():
+                return rel
+        return None
+
+    def create_entry(self, day: dt.date | None = None, text: str = "") -> Entry:
+        """The day's note: the existing one (``text`` appended to it) or a new one at the
+        daily-notes path. Never a second note for the same day."""
+        day = day or dt.date.today()
+        if self.day_entry(day) is not None:
+            if text.strip():
+                return self.append(text, day)
+            return self.vault.read(self.day_entry(day) or "")
+        return self.new_entry(text, day)
+
     def new_entry(
         self,
         text: str = "",
@@ -462,10 +859,19 @@ class Journal:
         title: str | None = None,
         tags: Sequence[str] = (),
         folder: str | None = None,
+        separate: bool = False,
     ) -> Entry:
-        """Create a new ``YYYY-MM-DD.md`` (a suffix if that day has one) and index it."""
+        """Create the day's note at the daily-notes path and index it.
+
+        If the day has a note already, ``text`` is appended to it instead (``separate``: a
+        new ``DAY-2.md`` beside it, as the TUI's "new, separate entry" asks)."""
         day = date or dt.date.today()
-        rel = self.vault.entry_rel_for(day, folder)
+        existing = None if separate else self.day_entry(day)
+        if existing is not None and folder is None:
+            if text.strip():
+                return self.append(text, day)
+            return self.vault.read(existing)
+        rel = self.vault.entry_rel_for(day, folder) if folder is not None else self._daily_rel(day)
         if text.strip() or title or tags:
             content = render_new_entry(text, title=title, tags=tags)
         else:
@@ -473,35 +879,89 @@ class Journal:
             # carries its date, and the editor opens on a readable file
             content = f"---\ndate: {day.isoformat()}\n---\n\n"
         entry = self.vault.create(rel, content)
-        self.update_paths([entry.rel])
+        self._update_after_write([entry.rel])
         return entry
 
-    def save_entry(self, rel: str, text: str, expected_digest: str | None) -> SaveResult:
-        """Save an edited entry unless it changed on disk since it was read (then keep both)."""
-        result = self.vault.save(rel, text, expected_digest)
-        touched = [rel] + ([result.conflict_rel] if result.conflict_rel else [])
-        self.update_paths(touched)
-        return result
-
     def append(self, text: str, date: dt.date | None = None, *, folder: str | None = None) -> Entry:
-        """jrnl-style quick add: append a paragraph to that day's entry (creating it)."""
+        """jrnl-style quick add: append a paragraph to that day's note (creating it).
+
+        A note that vanishes for a moment (a sync client deleting and recreating it) is waited
+        for rather than split into ``DAY-2.md``; one that keeps changing raises VaultError.
+        Once the text is on disk an index failure only sets ``last_index_error``.
+        """
         day = date or dt.date.today()
-        rel = self.vault.entry_rel_for(day, folder)
-        path = self.vault.root / rel
-        if not path.exists():
-            return self.new_entry(text, day, folder=folder)
-        for _attempt in range(3):
-            current = self.vault.read(rel)
-            raw = current.path.read_bytes().decode("utf-8")
-            new_text = raw.rstrip("\n") + "\n\n" + text.strip() + "\n"
-            result = self.save_entry(rel, new_text, current.digest)
+        rel = self._find_day_note(day, folder)
+        if rel is None:
+            target = self.vault.entry_rel_for(day, folder) if folder is not None else self._daily_rel(day)
+            content = render_new_entry(text)
+            path = self.vault.root / target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                atomic_write(path, content, exclusive=True)  # never a suffixed second note
+            except VaultError:
+                rel = target  # it appeared meanwhile: append to it below
+            else:
+                return self._after_append(target)
+        for _attempt in range(5):
+            try:
+                current_text, digest = self.read_text(rel)
+            except FileNotFoundError:
+                if not self._reappears(rel):
+                    raise VaultError(
+                        f"{rel} vanished while appending and did not come back; "
+                        "nothing was appended, try again"
+                    ) from None
+                continue
+            new_text = current_text.rstrip("\n") + "\n\n" + text.strip() + "\n"
+            result = self.vault.save(rel, new_text, digest)
             if result.saved:
-                return self.vault.read(rel)
+                return self._after_append(rel)
             if result.conflict_rel:
                 # someone saved in between: undo our conflict copy and retry on the new text
                 (self.vault.root / result.conflict_rel).unlink(missing_ok=True)
-                self.update_paths([result.conflict_rel])
-        raise RuntimeError(f"{rel} keeps changing on disk; not appended")
+            time.sleep(0.05)
+        raise VaultError(f"{rel} kept changing on disk; nothing was appended, try again")
+
+    def _find_day_note(self, day: dt.date, folder: str | None) -> str | None:
+        if folder is not None:
+            rel = self.vault.entry_rel_for(day, folder)
+            return rel if (self.vault.root / rel).exists() else None
+        found = self.day_entry(day)
+        if found is not None:
+            return found
+        # indexed for the day but briefly absent on disk (deleted and recreated by a sync
+        # client): wait for it rather than create a second note beside it
+        daily = self._daily_rel(day)
+        known = sorted(
+            (
+                s.rel
+                for s in self.entries()
+                if s.date == day and not s.note and s.conflict_of is None and self._names_day(s.rel, day)
+            ),
+            key=lambda r: (r != daily, len(r), r),
+        )
+        if known and self._reappears(known[0]):
+            return known[0]
+        return None
+
+    def _reappears(self, rel: str, wait: float | None = None) -> bool:
+        """Whether ``rel`` exists, or comes back within ``wait`` seconds."""
+        path = self.vault.root / rel
+        deadline = time.monotonic() + (APPEND_REAPPEAR_S if wait is None else wait)
+        while True:
+            if path.exists():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def _after_append(self, rel: str) -> Entry:
+        ok = self._update_after_write([rel])
+        entry = self.vault.read(rel)
+        if not ok:
+            # for callers that look on the entry (cmd_add): the same as ``last_index_error``
+            object.__setattr__(entry, "index_warning", self.last_index_error)
+        return entry
 
     def close(self) -> None:
         self.index.close()

@@ -9,7 +9,7 @@ are not trusted for *what* happened, only for *where*: every touched vault path 
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +22,8 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from journal_me.api import IndexReport, Journal
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -151,8 +153,10 @@ class VaultWatcher:
             setattr(self.status, key, value)
         self.status.updated_at = time.time()
         if self.on_update is not None:
-            with contextlib.suppress(Exception):  # a UI callback must never kill the loop
+            try:
                 self.on_update(self.status)
+            except Exception:  # a UI callback must never kill the loop, nor fail unseen
+                log.exception("watch status callback %r failed", self.on_update)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -214,7 +214,9 @@ def test_new_entry_without_text_is_an_entry_too(vault: Path, open_journal: Calla
     assert entry.date == DAY
     assert entry.passages == ()
     assert journal.warnings == []
-    with_title = journal.new_entry("", DAY, title="A title: with a colon", tags=["#work", "home"])
+    with_title = journal.new_entry(
+        "", DAY, title="A title: with a colon", tags=["#work", "home"], separate=True
+    )
     assert with_title.rel == "2026-03-02-2.md"
     assert with_title.title == "A title: with a colon"
     assert with_title.tags == ("work", "home")

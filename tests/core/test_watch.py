@@ -191,3 +191,19 @@ def test_a_failed_update_is_retried(journal: Journal, vault: Path, monkeypatch: 
         (vault / "retry.md").write_text("a heron stood on the weir\n", encoding="utf-8")
         assert wait_for(lambda: rels_for(journal, "heron weir") == {"retry.md"}, timeout=5)
     assert calls["n"] >= 2 and "error" in statuses
+
+
+def test_a_failing_status_callback_is_logged_and_watching_goes_on(
+    journal: Journal, vault: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_status: WatchStatus) -> None:
+        raise ValueError("the status bar is gone")
+
+    with (
+        caplog.at_level("ERROR", logger="journal_me.watch"),
+        VaultWatcher(journal, polling=False, debounce_ms=30, on_update=broken),
+    ):
+        (vault / "cb.md").write_text("a kingfisher on the canal\n", encoding="utf-8")
+        assert wait_for(lambda: rels_for(journal, "kingfisher") == {"cb.md"}, timeout=5)
+    failures = [r for r in caplog.records if r.name == "journal_me.watch" and r.exc_info]
+    assert failures and "the status bar is gone" in str(failures[0].exc_info[1])  # type: ignore[index]

@@ -1,0 +1,264 @@
+"""Journal's write path: read_text/save_entry (with the privacy and front matter guard),
+recovery copies, daily notes, append under a sync client, conflicts, mangled derived state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import stat
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from journal_me.api import Journal
+from journal_me.memory.index import IndexLockedError, PassageIndex
+from journal_me.vault import EntryReadError, VaultError
+
+DAY = dt.date(2026, 3, 2)
+PRIVATE = "---\nprivate: true\ntitle: Secret\n---\nI told nobody about the letter.\n"
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- read_text / save_entry ------------------------------------------------------------------
+def test_read_text_gives_text_and_digest_of_the_bytes(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    write(vault, "a.md", "# A\r\n\r\nline\r\n")
+    write(vault, "bad.md", b"caf\xe9\n")
+    journal = open_journal(vault)
+    text, digest = journal.read_text("a.md")
+    assert text == "# A\r\n\r\nline\r\n"
+    assert digest == hashlib.sha256((vault / "a.md").read_bytes()).hexdigest()
+    with pytest.raises(FileNotFoundError):
+        journal.read_text("missing.md")
+    with pytest.raises(EntryReadError, match="UTF-8"):
+        journal.read_text("bad.md")
+
+
+def test_save_that_makes_a_private_entry_public_asks_first(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    write(vault, "2026-03-02.md", PRIVATE)
+    journal = open_journal(vault)
+    journal.reindex()
+    text, digest = journal.read_text("2026-03-02.md")
+    public = text.replace("private: true\n", "")
+    result = journal.save_entry("2026-03-02.md", public, digest)
+    assert not result.saved and result.conflict_rel is None
+    assert result.needs_confirmation is not None and "public" in result.needs_confirmation
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == PRIVATE  # nothing written
+    # a private tag removed is the same change
+    tagged = "---\ntags: [private, letters]\n---\nThe letter again.\n"
+    write(vault, "2026-03-03.md", tagged)
+    journal.reindex()
+    held = journal.save_entry("2026-03-03.md", tagged.replace("private, ", ""), _sha(tagged))
+    assert held.needs_confirmation is not None and not held.saved
+    # confirmed: saved, and not fenced as an unconfirmed change
+    done = journal.save_entry("2026-03-02.md", public, digest, confirm=True)
+    assert done.saved and done.needs_confirmation is None
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == public
+    assert journal.privacy_changes() == []
+    hits = journal.search("letter nobody", include_private=False)
+    assert [h.entry.rel for h in hits] == ["2026-03-02.md"]
+
+
+def test_save_that_breaks_front_matter_asks_first(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    good = "---\ntitle: Walk\ntags: [outside]\n---\nA long walk.\n"
+    write(vault, "2026-03-02.md", good)
+    journal = open_journal(vault)
+    journal.reindex()
+    broken = "---\ntitle: Walk\ntags: [outside\n---\nA long walk.\n"
+    result = journal.save_entry("2026-03-02.md", broken, _sha(good))
+    assert not result.saved
+    assert result.needs_confirmation is not None
+    assert result.needs_confirmation.startswith("front matter would stop parsing")
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == good
+    assert journal.save_entry("2026-03-02.md", broken, _sha(good), confirm=True).saved
+    # ordinary edits are not held back; nor is a save over a changed file (it goes aside)
+    ok = journal.save_entry("2026-03-02.md", good + "More.\n", _sha(broken))
+    assert ok.saved and ok.needs_confirmation is None
+
+
+def test_recovery_copy_is_private_and_in_the_data_dir(
+    vault: Path, open_journal: Callable[..., Journal]
+) -> None:
+    journal = open_journal(vault)
+    first = journal.write_recovery_copy("journal/2026/2026-03-02.md", "unsaved words\n")
+    second = journal.write_recovery_copy("journal/2026/2026-03-02.md", "more unsaved words\n")
+    assert first != second
+    for path, text in ((first, "unsaved words\n"), (second, "more unsaved words\n")):
+        assert path.parent == journal.data_dir / "recovery"
+        assert path.read_text(encoding="utf-8") == text
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not list(vault.rglob("*.md"))
+
+
+# -- daily notes -----------------------------------------------------------------------------
+def test_new_add_and_create_reuse_the_days_note_wherever_it_is(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    write(vault, "old/notes/2026-03-02.md", "Morning: porridge.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    assert journal.day_entry(DAY) == "old/notes/2026-03-02.md"
+    assert journal.day_entry(dt.date(2026, 3, 3)) is None
+    assert journal.create_entry(DAY).rel == "old/notes/2026-03-02.md"
+    assert journal.new_entry("", DAY).rel == "old/notes/2026-03-02.md"
+    added = journal.append("Evening: rain.", DAY)
+    assert added.rel == "old/notes/2026-03-02.md"
+    assert journal.create_entry(DAY, "Night: stars.").rel == "old/notes/2026-03-02.md"
+    assert sorted(p.relative_to(vault).as_posix() for p in vault.rglob("*.md")) == ["old/notes/2026-03-02.md"]
+    text = (vault / "old/notes/2026-03-02.md").read_text(encoding="utf-8")
+    assert text == "Morning: porridge.\n\nEvening: rain.\n\nNight: stars.\n"
+    # a new day: created at the daily path; an explicitly separate entry gets a suffix
+    created = journal.create_entry(dt.date(2026, 3, 3))
+    assert created.rel == "2026-03-03.md" and created.date == dt.date(2026, 3, 3)
+    assert journal.new_entry("", dt.date(2026, 3, 3), separate=True).rel == "2026-03-03-2.md"
+    assert journal.day_entry(dt.date(2026, 3, 3)) == "2026-03-03.md"
+
+
+# -- append ----------------------------------------------------------------------------------
+def test_append_waits_for_a_note_a_sync_client_recreates(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    path = write(vault, "2026-03-02.md", "Morning: porridge.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    path.unlink()  # the sync client deletes it …
+
+    def recreate() -> None:
+        time.sleep(0.3)
+        path.write_text("Morning: porridge.\nSynced line.\n", encoding="utf-8")  # … and writes it back
+
+    t = threading.Thread(target=recreate)
+    t.start()
+    entry = journal.append("Evening: rain.", DAY)
+    t.join()
+    assert entry.rel == "2026-03-02.md"
+    assert sorted(p.name for p in vault.glob("*.md")) == ["2026-03-02.md"]
+    assert path.read_text(encoding="utf-8") == "Morning: porridge.\nSynced line.\n\nEvening: rain.\n"
+
+
+def test_append_to_a_file_that_keeps_changing_is_a_clear_error(
+    vault: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = write(vault, "2026-03-02.md", "Morning.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    real = journal.read_text
+    n = [0]
+
+    def read_then_change(rel: str) -> tuple[str, str]:
+        out = real(rel)
+        n[0] += 1
+        path.write_text(f"Morning, version {n[0]}.\n", encoding="utf-8")  # another writer
+        return out
+
+    monkeypatch.setattr(journal, "read_text", read_then_change)
+    with pytest.raises(VaultError, match="kept changing on disk; nothing was appended"):
+        journal.append("Evening.", DAY)
+    assert "Evening" not in path.read_text(encoding="utf-8")
+    assert sorted(p.name for p in vault.glob("*.md")) == ["2026-03-02.md"]  # no conflict copy left
+
+
+def test_append_when_the_index_is_locked_is_written_with_a_warning(
+    vault: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write(vault, "2026-03-02.md", "Morning.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+
+    def locked(*_a: object, **_k: object) -> int:
+        raise IndexLockedError("the index is locked by another journal-me process")
+
+    monkeypatch.setattr(PassageIndex, "write", locked)
+    entry = journal.append("Evening.", DAY)
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == "Morning.\n\nEvening.\n"
+    assert journal.last_index_error is not None and "locked" in journal.last_index_error
+    assert getattr(entry, "index_warning", None) == journal.last_index_error
+    new_day = journal.append("Another day.", dt.date(2026, 3, 3))
+    assert new_day.rel == "2026-03-03.md" and journal.last_index_error is not None
+    monkeypatch.undo()
+    journal.reindex()
+    assert {h.entry.rel for h in journal.search("evening")} == {"2026-03-02.md"}
+
+
+# -- conflicts -------------------------------------------------------------------------------
+def _make_conflict(vault: Path, journal: Journal) -> tuple[str, str]:
+    entry = journal.new_entry("The kettle whistled at dawn.", DAY)
+    (vault / entry.rel).write_text("The kettle broke at noon.\n", encoding="utf-8")
+    result = journal.save_entry(entry.rel, "The kettle sang a sad song.\n", entry.digest)
+    assert result.conflict_rel is not None
+    return entry.rel, result.conflict_rel
+
+
+def test_conflicts_are_listed_fenced_and_resolved(vault: Path, open_journal: Callable[..., Journal]) -> None:
+    journal = open_journal(vault)
+    original, copy = _make_conflict(vault, journal)
+    [info] = journal.conflicts()
+    assert (info.rel, info.original_rel) == (copy, original)
+    assert info.created is not None and info.created.date() == dt.date.today()
+    summary = {s.rel: s for s in journal.entries()}[copy]
+    assert summary.conflict_of == original
+    # a conflict copy never leaves for the bridge or training
+    assert copy not in {h.entry.rel for h in journal.search("kettle", include_private=False)}
+
+    journal.resolve_conflict(copy, "mine")
+    assert (vault / original).read_text(encoding="utf-8") == "The kettle sang a sad song.\n"
+    assert not (vault / copy).exists()
+    assert journal.conflicts() == []
+    assert {h.entry.rel for h in journal.search("kettle", include_private=False)} == {original}
+
+
+def test_resolve_conflict_keeping_theirs_drops_the_copy(
+    vault: Path, open_journal: Callable[..., Journal]
+) -> None:
+    journal = open_journal(vault)
+    original, copy = _make_conflict(vault, journal)
+    journal.resolve_conflict(copy, "theirs")
+    assert (vault / original).read_text(encoding="utf-8") == "The kettle broke at noon.\n"
+    assert not (vault / copy).exists()
+    assert [s.rel for s in journal.entries()] == [original]
+    with pytest.raises(VaultError):
+        journal.resolve_conflict(original, "theirs")
+
+
+# -- derived state of the wrong shape --------------------------------------------------------
+@pytest.mark.parametrize("graph", ["null", "[]", '{"format": 99}', "[1, 2", '"text"'])
+@pytest.mark.parametrize("warnings", ["null", '{"a": 1}', '[1, {"rel": 2}]', "{"])
+def test_mangled_graph_and_warnings_files_are_rebuilt(
+    graph: str,
+    warnings: str,
+    vault: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+) -> None:
+    write(vault, "2026-03-02.md", "Climbed with [[Sam]] at the Depot.\n")
+    first = open_journal(vault)
+    first.reindex()
+    first.close()
+    data = first.data_dir
+    (data / "graph.json").write_text(graph, encoding="utf-8")
+    (data / "warnings.json").write_text(warnings, encoding="utf-8")
+    journal = open_journal(vault)
+    assert journal.warnings == []
+    journal.reindex()
+    assert [h.entry.rel for h in journal.search("climbed")] == ["2026-03-02.md"]
+    assert any(e.name == "Sam" for e in journal.entities())
+    assert json.loads((data / "graph.json").read_text(encoding="utf-8"))["entries"]
+    assert json.loads((data / "warnings.json").read_text(encoding="utf-8")) == []
