@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -11,7 +12,12 @@ from journal_me import __version__
 from journal_me.commands import COMMAND_MODULES
 from journal_me.config import ConfigError, Settings, load_settings
 from journal_me.memory.index import IndexError_
-from journal_me.vault import VaultError
+from journal_me.offline import enforce_offline
+from journal_me.vault import VaultError, VaultNotFoundError
+
+# options of the top-level parser that take a value (for finding the command in argv)
+_VALUE_OPTIONS = {"--vault", "--config"}
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a reader closing the pipe means to a shell
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +40,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_words(argv: Sequence[str]) -> list[str]:
+    """The positional words of ``argv`` (the command and its action), options skipped."""
+    words: list[str] = []
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--":
+            break
+        elif token in _VALUE_OPTIONS:
+            skip = True
+        elif not token.startswith("-"):
+            words.append(token)
+    return words
+
+
+def needs_network(argv: Sequence[str]) -> bool:
+    """Only `journal-me model pull` may reach the network."""
+    return command_words(argv)[:2] == ["model", "pull"]
+
+
+def _silence_stdout() -> None:
+    """After the reader of our stdout went away (`| head`): send what is left to /dev/null so
+    the interpreter's final flush does not print a BrokenPipeError of its own."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not needs_network(argv):
+        enforce_offline()  # before any ML library is imported (they read it at import time)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -48,8 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(run_tui(settings))
     try:
-        return int(handler(args, settings) or 0)
-    except (VaultError, IndexError_) as exc:  # a missing vault, a locked index: say so
+        code = int(handler(args, settings) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # `journal-me search --json … | head`: the reader has had enough
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except VaultNotFoundError as exc:
+        from journal_me.commands.output import vault_problem
+
+        print(f"journal-me: {vault_problem(settings.vault) or exc}", file=sys.stderr)
+        return 1
+    except (VaultError, IndexError_) as exc:  # a locked index, a file that keeps changing
         print(f"journal-me: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

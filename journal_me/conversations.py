@@ -1,12 +1,19 @@
 """Saved conversations (chat and bridge), in SQLite in the vault's data dir — never the vault.
 
 The schema is versioned with ``PRAGMA user_version``; each migration runs once, in order.
+The file holds private-entry text (answers quote them), so it and SQLite's ``-wal``/``-shm``
+companions are created 0600 whatever the umask. A file that is not a readable database is
+moved aside (``NAME.corrupt-STAMP``) and a new one started; if even that fails the store
+keeps the conversation in memory only. Either way ``recovered`` says what happened, in one
+line, for the CLI and the TUI to show.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -73,16 +80,78 @@ def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
+MEMORY = ":memory:"
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` 0600 if missing (SQLite gives -wal/-shm the database's mode), else
+    tighten it and its companions to 0600."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for p in (path, *(path.with_name(path.name + s) for s in _COMPANIONS)):
+        with contextlib.suppress(FileNotFoundError):
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+
+
 class ConversationStore:
-    def __init__(self, path: Path) -> None:
+    """Conversations in SQLite at ``path`` (``save=False`` or ``path == ":memory:"``: kept in
+    memory only, nothing written to disk)."""
+
+    def __init__(self, path: Path | str, *, save: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._migrate()
+        self.recovered: str | None = None  # one user-facing line when the file was unusable
+        self.persistent = save and str(path) != MEMORY
+        if not self.persistent:
+            self._db = self._connect(MEMORY)
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(self.path)
+            self._db = self._connect(str(self.path))
+            return
+        except sqlite3.OperationalError as exc:  # locked, unreadable: the file may be fine
+            self._memory_only(f"cannot open {self.path} ({exc})", hint="try again later")
+            return
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+            problem = f"{self.path} is not a readable conversation database ({exc})"
+        except (OSError, RuntimeError) as exc:
+            problem = f"cannot open {self.path} ({exc})"
+            self._memory_only(problem)
+            return
+        # not a database (garbage, truncated, another program's file): keep it, start afresh
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{dt.datetime.now():%Y%m%d-%H%M%S}")
+        try:
+            os.replace(self.path, aside)
+            for suffix in _COMPANIONS:
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(self.path.with_name(self.path.name + suffix), Path(str(aside) + suffix))
+            _private_file(self.path)
+            self._db = self._connect(str(self.path))
+        except (OSError, sqlite3.Error) as exc:
+            self._memory_only(f"{problem}; could not start a new one ({exc})")
+            return
+        self.recovered = f"{problem}: moved it to {aside.name} and started a new one"
+
+    def _memory_only(self, problem: str, *, hint: str = "move the file aside to fix it") -> None:
+        self.persistent = False
+        self._db = self._connect(MEMORY)
+        self.recovered = f"{problem}: this conversation is not saved ({hint})"
+
+    def _connect(self, where: str) -> sqlite3.Connection:
+        db = sqlite3.connect(where, check_same_thread=False)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            self._db = db
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])

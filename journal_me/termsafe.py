@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "clean_line"]
+__all__ = ["clean", "clean_line", "clean_with_offsets"]
 
 _ST = r"(?:\x1b\\|\x9c)"
 _SEQUENCES = re.compile(
@@ -44,6 +44,30 @@ def clean(text: str) -> str:
     text = _CRLF.sub("\n", text)
     text = _SEQUENCES.sub("", text)
     return _CONTROLS.sub("", text)
+
+
+_UNSAFE = re.compile(_SEQUENCES.pattern + "|" + _CONTROLS.pattern)
+
+
+def clean_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``clean(text)`` and, for each offset 0…len(text) of ``text``, the matching offset in
+    the result (for highlight spans computed on the raw text)."""
+    if text.isprintable():
+        return text, list(range(len(text) + 1))
+    parts: list[str] = []
+    offsets: list[int] = []
+    pos = out = 0
+    for match in _UNSAFE.finditer(text):
+        kept = text[pos : match.start()]
+        parts.append(kept)
+        offsets.extend(range(out, out + len(kept)))
+        out += len(kept)
+        offsets.extend([out] * (match.end() - match.start()))
+        pos = match.end()
+    kept = text[pos:]
+    parts.append(kept)
+    offsets.extend(range(out, out + len(kept) + 1))
+    return "".join(parts), offsets
 
 
 def clean_line(text: str) -> str:

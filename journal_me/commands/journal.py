@@ -1,10 +1,9 @@
-"""Journal commands: new, add, search, entities, index, watch, doctor, import."""
+"""Journal commands: init, new, add, search, entities, index, watch, doctor, import."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shlex
 import subprocess
@@ -20,19 +19,34 @@ from rich.table import Table
 from rich.text import Text
 
 from journal_me.api import Journal, open_vault
+from journal_me.commands.output import clean, clean_line, print_json, vault_problem
 from journal_me.config import Settings
 from journal_me.dates import DateParseError, parse_day
 from journal_me.memory.index import IndexLockedError
+from journal_me.termsafe import clean_with_offsets
+from journal_me.vault import VaultError
 
 
 def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def _warn(message: str) -> None:
+    _console(stderr=True).print(Text(f"journal-me: {clean(message)}", style="yellow"), soft_wrap=True)
+
+
 def _err(message: str) -> int:
     # soft_wrap: a long message (a path, a parser error) stays one line in logs and pipes
-    _console(stderr=True).print(Text(f"journal-me: {message}", style="bold red"), soft_wrap=True)
+    _console(stderr=True).print(Text(f"journal-me: {clean(message)}", style="bold red"), soft_wrap=True)
     return 1
+
+
+def _index_incomplete(journal: Journal) -> bool:
+    """A rebuild was started and never committed (Journal.index_incomplete, H2/H3)."""
+    flag = getattr(journal, "index_incomplete", None)
+    if flag is None:
+        flag = getattr(journal.index, "incomplete", False)
+    return bool(flag)
 
 
 def open_journal(settings: Settings, *, refresh: bool = True, quiet: bool = False) -> Journal:
@@ -40,7 +54,7 @@ def open_journal(settings: Settings, *, refresh: bool = True, quiet: bool = Fals
     err = _console(stderr=True)
     journal = open_vault(settings=settings, on_wait=lambda msg: err.print(msg, style="yellow"))
     if journal.index.recovered and not quiet:
-        err.print(f"note: {journal.index.recovered}", style="yellow")
+        err.print(Text(f"note: {clean(str(journal.index.recovered))}", style="yellow"))
     if refresh:
         reindex_with_progress(journal, quiet=quiet)
     return journal
@@ -75,6 +89,26 @@ def _day(value: str | None) -> dt.date:
     return parse_day(value) if value else dt.date.today()
 
 
+# -- init ----------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    from journal_me.setup import SetupError, init_vault
+
+    path = Path(args.path) if args.path else settings.vault
+    config_file = Path(args.config).expanduser() if getattr(args, "config", None) else None
+    try:
+        result = init_vault(path, settings, config_file=config_file, force=args.force)
+    except SetupError as exc:
+        return _err(str(exc))
+    where = clean_line(str(result.vault))
+    print(f"created the journal folder {where}" if result.created else f"using the existing folder {where}")
+    if result.config_changed:
+        print(clean_line(f"set vault = {result.vault} in {result.config_file}"))
+    else:
+        print(clean_line(f"{result.config_file} already points at it"))
+    print('open it: `journal-me` (the TUI), or `journal-me add "first words"` / `journal-me new`')
+    return 0
+
+
 # -- new / add -----------------------------------------------------------------------------
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     try:
@@ -107,7 +141,7 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
         print("nothing written; no entry created")
         return 0
     journal.update_paths([rel])
-    print(f"saved {rel}")
+    print(f"saved {clean_line(rel)}")
     return 0
 
 
@@ -122,8 +156,16 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     except DateParseError as exc:
         return _err(str(exc))
     journal = open_journal(settings, refresh=False)
-    entry = journal.append(text, day)
-    print(f"added to {entry.rel} ({entry.date.isoformat()})")
+    try:
+        entry = journal.append(text, day)
+    except (VaultError, RuntimeError) as exc:  # e.g. the day's file keeps changing on disk
+        return _err(clean_line(str(exc)))
+    print(f"added to {clean_line(entry.rel)} ({entry.date.isoformat()})")
+    # the text is on disk; an index that could not follow is only a warning (a retry would
+    # add the text twice): H2's Journal.append says so on the entry it returns
+    problem = getattr(entry, "index_warning", None) or getattr(entry, "index_error", None)
+    if problem:
+        _warn(f"added; the index will catch up ({clean_line(str(problem))})")
     return 0
 
 
@@ -136,13 +178,14 @@ def _styled_passage(passage: str, spans: tuple[tuple[int, int], ...], width: int
         while start > 0 and not passage[start - 1].isspace():
             start -= 1
     end = min(len(passage), start + width)
-    text = Text(
-        ("…" if start else "") + passage[start:end].replace("\n", " ") + ("…" if end < len(passage) else "")
-    )
+    # escape sequences out (a file must not drive the terminal); offsets map the highlights
+    shown, at = clean_with_offsets(passage[start:end])
+    shown = shown.replace("\n", " ").replace("\t", " ")
+    text = Text(("…" if start else "") + shown + ("…" if end < len(passage) else ""))
     shift = 1 if start else 0
     for a, b in spans:
         if a >= start and b <= end:
-            text.stylize("bold yellow", a - start + shift, b - start + shift)
+            text.stylize("bold yellow", at[a - start] + shift, at[b - start] + shift)
     return text
 
 
@@ -153,6 +196,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     except DateParseError as exc:
         return _err(str(exc))
     journal = open_journal(settings, refresh=not args.no_refresh, quiet=args.json)
+    if args.no_refresh and _index_incomplete(journal):
+        _warn("the index is incomplete (a rebuild was interrupted); run `journal-me index`")
     from journal_me.memory.retrieval import QueryPlan
 
     plan = QueryPlan()
@@ -160,13 +205,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         " ".join(args.query), limit=args.limit, before=before, after=after, tags=args.tag or (), plan=plan
     )
     if args.json:
-        print(json.dumps({"query": " ".join(args.query), "hits": [h.to_json() for h in hits]}, indent=2))
+        print_json({"query": " ".join(args.query), "hits": [h.to_json() for h in hits]})
         return 0
     out = _console()
     if args.explain:
         out.print(
             Text(
-                f"terms: {plan.terms}  entities: {plan.entities}  neighbours: {plan.neighbours}", style="dim"
+                clean(f"terms: {plan.terms}  entities: {plan.entities}  neighbours: {plan.neighbours}"),
+                style="dim",
             )
         )
         if plan.after or plan.before:
@@ -182,8 +228,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         head = Text()
         head.append(hit.entry.date.isoformat(), style="bold cyan")
         head.append("  ")
-        head.append(hit.entry.title, style="bold")
-        head.append(f"  {hit.entry.rel}:{hit.line_start}", style="dim")
+        head.append(clean_line(hit.entry.title), style="bold")
+        head.append(f"  {clean_line(hit.entry.rel)}:{hit.line_start}", style="dim")
         out.print(head)
         out.print(_styled_passage(hit.passage, hit.highlights))
         out.print()
@@ -197,32 +243,29 @@ def cmd_entities(args: argparse.Namespace, settings: Settings) -> int:
     if args.limit:
         items = items[: args.limit]
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "name": e.name,
-                        "type": e.type,
-                        "count": e.count,
-                        "first": e.first.isoformat() if e.first else None,
-                        "last": e.last.isoformat() if e.last else None,
-                        "aliases": list(e.aliases),
-                    }
-                    for e in items
-                ],
-                indent=2,
-            )
+        print_json(
+            [
+                {
+                    "name": e.name,
+                    "type": e.type,
+                    "count": e.count,
+                    "first": e.first.isoformat() if e.first else None,
+                    "last": e.last.isoformat() if e.last else None,
+                    "aliases": list(e.aliases),
+                }
+                for e in items
+            ]
         )
         return 0
     table = Table("entity", "type", "entries", "first", "last", "aliases")
     for e in items:
         table.add_row(
-            Text(e.name),
-            e.type,
+            Text(clean_line(e.name)),
+            clean_line(e.type),
             str(e.count),
             str(e.first or ""),
             str(e.last or ""),
-            Text(", ".join(e.aliases)),
+            Text(clean_line(", ".join(e.aliases))),
         )
     _console().print(table)
     return 0
@@ -235,9 +278,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         report = reindex_with_progress(journal, rebuild=args.rebuild)
     except IndexLockedError as exc:
         return _err(str(exc))
-    print(report.summary())
+    print(clean(report.summary()))
     for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(f"warning: {clean_line(str(w))}", file=sys.stderr)
     return 0
 
 
@@ -246,14 +289,14 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
     journal = open_journal(settings)
     out = _console()
-    out.print(f"watching {journal.vault.root} (Ctrl-C to stop)")
+    out.print(Text(f"watching {clean_line(str(journal.vault.root))} (Ctrl-C to stop)"))
 
     def report(status: WatchStatus) -> None:
         if status.state == "watching" and status.last_report and status.last_report.changed:
             r = status.last_report
-            out.print(Text(f"{time.strftime('%H:%M:%S')} {r.summary()}"))
+            out.print(Text(f"{time.strftime('%H:%M:%S')} {clean_line(r.summary())}"))
         elif status.state == "error":
-            out.print(Text(f"{time.strftime('%H:%M:%S')} {status.describe()}", style="red"))
+            out.print(Text(f"{time.strftime('%H:%M:%S')} {clean_line(status.describe())}", style="red"))
 
     watcher = VaultWatcher(journal, polling=args.polling or None, on_update=report)
     with watcher:
@@ -265,14 +308,45 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _describe(item: object) -> str:
+    """One doctor line for an item of an API list (a rel string or a small record)."""
+    if isinstance(item, str):
+        return clean_line(item)
+    rel = getattr(item, "rel", None)
+    detail = getattr(item, "reason", None) or getattr(item, "detail", None)
+    if rel is None:
+        return clean_line(str(item))
+    return clean_line(f"{rel}: {detail}" if detail else str(rel))
+
+
+def _privacy_line(change: object) -> str:
+    rel = getattr(change, "rel", None)
+    if rel is None:
+        return clean_line(str(change))
+    was = getattr(change, "was_private", None)
+    now = getattr(change, "now_private", getattr(change, "private", None))
+    if was is not None and now is not None and was != now:
+        how = f"was {'private' if was else 'public'}, now {'private' if now else 'public'}"
+    else:
+        how = str(getattr(change, "reason", None) or getattr(change, "detail", None) or "privacy changed")
+    return clean_line(f"{rel}: {how}")
+
+
+def _api_list(journal: Journal, name: str) -> list[Any]:
+    """``journal.<name>()`` when the API has it (lists added for issue 9), else []."""
+    method = getattr(journal, name, None)
+    return list(method()) if callable(method) else []
+
+
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     out = _console()
     ok = True
-    out.print(Text(f"vault:      {settings.vault}"))
-    out.print(Text(f"data:       {settings.vault_data_dir}"))
-    out.print(Text(f"config:     {settings.config_file or '(none, defaults)'}"))
-    if not settings.vault.is_dir():
-        return _err(f"vault folder not found: {settings.vault}")
+    out.print(Text(clean_line(f"vault:      {settings.vault}")))
+    out.print(Text(clean_line(f"data:       {settings.vault_data_dir}")))
+    out.print(Text(clean_line(f"config:     {settings.config_file or '(none, defaults)'}")))
+    problem = vault_problem(settings.vault)
+    if problem:
+        return _err(problem)
     try:
         journal = open_journal(settings, quiet=True)
     except IndexLockedError as exc:
@@ -280,17 +354,53 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     entries = journal.entries()
     out.print(Text(f"entries:    {len(entries)} indexed, {sum(e.private for e in entries)} private"))
     out.print(Text(f"entities:   {len(journal.entities())}"))
+    if _index_incomplete(journal):
+        ok = False
+        out.print(
+            Text("index:      incomplete (a rebuild was interrupted); run `journal-me index`", style="yellow")
+        )
     warnings = journal.warnings
     if warnings:
         ok = False
         out.print(Text(f"{len(warnings)} file(s) need attention:", style="yellow"))
         for w in warnings:
-            out.print(Text(f"  {w.rel}: {w.reason}"))
+            out.print(Text(clean_line(f"  {w.rel}: {w.reason}")))
     else:
         out.print(Text("files:      all readable", style="green"))
+    sections = [
+        (
+            "front matter stopped parsing since the last index",
+            _api_list(journal, "front_matter_regressions"),
+            _describe,
+        ),
+        (
+            "privacy changed (still treated as private until confirmed)",
+            _api_list(journal, "privacy_changes"),
+            _privacy_line,
+        ),
+        (
+            "conflict copies (resolve with the TUI or `journal-me conflicts`)",
+            _api_list(journal, "conflicts"),
+            _conflict_line,
+        ),
+    ]
+    for title, items, line in sections:
+        if items:
+            ok = False
+            out.print(Text(f"{len(items)} {title}:", style="yellow"))
+            for item in items:
+                out.print(Text(f"  {line(item)}"))
     for check in doctor_checks():
         ok = check(args, settings, out) and ok
     return 0 if ok else 1
+
+
+def _conflict_line(info: object) -> str:
+    rel = getattr(info, "rel", None)
+    original = getattr(info, "original_rel", None)
+    if rel is None:
+        return clean_line(str(info))
+    return clean_line(f"{rel}: a conflicting copy of {original}" if original else str(rel))
 
 
 DoctorCheck = Callable[[argparse.Namespace, Settings, Console], bool]
@@ -327,12 +437,17 @@ def cmd_import_jrnl(args: argparse.Namespace, settings: Settings) -> int:
     try:
         result = import_jrnl(journal, Path(args.file))
     except JrnlImportError as exc:
-        return _err(str(exc))
-    print(f"imported {result.created} entries, skipped {result.skipped} already imported")
+        return _err(clean_line(str(exc)))
+    print(clean(f"imported {result.created} entries, skipped {result.skipped} already imported"))
     return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("init", help="create a journal folder and remember it in the config")
+    p.add_argument("path", nargs="?", help="the journal folder (default: --vault, else the configured one)")
+    p.add_argument("--force", action="store_true", help="replace a `vault` already in the config")
+    p.set_defaults(handler=cmd_init)
+
     p = sub.add_parser("new", help="open today's entry (or --date) in $EDITOR")
     p.add_argument("--date", help="which day (natural language: 'yesterday', '2026-03-02')")
     p.add_argument("--title")

@@ -17,6 +17,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from journal_me.commands.output import clean_line
 from journal_me.config import Settings
 from journal_me.models import (
     CATALOG,
@@ -34,8 +35,12 @@ NO_MODEL = f"no model yet — run `journal-me model pull {DEFAULT_PULL}` or `jou
 
 
 def _fail(message: str) -> int:
-    print(f"journal-me: {message}", file=sys.stderr)
+    print(f"journal-me: {clean_line(message)}", file=sys.stderr)
     return 1
+
+
+def _say(line: str) -> None:
+    print(clean_line(line))
 
 
 def _human(n: object) -> str:
@@ -50,9 +55,9 @@ def _human(n: object) -> str:
 
 
 def _say_active(active: ActiveModel, settings: Settings) -> None:
-    print(f"active: {active.label}")
+    _say(f"active: {active.label}")
     if active.base is not None and not active.base.exists:
-        print(f"  warning: {active.base.gguf} is missing — `journal-me model use` another model")
+        _say(f"  warning: {active.base.gguf} is missing — `journal-me model use` another model")
     if active.adapter is not None and not settings.llm.use_adapter:
         print("  note: [llm] use_adapter = false, so the adapter is not applied")
 
@@ -63,10 +68,10 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         active = registry.active()
         bases = registry.bases()
         adapters = registry.adapters()
-    except RegistryError as exc:
+    except (RegistryError, ValueError, OSError) as exc:  # a corrupt registry.json: one line
         return _fail(str(exc))
     if settings.llm.base_model is not None:
-        print(f"config [llm] base_model overrides the registry: {settings.llm.base_model}")
+        _say(f"config [llm] base_model overrides the registry: {settings.llm.base_model}")
     if not bases:
         print(NO_MODEL)
     else:
@@ -76,7 +81,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
             missing = "" if base.exists else "  (file missing)"
             arch = base.architecture or "?"
             size = _human(base.manifest.get("size_bytes"))
-            print(f" {mark} {base.name:<24} {arch:<8} {size:>8}  {base.gguf}{missing}")
+            _say(f" {mark} {base.name:<24} {arch:<8} {size:>8}  {base.gguf}{missing}")
     if adapters:
         print("adapters (this vault):")
         for adapter in reversed(adapters):
@@ -86,7 +91,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
                 for k, v in list(adapter.metrics.items())[:4]
             )
             created = adapter.created[:19].replace("T", " ")
-            print(f" {mark} {adapter.version}  base {adapter.base:<20} {created}  {metrics}".rstrip())
+            _say(f" {mark} {adapter.version}  base {adapter.base:<20} {created}  {metrics}".rstrip())
     if bases:
         _say_active(active, settings)
     pullable = [e for e in CATALOG.values() if e.key not in {b.name for b in bases}]

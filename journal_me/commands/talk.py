@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import subprocess
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from journal_me.commands.journal import open_journal
+from journal_me.commands.output import OutputError, clean, clean_line, dumps_json, write_output
 from journal_me.config import Settings
 from journal_me.conversations import ConversationStore
 from journal_me.dates import DateParseError, parse_day
@@ -27,8 +27,12 @@ from journal_me.roles import RoleError, load_roles
 
 
 def _err(message: str) -> int:
-    Console(stderr=True).print(Text(f"journal-me: {message}", style="bold red"))
+    Console(stderr=True).print(Text(f"journal-me: {clean(message)}", style="bold red"), soft_wrap=True)
     return 1
+
+
+def _note(message: str) -> None:
+    Console(stderr=True).print(Text(clean(message), style="yellow"), soft_wrap=True)
 
 
 def load_engine(settings: Settings, *, quiet: bool = False) -> TalkEngine | None:
@@ -37,10 +41,21 @@ def load_engine(settings: Settings, *, quiet: bool = False) -> TalkEngine | None
 
     try:
         return Engine.from_settings(settings)
-    except EngineError as exc:
+    except (EngineError, ValueError, OSError) as exc:
+        # ValueError: the model registry's RegistryError (e.g. a corrupt registry.json), which
+        # names the file and what to do; the answer still comes, from memory
         if not quiet:
-            Console(stderr=True).print(Text(f"memory-only mode: {exc}", style="yellow"))
+            _note(f"memory-only mode: {exc}")
         return None
+
+
+def open_store(settings: Settings, *, no_save: bool = False, quiet: bool = False) -> ConversationStore:
+    """The conversation store; in memory only with ``--no-save`` or ``save_conversations =
+    false``. A broken file is moved aside or skipped by the store; say what happened."""
+    store = ConversationStore(settings.conversations_file, save=settings.save_conversations and not no_save)
+    if store.recovered and not quiet:
+        _note(f"journal-me: {store.recovered}")
+    return store
 
 
 def load_profile(settings: Settings) -> Profile | None:
@@ -52,7 +67,8 @@ def _consume(events: Any, *, stream_to: Console | None) -> TalkEvent:
     final: TalkEvent | None = None
     for ev in events:
         if ev.kind == "answer" and stream_to is not None:
-            stream_to.out(ev.text, end="", highlight=False)
+            # per delta: a sequence split across deltas loses its ESC, so what is left is text
+            stream_to.out(clean(ev.text), end="", highlight=False)
         if ev.kind in {"done", "error"}:
             final = ev
     if stream_to is not None:
@@ -73,7 +89,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return _err("ask what? give a question")
     journal = open_journal(settings, quiet=args.json)
     engine = load_engine(settings, quiet=args.json)
-    store = ConversationStore(settings.conversations_file)
+    store = open_store(settings, no_save=args.no_save)
     profile = load_profile(settings)
     session = ChatSession(
         journal, engine, store, profile_text=profile.prompt_text() if profile else None, name=settings.name
@@ -81,8 +97,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     out = Console(highlight=False)
     final = _consume(session.ask(question, as_of=as_of), stream_to=None if args.json else out)
     if args.json:
+        saved = store.persistent and session.conversation is not None
         print(
-            json.dumps(
+            dumps_json(
                 {
                     "question": question,
                     "as_of": as_of.isoformat() if as_of else None,
@@ -90,17 +107,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                     "reasoning": final.reasoning,
                     "memory_only": final.memory_only,
                     "citations": [c.to_json() for c in final.citations],
-                    "conversation": session.conversation.id if session.conversation else None,
-                },
-                indent=2,
-                ensure_ascii=False,
+                    "conversation": session.conversation.id if saved and session.conversation else None,
+                }
             )
         )
         return 0
     if final.citations and not final.memory_only:
         out.print()
         for c in final.citations:
-            out.print(Text(f"{c.label()}  {c.rel}:{c.line}", style="dim"))
+            out.print(Text(clean_line(f"{c.label()}  {c.rel}:{c.line}"), style="dim"))
     return 0
 
 
@@ -118,26 +133,35 @@ def cmd_bridge(args: argparse.Namespace, settings: Settings) -> int:
         return _err(str(exc))
     if args.role not in roles:
         return _err(f"unknown role {args.role!r}; roles: {', '.join(sorted(roles))}")
+    if args.output and not args.force and os.path.lexists(Path(args.output).expanduser()):
+        # before the model runs: a refusal afterwards would waste the draft's minutes
+        return _err(f"{args.output} already exists; use --force to replace it")
     journal = open_journal(settings, quiet=True)
     engine = load_engine(settings, quiet=args.json)
     profile = load_profile(settings)
     session = BridgeSession(
         journal,
         engine,
-        ConversationStore(settings.conversations_file),
+        open_store(settings, no_save=args.no_save, quiet=args.json),
         profile_text=profile.prompt_text() if profile else None,
         name=settings.name,
     )
     final = _consume(session.draft(args.action, incoming, roles[args.role]), stream_to=None)
-    draft = final.answer
+    # the draft is for pasting elsewhere: no escape sequence rides along (a pasted one could
+    # end a terminal's bracketed paste, or drive the terminal it is shown in)
+    draft = clean(final.answer)
     copied = None
+    code = 0
     if args.copy:
-        from journal_me.clipboard import copy_native
+        from journal_me.clipboard import copy_text
 
-        copied = copy_native(draft)
+        result = copy_text(draft)
+        copied = result.ok
+        if not result.ok:
+            code = 1
     if args.json:
         print(
-            json.dumps(
+            dumps_json(
                 {
                     "action": args.action,
                     "role": args.role,
@@ -146,42 +170,48 @@ def cmd_bridge(args: argparse.Namespace, settings: Settings) -> int:
                     "memory_only": final.memory_only,
                     "copied": copied,
                     "citations": [c.to_json() for c in final.citations],
-                },
-                indent=2,
-                ensure_ascii=False,
+                }
             )
         )
     else:
         print(draft)
-        if args.copy:
-            print(
-                "(copied to the clipboard)" if copied else "(could not reach a clipboard tool)",
-                file=sys.stderr,
-            )
+    if args.copy:
+        line = result.describe()
+        print(f"({line})" if result.ok else f"journal-me: {line}", file=sys.stderr)
     if args.output:
-        Path(args.output).write_text(draft + "\n", encoding="utf-8")
-    return 0
+        try:
+            write_output(args.output, draft + "\n", vault=settings.vault, force=args.force)
+        except OutputError as exc:
+            return _err(str(exc))
+        print(f"(saved to {clean_line(args.output)})", file=sys.stderr)
+    return code
 
 
 def cmd_chats(args: argparse.Namespace, settings: Settings) -> int:
-    store = ConversationStore(settings.conversations_file)
+    store = open_store(settings)
     try:
         if args.chats_cmd == "list":
             for c in store.conversations():
-                print(f"{c.id:>4}  {c.updated}  {c.mode:<6}  {c.title}")
-        elif args.chats_cmd == "show" or args.chats_cmd == "export":
+                print(clean_line(f"{c.id:>4}  {c.updated}  {c.mode:<6}  {c.title}"))
+            return 0
+        store.get(args.id)  # every other action names one: say so when there is none
+        if args.chats_cmd == "show" or args.chats_cmd == "export":
             text = store.export_markdown(args.id)
             if getattr(args, "output", None):
-                Path(args.output).write_text(text, encoding="utf-8")
-                print(f"wrote {args.output}")
+                try:
+                    write_output(args.output, text, vault=settings.vault, force=args.force)
+                except OutputError as exc:
+                    return _err(str(exc))
+                print(f"wrote {clean_line(args.output)}")
             else:
-                print(text, end="")
+                print(clean(text), end="")
         elif args.chats_cmd == "rename":
             store.rename(args.id, " ".join(args.title))
         elif args.chats_cmd == "delete":
             store.delete(args.id)
+            print(f"deleted conversation {args.id}")
     except KeyError as exc:
-        return _err(str(exc.args[0]))
+        return _err(f"{exc.args[0]} (see `journal-me chats list`)")
     return 0
 
 
@@ -192,8 +222,8 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
         if profile is None:
             print("no profile yet — run `journal-me profile regenerate`")
             return 0
-        print(profile.prompt_text())
-        print(f"\n(source: {profile.source}, {profile.generated})", file=sys.stderr)
+        print(clean(profile.prompt_text()))
+        print(clean(f"\n(source: {profile.source}, {profile.generated})"), file=sys.stderr)
         return 0
     if args.profile_cmd == "regenerate":
         if profile is not None and profile.source == "user" and not args.force:
@@ -206,7 +236,7 @@ def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
             else template_profile(journal, settings.name)
         )
         new.save(path)
-        print(new.prompt_text())
+        print(clean(new.prompt_text()))
         return 0
     # edit
     current = profile or Profile(bio="", preferences=[])
@@ -229,8 +259,12 @@ def smoke_check(args: argparse.Namespace, settings: Settings, out: Console) -> b
     """doctor: the model the user configured, and (--smoke) the llama.cpp chat path."""
     from journal_me.models import ModelRegistry
 
-    active = ModelRegistry(settings).active()
-    out.print(Text(f"model:      {active.label if active.base else 'none (memory-only mode)'}"))
+    try:
+        active = ModelRegistry(settings).active()
+    except (ValueError, OSError) as exc:  # RegistryError: e.g. a corrupt registry.json
+        out.print(Text(clean_line(f"model:      {exc}"), style="yellow"))
+        return False
+    out.print(Text(clean_line(f"model:      {active.label if active.base else 'none (memory-only mode)'}")))
     if not getattr(args, "smoke", False):
         return True
     from journal_me.smoke import StepResult, chat_smoke
@@ -251,6 +285,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("question", nargs="*")
     p.add_argument("--as-of", help="talk to yourself as of this date (no later memories)")
     p.add_argument("--json", action="store_true", help="answer, reasoning and citations as JSON")
+    p.add_argument("--no-save", action="store_true", help="do not keep this conversation")
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("bridge", help="draft as you: reply | enhance | critic (text on stdin)")
@@ -259,7 +294,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--role", default="social")
     p.add_argument("--copy", action="store_true", help="copy the draft to the clipboard")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--output", "-o", help="also save the draft to this file")
+    p.add_argument("--output", "-o", help="also save the draft to this file (not in the vault)")
+    p.add_argument("--force", action="store_true", help="replace the --output file if it exists")
+    p.add_argument("--no-save", action="store_true", help="do not keep this conversation")
     p.set_defaults(handler=cmd_bridge)
 
     p = sub.add_parser("chats", help="saved conversations")
@@ -269,7 +306,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("id", type=int)
     s = csub.add_parser("export", help="export a conversation to markdown")
     s.add_argument("id", type=int)
-    s.add_argument("--output", "-o")
+    s.add_argument("--output", "-o", help="a file outside the vault (default: stdout)")
+    s.add_argument("--force", action="store_true", help="replace the --output file if it exists")
     s = csub.add_parser("rename")
     s.add_argument("id", type=int)
     s.add_argument("title", nargs="+")

@@ -204,7 +204,7 @@ def test_doctor(
     assert "entries:    5 indexed" in out
     assert search_json(run, "still searchable")[0]["path"] == "yaml.md"
     code, _, err = run("doctor", vault=cli_vault / "missing")
-    assert code == 1 and "vault folder not found" in err
+    assert code == 1 and "no journal at" in err and "journal-me init" in err
 
 
 def _jrnl_export(path: Path) -> Path:
