@@ -28,6 +28,18 @@ GRAPH_FORMAT = 3  # 3: sentence-initial names kept as weak mentions
 MAX_HEURISTIC_PER_ENTRY = 40
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("private is not a boolean")
+    return value
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
 @dataclass(frozen=True)
 class EntryMentions:
     rel: str
@@ -108,12 +120,26 @@ def entry_mentions(entry: Entry) -> EntryMentions:
         rel=entry.rel,
         date=entry.date,
         title=entry.title,
-        private=entry.private,
+        # a conflict copy is fenced like a private entry until it is resolved
+        private=entry.private or entry.conflict_of is not None,
         mentions=tuple(kept),
         note_name=note_name,
         note_type=entry.note_type,
         note_aliases=entry.aliases if note_name else (),
     )
+
+
+@dataclass
+class _PublicView:
+    """What public entries alone say about each entity (node key): the spellings they use and
+    whether they mark it up. Names and aliases known only from private entries and pages stay
+    out of every ``include_private=False`` answer."""
+
+    forms: dict[str, Counter[str]] = field(default_factory=dict)  # key -> spelling -> count
+    explicit: set[str] = field(default_factory=set)  # marked up in a public entry
+
+    def lows(self, key: str) -> set[str]:
+        return {f.lower() for f in self.forms.get(key, ())}
 
 
 @dataclass(frozen=True)
@@ -170,6 +196,7 @@ class EntityGraph:
         self.aliases = AliasTable()  # surface forms -> canonical names
         self._note_types: dict[str, str] = {}
         self._encoded: dict[str, tuple[EntryMentions, str]] = {}  # rel -> (mentions, its JSON)
+        self._public: _PublicView | None = None  # built on demand, dropped on any change
 
     # -- alias table -----------------------------------------------------------------------
     def _alias_pairs(self) -> tuple[tuple[str, str], ...]:
@@ -281,6 +308,7 @@ class EntityGraph:
             self._apply(old, -1)
 
     def rebuild(self) -> None:
+        self._public = None
         self._build_alias_table()
         self.graph = nx.Graph()
         for em in self.by_entry.values():
@@ -306,6 +334,7 @@ class EntityGraph:
         return out
 
     def _apply(self, em: EntryMentions, sign: int) -> None:
+        self._public = None
         g = self.graph
         resolved = self._resolved(em)
         for key, (name, kind, explicit) in resolved.items():
@@ -362,9 +391,65 @@ class EntityGraph:
         best = max(votes, key=lambda kv: (kv[1], kv[0]))[0] if votes else "topic"
         return best
 
-    def aliases_of(self, key: str) -> tuple[str, ...]:
+    def _public_view(self) -> _PublicView:
+        """One pass over the public entries; cached until the graph changes."""
+        if self._public is not None:
+            return self._public
+        view = _PublicView()
+
+        def add(key: str, form: str) -> None:
+            if key in self.graph:
+                view.forms.setdefault(key, Counter())[form.strip()] += 1
+
+        for em in self.by_entry.values():
+            if em.private:
+                continue
+            if em.note_name:
+                key = self.canonical(em.note_name).lower()
+                for form in (em.note_name, *em.note_aliases):
+                    add(key, form)
+            for m in em.mentions:
+                if m.source == "link-alias" or not self.counts(m):
+                    continue  # (a link's alias is added with the link)
+                key = self.canonical(m.name).lower()
+                add(key, m.name)
+                if m.source == "link" and m.alias:
+                    add(key, m.alias)
+            view.explicit.update(key for key, (_, _, explicit) in self._resolved(em).items() if explicit)
+        self._public = view
+        return view
+
+    def _name_of(self, key: str, include_private: bool) -> str:
+        """The entity's name; in the public view, a spelling public text uses."""
+        name: str = self.graph.nodes[key]["name"]
+        if include_private:
+            return name
+        forms = self._public_view().forms.get(key)
+        if not forms or name.lower() in {f.lower() for f in forms}:
+            return name
+        return max(forms, key=lambda f: (forms[f], sum(ch.isupper() for ch in f), f))
+
+    def _key_for(self, name: str, include_private: bool) -> str | None:
+        """``resolve``; in the public view only through a name public text uses (a name known
+        only from a private page must not find, and so confirm, anyone)."""
+        key = self.resolve(name)
+        if key is None or include_private or key.startswith("#"):
+            return key
+        low = name.strip().lower()
+        if low in self._public_view().lows(key) or low == self._name_of(key, False).lower():
+            return key
+        return None
+
+    def aliases_of(self, key: str, include_private: bool = True) -> tuple[str, ...]:
+        """Other spellings of an entity (lower case); in the public view, only those public
+        text uses: an alias from a private person page never shows."""
         name = self.graph.nodes[key]["name"]
-        return tuple(sorted({low for low in self.aliases.surfaces.get(name, ()) if low != key}))
+        lows = set(self.aliases.surfaces.get(name, ()))
+        if include_private:
+            return tuple(sorted(low for low in lows if low != key))
+        public = self._public_view().lows(key)
+        own = self._name_of(key, False).lower()
+        return tuple(sorted(low for low in lows & public if low != own))
 
     def _dated(self, key: str, include_private: bool) -> list[tuple[str, dt.date, str]]:
         entries = self.graph.nodes[key]["entries"]
@@ -382,14 +467,17 @@ class EntityGraph:
         data = self.graph.nodes[key]
         # pages about the entity are not mentions in time
         dated = [t for t in all_dated if not self.by_entry[t[0]].note_name] or all_dated
+        explicit = (
+            data["explicit"].get(True, 0) > 0 if include_private else key in self._public_view().explicit
+        )
         return EntityInfo(
-            name=data["name"],
+            name=self._name_of(key, include_private),
             type=self._type_of(key),
             count=sum(1 for rel, _, _ in dated if not self.by_entry[rel].note_name),
             first=dated[0][1],
             last=dated[-1][1],
-            aliases=self.aliases_of(key),
-            explicit=data["explicit"].get(True, 0) > 0,
+            aliases=self.aliases_of(key, include_private),
+            explicit=explicit,
         )
 
     def entities(
@@ -408,7 +496,7 @@ class EntityGraph:
         return out
 
     def related(self, name: str, limit: int = 10, include_private: bool = True) -> list[Related]:
-        key = self.resolve(name)
+        key = self._key_for(name, include_private)
         if key is None:
             return []
         # Rank neighbours by co-mention count first and describe only the best few: computing
@@ -425,17 +513,28 @@ class EntityGraph:
             if len(out) >= limit and weight < out[-1].weight:
                 break
             data = self.graph.nodes[other]
-            explicit = data["explicit"].get(True, 0) > 0
+            if include_private:
+                explicit = data["explicit"].get(True, 0) > 0
+            else:
+                explicit = other in self._public_view().explicit
             if not explicit:
                 info = self.info(other, include_private)
                 if info is None or info.count < 2:
                     continue
-            out.append(Related(data["name"], self._type_of(other), weight, min(dates), max(dates)))
+            out.append(
+                Related(
+                    self._name_of(other, include_private),
+                    self._type_of(other),
+                    weight,
+                    min(dates),
+                    max(dates),
+                )
+            )
         out.sort(key=lambda r: (-r.weight, r.name.lower()))
         return out[:limit]
 
     def timeline(self, name: str, include_private: bool = True) -> list[TimelinePoint]:
-        key = self.resolve(name)
+        key = self._key_for(name, include_private)
         if key is None:
             return []
         return [
@@ -539,21 +638,34 @@ class EntityGraph:
         return f'{{"format": {GRAPH_FORMAT}, "entries": {entries}, "graph": {graph}}}'
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> EntityGraph:
+    def from_json(cls, data: Any) -> EntityGraph:
+        """The graph saved by :meth:`to_json`; ValueError for anything else (an old format,
+        valid JSON of the wrong shape): it is derived state, the caller rebuilds it."""
+        if not isinstance(data, dict):
+            raise ValueError(f"graph file holds a {type(data).__name__}, not a graph")
         if data.get("format") != GRAPH_FORMAT:
             raise ValueError("graph file has an old format")
+        entries = data.get("entries")
+        if not isinstance(entries, dict):
+            raise ValueError("graph file has no entries table")
         graph = cls()
-        for rel, raw in data["entries"].items():
-            graph.by_entry[rel] = EntryMentions(
-                rel=rel,
-                date=dt.date.fromisoformat(raw["date"]),
-                title=raw["title"],
-                private=raw["private"],
-                mentions=tuple(Mention(n, k, s, a) for n, k, s, a in raw["mentions"]),
-                note_name=raw.get("note_name"),
-                note_type=raw.get("note_type"),
-                note_aliases=tuple(raw.get("note_aliases", ())),
-            )
+        for rel, raw in entries.items():
+            try:
+                graph.by_entry[rel] = EntryMentions(
+                    rel=str(rel),
+                    date=dt.date.fromisoformat(raw["date"]),
+                    title=str(raw["title"]),
+                    private=_flag(raw["private"]),
+                    mentions=tuple(
+                        Mention(str(n), str(k), str(s), None if a is None else str(a))
+                        for n, k, s, a in raw["mentions"]
+                    ),
+                    note_name=_optional_str(raw.get("note_name")),
+                    note_type=_optional_str(raw.get("note_type")),
+                    note_aliases=tuple(str(a) for a in raw.get("note_aliases", ()) or ()),
+                )
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ValueError(f"graph file entry {rel!r} is malformed ({type(exc).__name__})") from None
         graph.rebuild()
         return graph
 
