@@ -26,19 +26,26 @@ from typing import Any
 
 import numpy as np
 from whoosh import index as windex
-from whoosh.analysis import LanguageAnalyzer
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.idsets import BitSet
 from whoosh.index import LockError
 from whoosh.query import Query
 from whoosh.searching import Searcher
+from whoosh.support.charset import accent_map
 from whoosh.writing import IndexWriter
 
 from journal_me.memory.vectorsearch import SegmentArrays, Unsupported, VectorSearcher
 from journal_me.vault import Entry
 
-SCHEMA_VERSION = "9"  # bump when the schema or passage splitting changes
+# bump when the schema, the analyzer or passage splitting changes (10: accent folding, the
+# undated/conflict_of fields, ``private`` holds the fence)
+SCHEMA_VERSION = "10"
 INDEX_NAME = "journal"
+REBUILD_MARKER = "REBUILDING"  # present from a rebuild's start until its first commit
+OPEN_ATTEMPTS = 3
+OPEN_RETRY_DELAY = 0.2
 
 
 class IndexError_(Exception):
@@ -49,10 +56,48 @@ class IndexLockedError(IndexError_):
     pass
 
 
+def _fold_map() -> dict[int, str]:
+    """Whoosh's accent map plus the letters it leaves alone that users type without their
+    marks (Vietnamese đ, German ß, Nordic ø/æ, Polish ł…)."""
+    table = dict(accent_map)
+    for src, dst in {
+        "đ": "d",
+        "Đ": "d",
+        "ß": "ss",
+        "ẞ": "ss",
+        "ø": "o",
+        "Ø": "o",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ł": "l",
+        "Ł": "l",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+    }.items():
+        table[ord(src)] = dst
+    return table
+
+
+_FOLD = _fold_map()
+
+
 def make_analyzer() -> Any:
-    # LanguageAnalyzer stems "running" to "run" (StemmingAnalyzer gives "runn") and drops
-    # English stop words, so questions full of "what did I…" still match.
-    return LanguageAnalyzer("en")
+    # LanguageAnalyzer("en")'s chain: it stems "running" to "run" (StemmingAnalyzer gives
+    # "runn") and drops English stop words, so questions full of "what did I…" still match.
+    # Accents are folded before stemming, in the index and in questions alike: "cafe" finds
+    # "café" and back, and "Straße"/"Strasse" stem alike.
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(_FOLD)
+        | StopFilter(lang="en")
+        | StemFilter(lang="en", cachesize=50000)
+    )
 
 
 def make_schema() -> Schema:
@@ -70,9 +115,14 @@ def make_schema() -> Schema:
         # postings at 10k entries, for nothing)
         line_start=STORED(),
         line_end=STORED(),
+        # the fence: never leaves for bridge or training (a private entry, a conflict copy,
+        # an entry whose privacy changed and is not confirmed yet)
         private=BOOLEAN(stored=True),
         digest=STORED(),
         isnote=BOOLEAN(stored=True),
+        # no date of its own: ``date`` is its file time, for sorting only; date filters skip it
+        undated=BOOLEAN(stored=True),
+        conflict_of=STORED(),  # a conflict copy: the rel of its original ("" when none)
     )
 
 
@@ -83,6 +133,13 @@ class IndexedEntry:
     entry: Entry
     entities: Sequence[str]  # canonical names of entities in the entry
     passage_entities: Sequence[Sequence[str]]  # per passage
+    # kept from bridge and training whatever the entry says now (sticky privacy, see api.py)
+    fenced: bool = False
+
+    @property
+    def private(self) -> bool:
+        """What the index stores as ``private``: the entry must not leave the machine."""
+        return self.entry.private or self.entry.conflict_of is not None or self.fenced
 
 
 def _as_datetime(day: dt.date) -> dt.datetime:
@@ -121,33 +178,92 @@ class PassageIndex:
     def _version_file(self) -> Path:
         return self.directory / "SCHEMA_VERSION"
 
-    def _create(self) -> None:
+    def _marker(self) -> Path:
+        return self.directory / REBUILD_MARKER
+
+    @property
+    def incomplete(self) -> bool:
+        """A rebuild (or a recovery) emptied the index and its first commit never landed (the
+        process was killed, the write failed): searches miss entries until the next index."""
+        try:
+            return self._marker().exists()
+        except OSError:
+            return False
+
+    def finish_rebuild(self) -> None:
+        """Mark the index whole again (:meth:`write` does it on commit; a rebuild of an empty
+        vault, which writes nothing, calls this)."""
+        with contextlib.suppress(OSError):
+            self._marker().unlink(missing_ok=True)
+
+    def _create(self, *, rebuilding: bool = False) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        if rebuilding:  # before the empty index exists: a kill from here on leaves the note
+            self._marker().write_text("rebuild started; the index is incomplete until it commits\n")
         self._ix = windex.create_in(str(self.directory), self.schema, indexname=INDEX_NAME)
         self._version_file().write_text(SCHEMA_VERSION)
 
     def _open(self) -> None:
-        try:
-            exists = self.directory.exists() and windex.exists_in(str(self.directory), indexname=INDEX_NAME)
-        except Exception as exc:  # a garbled TOC fails already here ("different architecture")
-            self._reset(f"index was unreadable ({type(exc).__name__}: {exc})")
+        if self.directory.exists() and not self.directory.is_dir():
+            self._reset(f"index path {self.directory} was a file, not a folder")
             return
-        if not exists:
+        why = ""
+        for attempt in range(OPEN_ATTEMPTS):
+            if attempt:
+                # another process committing can delete the segment files we were about to
+                # read: a moment later the index opens fine. Only persistent damage rebuilds.
+                time.sleep(OPEN_RETRY_DELAY)
+            try:
+                why = self._try_open()
+            except LockError:
+                raise IndexLockedError(
+                    f"the index at {self.directory} is locked by another journal-me process; "
+                    "close it or try again"
+                ) from None
+            except PermissionError as exc:  # not damage: rebuilding would not help
+                raise IndexError_(f"cannot read the index at {self.directory}: {exc}") from None
+            except Exception as exc:  # whoosh raises many kinds on damaged files
+                why = f"index was unreadable ({type(exc).__name__}: {exc})"
+                continue
+            if not why:
+                return
+            break
+        if self._locked_by_another():
+            # a live writer elsewhere: never delete the index under it
+            raise IndexLockedError(
+                f"the index at {self.directory} could not be opened ({why}) and is locked by "
+                "another journal-me process; close it and try again"
+            )
+        self._reset(why)
+
+    def _try_open(self) -> str:
+        """Open the index; '' when it is fine, else why it must be rebuilt."""
+        if not self.directory.exists() or not windex.exists_in(str(self.directory), indexname=INDEX_NAME):
+            # (a garbled TOC fails already in exists_in: "different architecture")
             self._create()
-            return
+            return ""
         try:
             version = self._version_file().read_text().strip()
-        except OSError:
+        except FileNotFoundError:
             version = ""
         if version != SCHEMA_VERSION:
-            self._reset("index format changed")
-            return
+            return "index format changed"
+        self._ix = windex.open_dir(str(self.directory), indexname=INDEX_NAME)
+        with self._ix.searcher() as s:
+            s.doc_count()
+        return ""
+
+    def _locked_by_another(self) -> bool:
+        if not self.directory.is_dir():
+            return False
         try:
-            self._ix = windex.open_dir(str(self.directory), indexname=INDEX_NAME)
-            with self._ix.searcher() as s:
-                s.doc_count()
-        except Exception as exc:  # whoosh raises many kinds on damaged files
-            self._reset(f"index was unreadable ({type(exc).__name__}: {exc})")
+            lock = FileStorage(str(self.directory)).lock(f"{INDEX_NAME}_WRITELOCK")
+            if not lock.acquire(False):
+                return True
+            lock.release()
+        except Exception:
+            return False
+        return False
 
     def _reset(self, why: str) -> None:
         self.recovered = why + "; rebuilt it"
@@ -156,9 +272,20 @@ class PassageIndex:
                 with contextlib.suppress(Exception):
                     self._searcher.close()
                 self._searcher = None
-            if self.directory.exists():
-                shutil.rmtree(self.directory, ignore_errors=True)
-            self._create()
+            if self.directory.is_dir():
+                with contextlib.suppress(OSError):
+                    self._marker().write_text("rebuild started\n")
+                for child in self.directory.iterdir():
+                    if child.name == REBUILD_MARKER:
+                        continue
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child, ignore_errors=True)
+                    else:
+                        with contextlib.suppress(OSError):
+                            child.unlink()
+            elif self.directory.exists() or self.directory.is_symlink():
+                self.directory.unlink()  # a file where the folder should be
+            self._create(rebuilding=True)
 
     def clear(self) -> None:
         with self._lock:
@@ -210,43 +337,41 @@ class PassageIndex:
             except BaseException:
                 writer.cancel()
                 raise
+            self.finish_rebuild()
         return count
 
     def _add(self, writer: IndexWriter, item: IndexedEntry) -> int:
         e = item.entry
-        date = _as_datetime(e.date)
-        tags = _keywords(e.tags)
+        common: dict[str, Any] = {
+            "rel": e.rel,
+            "date": _as_datetime(e.date),
+            "title": e.title,
+            "tags": _keywords(e.tags),
+            "private": item.private,
+            "digest": e.digest,
+            "isnote": e.kind == "note",
+            "undated": e.undated,
+            "conflict_of": e.conflict_of or "",
+        }
         # The entry document is the manifest (digest) and the entry list (title, date, tags):
         # its text is searched through its passages only, so it has no body.
         writer.add_document(
             id=e.rel,
-            rel=e.rel,
             kind="entry",
-            date=date,
-            title=e.title,
-            tags=tags,
             entities=_keywords(item.entities),
             line_start=1,
             line_end=e.body_line_offset + e.body.count("\n") + 1,
-            private=e.private,
-            digest=e.digest,
-            isnote=item.entry.kind == "note",
+            **common,
         )
         for p, ents in zip(e.passages, item.passage_entities, strict=False):
             writer.add_document(
                 id=f"{e.rel}#{p.index}",
-                rel=e.rel,
                 kind="passage",
-                date=date,
-                title=e.title,
                 body=p.text,
-                tags=tags,
                 entities=_keywords(ents),
                 line_start=p.line_start,
                 line_end=p.line_end,
-                private=e.private,
-                digest=e.digest,
-                isnote=item.entry.kind == "note",
+                **common,
             )
         return 1 + len(e.passages)
 

@@ -74,7 +74,9 @@ class EntryRef:
     date: dt.date
     title: str
     tags: tuple[str, ...] = ()
-    private: bool = False
+    private: bool = False  # fenced: never leaves for bridge or training
+    undated: bool = False  # ``date`` is the file's time, not a date the entry has
+    conflict_of: str | None = None  # a conflict copy of this entry
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,7 @@ class Retriever:
         neighbours = set(plan.neighbours)
 
         def in_preferred(h: Hit) -> bool:
-            if plan.prefer is None:
+            if plan.prefer is None or h.entry.undated:
                 return False
             lo, hi = plan.prefer
             return (lo is None or h.entry.date >= lo) and (hi is None or h.entry.date <= hi)
@@ -404,10 +406,13 @@ class Retriever:
         notes: bool = True,
     ) -> Q.Query:
         """Passages in the period, with the tags, public only if asked; ``notes=False``
-        leaves out pages that are not dated entries (people, places…)."""
+        leaves out pages that are not dated entries (people, places…). Undated notes have no
+        period: any date filter leaves them out."""
         filters: list[Q.Query] = [Q.Term("kind", "passage")]
         if not notes:
             filters.append(Q.Not(Q.Term("isnote", True)))
+        if not notes or after or before:
+            filters.append(Q.Not(Q.Term("undated", True)))
         if after or before:
             filters.append(
                 Q.DateRange(
@@ -451,6 +456,8 @@ class Retriever:
                 title=row.get("title", ""),
                 tags=tuple(t for t in row.get("tags", "").split(",") if t),
                 private=bool(row.get("private", False)),
+                undated=bool(row.get("undated", False)),
+                conflict_of=row.get("conflict_of") or None,
             ),
             passage=passage,
             line_start=int(row.get("line_start", 1)),
