@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import stat
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from journal_me.api import Journal
+from journal_me.datadir import user_umask
 from journal_me.memory.index import IndexLockedError, PassageIndex
 from journal_me.vault import EntryReadError, VaultError
 
@@ -262,3 +264,41 @@ def test_mangled_graph_and_warnings_files_are_rebuilt(
     assert any(e.name == "Sam" for e in journal.entities())
     assert json.loads((data / "graph.json").read_text(encoding="utf-8"))["entries"]
     assert json.loads((data / "warnings.json").read_text(encoding="utf-8")) == []
+
+
+def test_append_creates_a_day_note_with_the_vaults_file_mode(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    old = os.umask(0o022)
+    try:
+        os.chmod(write(vault, "2026-03-01.md", "Yesterday.\n"), 0o640)
+        journal = open_journal(vault)  # sets the process umask to 077 for the data dir
+        journal.reindex()
+        created = journal.append("A new day.", DAY)
+        assert created.rel == "2026-03-02.md"
+        assert stat.S_IMODE((vault / created.rel).stat().st_mode) == 0o640
+        (vault / "sub").mkdir()
+        fresh = journal.append("Elsewhere.", dt.date(2026, 3, 4), folder="sub")
+        assert stat.S_IMODE((vault / fresh.rel).stat().st_mode) == 0o666 & ~user_umask()
+    finally:
+        os.umask(old)
+
+
+def test_open_cleans_vault_leftovers_and_reports_an_incomplete_index(
+    vault: Path, open_journal: Callable[..., Journal], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from journal_me.vault import Vault
+
+    called: list[Path] = []
+
+    def clean(self: Vault) -> None:
+        called.append(self.root)
+        raise PermissionError("a read-only folder")  # never a reason not to open
+
+    monkeypatch.setattr(Vault, "clean_leftovers", clean, raising=False)
+    journal = open_journal(vault)
+    assert called == [vault.absolute()]
+    monkeypatch.setattr(PassageIndex, "incomplete", property(lambda _self: True), raising=False)
+    assert journal.index_incomplete is True
+    monkeypatch.setattr(PassageIndex, "incomplete", property(lambda _self: False), raising=False)
+    assert journal.index_incomplete is False
