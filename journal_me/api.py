@@ -124,6 +124,9 @@ CONFLICT_RE = re.compile(r"^(?P<stem>.+)\.conflict-(?P<stamp>\d{8}-\d{6})(?:-\d+
 # a sync client briefly deletes and recreates a file: how long ``append`` waits for the
 # day's note to come back before creating it
 APPEND_REAPPEAR_S = 1.0
+# a quick add whose text is on disk waits this long for another process's index lock, then
+# leaves the indexing to the next index (a "try again" would add the text twice)
+APPEND_INDEX_WAIT_S = 3.0
 
 
 def conflict_original(rel: str) -> tuple[str, dt.datetime | None] | None:
@@ -725,12 +728,20 @@ class Journal:
         self._update_after_write(touched)
         return result
 
-    def _update_after_write(self, rels: Sequence[str]) -> bool:
+    def _update_after_write(self, rels: Sequence[str], *, lock_wait: float | None = None) -> bool:
         """Index what was just written; an index that cannot follow is a warning, not an
-        error (the vault write stands, the next index catches up). Returns success."""
+        error (the vault write stands, the next index catches up). Returns success.
+        ``lock_wait``: wait at most this long for another process's index lock."""
         self.last_index_error = None
         try:
-            self.update_paths(rels)
+            with self._write_lock:
+                before = self.index.lock_timeout
+                if lock_wait is not None:
+                    self.index.lock_timeout = min(before, lock_wait)
+                try:
+                    self.update_paths(rels)
+                finally:
+                    self.index.lock_timeout = before
         except (IndexError_, LockError) as exc:
             self.last_index_error = str(exc) or type(exc).__name__
             log.warning("written, but not indexed yet: %s", self.last_index_error)
@@ -975,7 +986,7 @@ class Journal:
             time.sleep(0.05)
 
     def _after_append(self, rel: str) -> Entry:
-        ok = self._update_after_write([rel])
+        ok = self._update_after_write([rel], lock_wait=APPEND_INDEX_WAIT_S)
         entry = self.vault.read(rel)
         if not ok:
             # for callers that look on the entry (cmd_add): the same as ``last_index_error``

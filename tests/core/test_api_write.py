@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from journal_me import api
 from journal_me.api import Journal
 from journal_me.datadir import user_umask
-from journal_me.memory.index import IndexLockedError, PassageIndex
+from journal_me.memory.index import PassageIndex
 from journal_me.vault import EntryReadError, VaultError
 
 DAY = dt.date(2026, 3, 2)
@@ -184,20 +185,26 @@ def test_append_when_the_index_is_locked_is_written_with_a_warning(
     write(vault, "2026-03-02.md", "Morning.\n")
     journal = open_journal(vault)
     journal.reindex()
-
-    def locked(*_a: object, **_k: object) -> int:
-        raise IndexLockedError("the index is locked by another journal-me process")
-
-    monkeypatch.setattr(PassageIndex, "write", locked)
-    entry = journal.append("Evening.", DAY)
-    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == "Morning.\n\nEvening.\n"
-    assert journal.last_index_error is not None and "locked" in journal.last_index_error
-    assert getattr(entry, "index_warning", None) == journal.last_index_error
-    new_day = journal.append("Another day.", dt.date(2026, 3, 3))
-    assert new_day.rel == "2026-03-03.md" and journal.last_index_error is not None
-    monkeypatch.undo()
+    monkeypatch.setattr(api, "APPEND_INDEX_WAIT_S", 0.3)
+    other = PassageIndex(journal.settings.index_dir)  # another process's index …
+    writer = other._ix.writer()  # … holding the write lock
+    try:
+        start = time.monotonic()
+        entry = journal.append("Evening.", DAY)
+        assert time.monotonic() - start < 5  # not the index's 30 s lock timeout
+        assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == "Morning.\n\nEvening.\n"
+        assert journal.last_index_error is not None and "locked" in journal.last_index_error
+        assert getattr(entry, "index_warning", None) == journal.last_index_error
+        new_day = journal.append("Another day.", dt.date(2026, 3, 3))
+        assert new_day.rel == "2026-03-03.md" and journal.last_index_error is not None
+    finally:
+        writer.cancel()
+        other.close()
+    assert journal.index.lock_timeout == 30.0
     journal.reindex()
     assert {h.entry.rel for h in journal.search("evening")} == {"2026-03-02.md"}
+    assert journal.append("Night.", DAY).rel == "2026-03-02.md"
+    assert journal.last_index_error is None
 
 
 # -- conflicts -------------------------------------------------------------------------------
