@@ -209,14 +209,14 @@ def test_doctor(
 
 def _jrnl_export(path: Path) -> Path:
     data = {
-        "tags": {"@work": 1, "@family": 1},
+        "tags": {"#work": 1, "@family": 1},
         "entries": [
             {
                 "title": "Started at Tidewater.",
                 "body": "Priya gave me a tour. The office smells of coffee and rain.",
                 "date": "2026-04-20",
                 "time": "18:30",
-                "tags": ["@work"],
+                "tags": ["#work"],  # jrnl's @names are people now, #tags are tags
                 "starred": True,
             },
             {
