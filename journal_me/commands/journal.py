@@ -42,11 +42,8 @@ def _err(message: str) -> int:
 
 
 def _index_incomplete(journal: Journal) -> bool:
-    """A rebuild was started and never committed (Journal.index_incomplete, H2/H3)."""
-    flag = getattr(journal, "index_incomplete", None)
-    if flag is None:
-        flag = getattr(journal.index, "incomplete", False)
-    return bool(flag)
+    """A rebuild was started and never committed: search sees only part of the vault."""
+    return bool(journal.index_incomplete)
 
 
 def open_journal(settings: Settings, *, refresh: bool = True, quiet: bool = False) -> Journal:
@@ -308,36 +305,6 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _describe(item: object) -> str:
-    """One doctor line for an item of an API list (a rel string or a small record)."""
-    if isinstance(item, str):
-        return clean_line(item)
-    rel = getattr(item, "rel", None)
-    detail = getattr(item, "reason", None) or getattr(item, "detail", None)
-    if rel is None:
-        return clean_line(str(item))
-    return clean_line(f"{rel}: {detail}" if detail else str(rel))
-
-
-def _privacy_line(change: object) -> str:
-    rel = getattr(change, "rel", None)
-    if rel is None:
-        return clean_line(str(change))
-    was = getattr(change, "was_private", None)
-    now = getattr(change, "now_private", getattr(change, "private", None))
-    if was is not None and now is not None and was != now:
-        how = f"was {'private' if was else 'public'}, now {'private' if now else 'public'}"
-    else:
-        how = str(getattr(change, "reason", None) or getattr(change, "detail", None) or "privacy changed")
-    return clean_line(f"{rel}: {how}")
-
-
-def _api_list(journal: Journal, name: str) -> list[Any]:
-    """``journal.<name>()`` when the API has it (lists added for issue 9), else []."""
-    method = getattr(journal, name, None)
-    return list(method()) if callable(method) else []
-
-
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     out = _console()
     ok = True
@@ -364,43 +331,36 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
         ok = False
         out.print(Text(f"{len(warnings)} file(s) need attention:", style="yellow"))
         for w in warnings:
-            out.print(Text(clean_line(f"  {w.rel}: {w.reason}")))
+            out.print(Text(clean_line(f"  {w.rel}: {w.reason}")), soft_wrap=True)
     else:
         out.print(Text("files:      all readable", style="green"))
+    regressions = journal.front_matter_regressions()
+    changes = journal.privacy_changes()
+    conflicts = journal.conflicts()
     sections = [
         (
-            "front matter stopped parsing since the last index",
-            _api_list(journal, "front_matter_regressions"),
-            _describe,
+            f"{len(regressions)} entry(ies) whose front matter stopped parsing since the last index:",
+            [f"{r.rel}: {r.error} (since {r.since:%Y-%m-%d %H:%M})" for r in regressions],
         ),
         (
-            "privacy changed (still treated as private until confirmed)",
-            _api_list(journal, "privacy_changes"),
-            _privacy_line,
+            f"{len(changes)} entry(ies) whose privacy changed, still treated as private until you "
+            "confirm (the TUI asks):",
+            [f"{c.rel}: was {c.was}, now reads as {c.now} (since {c.since:%Y-%m-%d %H:%M})" for c in changes],
         ),
         (
-            "conflict copies (resolve with the TUI or `journal-me conflicts`)",
-            _api_list(journal, "conflicts"),
-            _conflict_line,
+            f"{len(conflicts)} conflict copy(ies) waiting for a decision (resolve them in the TUI):",
+            [f"{k.rel}: a conflicting copy of {k.original_rel}" for k in conflicts],
         ),
     ]
-    for title, items, line in sections:
-        if items:
+    for header, lines in sections:
+        if lines:
             ok = False
-            out.print(Text(f"{len(items)} {title}:", style="yellow"))
-            for item in items:
-                out.print(Text(f"  {line(item)}"))
+            out.print(Text(header, style="yellow"), soft_wrap=True)
+            for line in lines:
+                out.print(Text("  " + clean_line(line)), soft_wrap=True)
     for check in doctor_checks():
         ok = check(args, settings, out) and ok
     return 0 if ok else 1
-
-
-def _conflict_line(info: object) -> str:
-    rel = getattr(info, "rel", None)
-    original = getattr(info, "original_rel", None)
-    if rel is None:
-        return clean_line(str(info))
-    return clean_line(f"{rel}: a conflicting copy of {original}" if original else str(rel))
 
 
 DoctorCheck = Callable[[argparse.Namespace, Settings, Console], bool]
