@@ -11,28 +11,145 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from journal_me.api import Journal
 from journal_me.conversations import ConversationStore
-from journal_me.llm.prompts import Citation, bridge_messages, cite
-from journal_me.memory.retrieval import Hit
+from journal_me.llm.prompts import Citation, bridge_messages, cite, neutralise
+from journal_me.memory.retrieval import QUESTION_NOISE, Hit, QueryPlan, analyse
 from journal_me.modes.common import NO_MODEL_HINT, TalkEngine, TalkEvent, run_stream
+from journal_me.modes.topics import TopicClassifier
 from journal_me.roles import Role
 
 ACTIONS = ("reply", "enhance", "critic")
 
 
+@dataclass(frozen=True)
+class Relevance:
+    """When a retrieved passage is relevant enough to hand to the outside world.
+
+    Chosen on labelled requests over the sample vault (tests/modes/data/enhance_relevance.json,
+    measured by tests/modes/test_enhance_relevance.py): a passage is kept when its score is at
+    least ``ratio`` of the top hit's and it shares at least ``min_overlap`` content words with
+    the request (in its text, title or tags), or names a person the request names.
+    """
+
+    ratio: float = 0.5
+    min_overlap: int = 1
+
+
+RELEVANCE = Relevance()
+
+# Words that make a request a request, not what it is about ("help me plan…", "can you…").
+REQUEST_NOISE = frozenset(
+    analyse(
+        "help helping plan planning advice advise ask asking want wanted need needs please could "
+        "would should can best good way ways tips idea ideas question questions answer write "
+        "draft reply message thanks thank hi hello dear let know make sure start"
+    )
+)
+
+
+@dataclass(frozen=True)
+class MemorySelection:
+    """The memories a bridge draft may use, and how many were left out, per reason."""
+
+    hits: list[Hit]
+    withheld: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def withheld_total(self) -> int:
+        return sum(self.withheld.values())
+
+    def withheld_text(self) -> str:
+        """ "3 memories withheld: 2 not relevant, 1 about health" (empty when none)."""
+        if not self.withheld:
+            return ""
+        parts = []
+        for reason, n in sorted(self.withheld.items(), key=lambda kv: (-kv[1], kv[0])):
+            if reason.startswith("topic:"):
+                topic = reason.removeprefix("topic:")
+                words = "about topics this role does not share" if topic == "not shared" else f"about {topic}"
+            else:
+                words = {"relevance": "not relevant", "tags": "excluded by the role's tags"}.get(
+                    reason, reason
+                )
+            parts.append(f"{n} {words}")
+        n = self.withheld_total
+        return f"{n} memor{'y' if n == 1 else 'ies'} withheld: " + ", ".join(parts)
+
+
+def request_terms(text: str) -> set[str]:
+    return {t for t in analyse(text) if t not in QUESTION_NOISE and t not in REQUEST_NOISE}
+
+
+def relevant(
+    hit: Hit, top_score: float, terms: set[str], names: set[str], rule: Relevance = RELEVANCE
+) -> bool:
+    """Whether a retrieved passage is about the request (see :class:`Relevance`)."""
+    if names & {e.lower() for e in hit.entities}:
+        return hit.score >= rule.ratio * top_score
+    words = set(analyse(hit.passage)) | set(analyse(hit.entry.title))
+    words |= {p for t in hit.entry.tags for p in t.lower().replace("-", "/").split("/")}
+    return hit.score >= rule.ratio * top_score and len(words & terms) >= rule.min_overlap
+
+
+def select_memories(
+    journal: Journal,
+    text: str,
+    role: Role,
+    limit: int = 6,
+    *,
+    rule: Relevance = RELEVANCE,
+    classifier: TopicClassifier | None = None,
+) -> MemorySelection:
+    """Memories for a bridge prompt. The fence is structural: private entries (and conflict
+    copies) are never retrieved (``include_private=False``); then the role's tags, relevance
+    to the request and the role's topics decide, and what is left out is counted."""
+    plan = QueryPlan()
+    candidates = journal.search(text, limit=limit * 4, include_private=False, plan=plan)
+    candidates = [h for h in candidates if not h.entry.private]
+    classifier = classifier if classifier is not None else topic_classifier(journal)
+    terms = request_terms(text)
+    names = {n.lower() for n in plan.entities}
+    top = max((h.score for h in candidates), default=0.0)
+    withheld: Counter[str] = Counter()
+    kept: list[Hit] = []
+    for h in candidates:
+        if not role.allows(h):
+            withheld["tags"] += 1
+        elif not relevant(h, top, terms, names, rule):
+            withheld["relevance"] += 1
+        elif (why := role.off_limits(classifier.topics_of(h))) is not None:
+            withheld[why] += 1
+        elif len(kept) < limit:
+            kept.append(h)
+    return MemorySelection(kept, dict(withheld))
+
+
+def topic_classifier(journal: Journal) -> TopicClassifier:
+    """The lexicon, plus the tags of the vault's pages about people (Mum's page: #family)."""
+    pages = {s.rel: s.tags for s in journal.entries() if s.note}
+    person_tags: dict[str, tuple[str, ...]] = {}
+    for rel, tags in pages.items():
+        em = journal.graph.by_entry.get(rel)
+        if em is not None and em.note_name and tags:
+            person_tags[em.note_name] = tags
+    return TopicClassifier(person_tags=person_tags)
+
+
 def bridge_memories(journal: Journal, text: str, role: Role, limit: int = 6) -> list[Hit]:
-    """Memories for a bridge prompt: never private, filtered by the role's tags."""
-    candidates = journal.search(text, limit=limit * 4, include_private=False)
-    return [h for h in candidates if not h.entry.private and role.allows(h)][:limit]
+    """Memories for a bridge prompt: never private, relevant, allowed by the role."""
+    return select_memories(journal, text, role, limit).hits
 
 
-def memory_only_draft(action: str, incoming: str, hits: list[Hit]) -> str:
+def memory_only_draft(action: str, incoming: str, hits: list[Hit], withheld: str = "") -> str:
     """Without a model: for *enhance*, the request plus its context; else the context."""
     context = "\n".join(
-        f"- {h.entry.date.strftime('%-d %B %Y')}: {h.passage.strip().splitlines()[0][:240]}" for h in hits
+        f"- {h.entry.date.strftime('%-d %B %Y')}: {neutralise(h.passage.strip().splitlines()[0][:240])}"
+        for h in hits
     )
     if action == "enhance":
         body = incoming.strip()
@@ -40,7 +157,8 @@ def memory_only_draft(action: str, incoming: str, hits: list[Hit]) -> str:
             body += "\n\nSome context about me, from my journal:\n" + context
         return body
     head = "Memory-only mode: no model to write the draft. What my journal says that may help:"
-    return f"{head}\n{context or '(nothing relevant)'}\n\n{NO_MODEL_HINT}"
+    note = f"\n({withheld})" if withheld else ""
+    return f"{head}\n{context or '(nothing relevant)'}{note}\n\n{NO_MODEL_HINT}"
 
 
 class BridgeSession:
@@ -75,14 +193,18 @@ class BridgeSession:
             raise ValueError(f"unknown bridge action {action!r}: choose reply, enhance or critic")
         if not incoming.strip():
             raise ValueError("nothing to work on: paste the message, request or answer first")
-        hits = bridge_memories(self.journal, incoming, role)
+        selection = select_memories(self.journal, incoming, role)
+        hits = selection.hits
         citations = cite(hits)
-        yield TalkEvent("memories", hits=tuple(hits), citations=tuple(citations))
+        extra = {"withheld": dict(selection.withheld)}
+        yield TalkEvent("memories", hits=tuple(hits), citations=tuple(citations), extra=extra)
+        if selection.withheld:
+            yield TalkEvent("notice", selection.withheld_text(), extra=extra)
         if self.engine is None:
-            text = memory_only_draft(action, incoming, hits)
+            text = memory_only_draft(action, incoming, hits, selection.withheld_text())
             self._save(action, role, incoming, text, "", citations)
             yield TalkEvent("answer", text)
-            yield TalkEvent("done", answer=text, citations=tuple(citations), memory_only=True)
+            yield TalkEvent("done", answer=text, citations=tuple(citations), memory_only=True, extra=extra)
             return
         messages = bridge_messages(
             action=action,
@@ -104,6 +226,7 @@ class BridgeSession:
             reasoning=result.get("reasoning", ""),
             citations=tuple(citations),
             cancelled=cancelled,
+            extra=extra,
         )
 
     def _save(

@@ -19,8 +19,9 @@ from journal_me.conversations import Conversation, ConversationStore, StoredMess
 from journal_me.dates import DateParseError, parse_day
 from journal_me.llm.prompts import chat_messages, cite, summary_messages
 from journal_me.llm.reasoning import split_reasoning
-from journal_me.memory.retrieval import Hit
+from journal_me.memory.retrieval import Hit, QueryPlan
 from journal_me.modes.common import TalkEngine, TalkEvent, memory_only_text, run_stream
+from journal_me.modes.window import empty_window
 
 AS_OF_RE = re.compile(
     r"^\s*(?:(?:talk|speak)\s+to\s+me\s+|answer\s+)?as\s+of\s+(?P<date>[^,:;.?!]+?)\s*[,:;.]\s*(?P<rest>.*)$",
@@ -94,9 +95,16 @@ class ChatSession:
             title = question.strip().splitlines()[0][:60] or "Conversation"
             self.conversation = self.store.create(title, mode="chat", as_of=as_of or inline_as_of)
         as_of = as_of or inline_as_of or self.conversation.as_of
-        hits = self.journal.search(question, limit=self.options.limit, before=as_of, today=as_of or today)
+        plan = QueryPlan()
+        hits = self.journal.search(
+            question, limit=self.options.limit, before=as_of, today=as_of or today, plan=plan
+        )
         citations = cite(hits)
         yield TalkEvent("memories", hits=tuple(hits), citations=tuple(citations))
+        window = empty_window(plan, self.journal.entries(), as_of=as_of)
+        notice = window.notice() if window is not None else ""
+        if notice:
+            yield TalkEvent("notice", notice)
         earlier = [m for m in self.history() if m.id > self.conversation.summarised_upto]
         self.store.add_message(self.conversation.id, "user", question)
 
@@ -105,6 +113,8 @@ class ChatSession:
                 f" _(as of {as_of.isoformat()})_" if as_of else ""
             )
             text = memory_only_text(hits, heading)
+            if notice:
+                text = f"_{notice}_\n\n{text}"
             self.store.add_message(
                 self.conversation.id,
                 "assistant",
@@ -116,8 +126,11 @@ class ChatSession:
             return
 
         summary = self.conversation.summary
-        messages = self._fit(question, hits, earlier, summary, as_of, today)
+        note = window.prompt_note() if window is not None else None
+        messages = self._fit(question, hits, earlier, summary, as_of, today, note)
         result: dict[str, str] = {}
+        if notice:  # said in the answer itself, whatever the model makes of the note
+            yield TalkEvent("answer", notice + "\n\n")
         yield from run_stream(
             self.engine, messages, cancel=cancel, max_tokens=self.options.max_tokens, result=result
         )
@@ -125,6 +138,8 @@ class ChatSession:
         answer = result.get("answer", "")
         if cancelled:
             answer = (answer + " …").strip() if answer else "(stopped)"
+        if notice:
+            answer = f"{notice}\n\n{answer}"
         self.store.add_message(
             self.conversation.id,
             "assistant",
@@ -149,6 +164,7 @@ class ChatSession:
         summary: str | None,
         as_of: dt.date | None,
         today: dt.date,
+        note: str | None = None,
     ) -> list[dict[str, str]]:
         assert self.engine is not None and self.conversation is not None
         budget = self.engine.n_ctx - self.options.max_tokens - self.options.reserve_tokens
@@ -163,6 +179,7 @@ class ChatSession:
                 profile_text=self.profile_text,
                 as_of=as_of,
                 today=today,
+                note=note,
             )
             if self.engine.count_prompt_tokens(messages) <= budget:
                 return messages

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from journal_me.llm.prompts import Citation, Message
+from journal_me.llm.prompts import Citation, Message, neutralise
 from journal_me.llm.reasoning import ReasoningEvent
 from journal_me.memory.retrieval import Hit
 
@@ -58,8 +58,11 @@ def memory_only_text(hits: Sequence[Hit], heading: str) -> str:
         return f"{heading}\n\nNothing in the journal matches that.\n\n{NO_MODEL_HINT}"
     parts = [heading, ""]
     for i, h in enumerate(hits, 1):
-        quote = "\n".join("> " + line if line.strip() else ">" for line in h.passage.strip().splitlines())
-        parts += [f"**[{i}] {h.entry.date.isoformat()} — {h.entry.title}**", quote, ""]
+        quote = "\n".join(
+            "> " + line if line.strip() else ">" for line in neutralise(h.passage.strip()).splitlines()
+        )
+        title = neutralise(" ".join(h.entry.title.split()))
+        parts += [f"**[{i}] {h.entry.date.isoformat()} — {title}**", quote, ""]
     parts.append(NO_MODEL_HINT)
     return "\n".join(parts)
 

@@ -79,5 +79,5 @@ def test_user_roles_file_overrides_and_validates(tmp_path: Path) -> None:
     assert roles["work"].tone == "terse" and roles["work"].exclude_tags == ("health",)
     assert "club" in roles and "family" in roles
     f.write_text('[work]\ncolour = "blue"\n')
-    with pytest.raises(RoleError, match="unknown keys"):
+    with pytest.raises(RoleError, match="unknown key"):
         load_roles(f)

@@ -77,9 +77,8 @@ def test_answer_streams_with_reasoning_split_and_is_stored(sample_journal: Journ
     # the prompt: first person, grounded, numbered memories, CoT instruction
     system, user = engine.prompts[0][0]["content"], engine.prompts[0][-1]["content"]
     assert "first person" in system and "<think>" in system
-    assert user.startswith("Journal memories:\n[1] ") and user.endswith(
-        "Question: how long did the 10k take me?"
-    )
+    assert user.startswith("Journal memories:\n<memory id=1 nonce=") and "\n[1] " in user
+    assert user.endswith("Question: how long did the 10k take me?")
 
 
 def test_cancel_stops_and_keeps_partial_answer(sample_journal: Journal, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_bridge_prompt_golden(sample_journal: Journal) -> None:
         action="enhance",
         incoming="ask for advice on my knee",
         hits=hits,
-        role=Role("study", tone="curious", share="what I tried"),
+        role=Role("study", tone="curious", guidance="what I tried", never_share=("money",)),
         name="Elena",
         profile_text=None,
         today=TODAY,

@@ -120,7 +120,7 @@ def test_prompts_are_built_exactly_as_chat_and_bridge_serve_them(synth: Synth) -
             assert system["content"] == expected
         else:
             assert system["content"] == chat_system
-            assert user["content"].startswith("Journal memories:\n[1] ")
+            assert user["content"].startswith("Journal memories:\n<memory id=1 nonce=")
             assert user["content"].endswith(f"Question: {e.question}")
 
 
