@@ -113,3 +113,27 @@ def test_init_uses_the_config_given_with_dash_dash_config(
     assert code == 0, err
     assert tomllib.loads(other.read_text(encoding="utf-8"))["vault"] == str(tmp_path / "j")
     assert not (tmp_path / "config.toml").exists()
+
+
+# -- offline by default (issue 15) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "offline"),
+    [
+        (["search", "x"], True),
+        (["--vault", "model", "doctor"], True),  # a vault named "model" is not the command
+        (["model", "list"], True),
+        (["--config", "c.toml", "model", "pull", "--dry-run", "qwen2.5-1.5b"], False),
+        (["model", "pull", "--dry-run", "qwen2.5-1.5b"], False),
+    ],
+)
+def test_every_command_but_model_pull_runs_offline(
+    argv: list[str], offline: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import journal_me.cli as cli
+
+    calls: list[int] = []
+    monkeypatch.setattr(cli, "enforce_offline", lambda: calls.append(1))
+    assert cli.needs_network(argv) is not offline
+    main(argv)
+    capsys.readouterr()
+    assert bool(calls) is offline
