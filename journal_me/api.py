@@ -21,7 +21,7 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -255,7 +255,7 @@ class Journal:
         """Bring index and graph up to date with the vault (incremental by content hash)."""
         start = time.perf_counter()
         report = IndexReport(recovered=self.index.recovered)
-        with self._write_lock:
+        with self._write_lock, self._ledger_batch():
             was_private: set[str] = set()
             if rebuild:
                 was_private = self._fenced_in_index(None)
@@ -328,7 +328,7 @@ class Journal:
         """Reconcile the given vault paths with disk (the watch loop calls this)."""
         start = time.perf_counter()
         report = IndexReport()
-        with self._write_lock:
+        with self._write_lock, self._ledger_batch():
             wanted = list(dict.fromkeys(rels))
             # only these paths' digests: reading the whole manifest took ~150 ms at 10k entries
             manifest = self.index.digests(wanted)
@@ -383,12 +383,19 @@ class Journal:
     ) -> None:
         """Graph, then index, then the graph file. Called under ``_write_lock``: only writers
         change the graph, so reading it here needs no ``_lock``."""
+        if not changed and not gone:
+            return
+        changed = self._track_privacy(changed, gone, was_private or set())
+        self._apply_batch(changed, gone, progress)
+
+    @contextlib.contextmanager
+    def _ledger_batch(self) -> Iterator[None]:
+        """A writer's changes to ``privacy.json``: read afresh (another process may have
+        changed it), saved once at the end if anything changed. Under ``_write_lock``."""
+        self._privacy.reload()
         before = self._privacy.snapshot()
         try:
-            if not changed and not gone:
-                return
-            changed = self._track_privacy(changed, gone, was_private or set())
-            self._apply_batch(changed, gone, progress)
+            yield
         finally:
             if self._privacy.snapshot() != before:
                 try:
@@ -767,13 +774,12 @@ class Journal:
     # -- privacy ---------------------------------------------------------------------------
     def privacy_changes(self) -> list[PrivacyChange]:
         """Entries known as private that now read as public: fenced until confirmed."""
-        return self._privacy.changes()
+        return PrivacyLedger(self._privacy.path).changes()  # as saved, by any process
 
     def confirm_privacy(self, rel: str) -> None:
         """The user agrees that ``rel`` is public now: lift the fence and re-index it."""
-        with self._write_lock:
+        with self._write_lock, self._ledger_batch():
             self._privacy.confirm(rel)
-            self._privacy.save()
             try:
                 entry = self.vault.read(rel)
             except EntryReadError:
@@ -782,7 +788,7 @@ class Journal:
 
     def front_matter_regressions(self) -> list[FrontMatterRegression]:
         """Entries whose front matter parsed at an earlier index and no longer does."""
-        return self._privacy.front_matter_regressions()
+        return PrivacyLedger(self._privacy.path).front_matter_regressions()
 
     # -- conflicts -------------------------------------------------------------------------
     def conflicts(self) -> list[ConflictInfo]:

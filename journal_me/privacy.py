@@ -70,6 +70,13 @@ class PrivacyLedger:
         self.vanished: dict[str, str] = {}
         self._load()
 
+    def reload(self) -> None:
+        """Read the file again (another journal-me process, the TUI beside ``watch``, may
+        have changed it): called before each batch of changes."""
+        with self._lock:
+            self.pending, self.confirmed, self.regressions, self.vanished = {}, set(), {}, {}
+            self._load()
+
     def _load(self) -> None:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))

@@ -125,3 +125,22 @@ def test_front_matter_regressions_are_recorded_and_cleared(
     write(vault, "a.md", good)
     journal.update_paths(["a.md"])
     assert journal.front_matter_regressions() == []
+
+
+def test_two_processes_share_the_ledger(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    """The TUI and `journal-me watch` each hold a Journal: neither loses the other's record."""
+    write(vault, "a.md", PRIVATE)
+    write(vault, "b.md", PRIVATE.replace("Ana", "Bo"))
+    tui = open_journal(vault)
+    tui.reindex()
+    watch = open_journal(vault)
+    write(vault, "a.md", PUBLIC)
+    watch.update_paths(["a.md"])
+    assert [c.rel for c in tui.privacy_changes()] == ["a.md"]
+    write(vault, "b.md", PUBLIC.replace("Ana", "Bo"))
+    tui.update_paths(["b.md"])
+    assert [c.rel for c in watch.privacy_changes()] == ["a.md", "b.md"]
+    tui.confirm_privacy("a.md")
+    assert [c.rel for c in watch.privacy_changes()] == ["b.md"]
