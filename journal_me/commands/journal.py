@@ -113,12 +113,13 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     except DateParseError as exc:
         return _err(str(exc))
     journal = open_journal(settings, refresh=False)
-    rel = journal.vault.entry_rel_for(day)
-    path = journal.vault.root / rel
-    created = False
-    if args.separate or not path.exists():
-        entry = journal.new_entry("", day, title=args.title)
-        rel, path, created = entry.rel, entry.path, True
+    existing = None if args.separate else journal.day_entry(day)  # the day's note, wherever it is
+    created = existing is None
+    if existing is None:
+        entry = journal.new_entry("", day, title=args.title, separate=args.separate)
+        rel, path = entry.rel, entry.path
+    else:
+        rel, path = existing, journal.vault.root / existing
     before = path.read_bytes()
 
     def discard() -> None:
