@@ -349,7 +349,7 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
             [f"{c.rel}: was {c.was}, now reads as {c.now} (since {c.since:%Y-%m-%d %H:%M})" for c in changes],
         ),
         (
-            f"{len(conflicts)} conflict copy(ies) waiting for a decision (resolve them in the TUI):",
+            f"{len(conflicts)} conflict copy(ies) waiting for a decision (`journal-me conflicts`):",
             [f"{k.rel}: a conflicting copy of {k.original_rel}" for k in conflicts],
         ),
     ]
@@ -362,6 +362,37 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     for check in doctor_checks():
         ok = check(args, settings, out) and ok
     return 0 if ok else 1
+
+
+# -- conflicts -----------------------------------------------------------------------------
+def cmd_conflicts(args: argparse.Namespace, settings: Settings) -> int:
+    journal = open_journal(settings, quiet=True)
+    if args.conflicts_cmd != "resolve":
+        items = journal.conflicts()
+        if not items:
+            print("no conflict copies")
+            return 0
+        for k in items:
+            when = f"{k.created:%Y-%m-%d %H:%M}" if k.created else "?"
+            print(clean_line(f"{k.rel}  (copy of {k.original_rel}, kept {when})"))
+        print("resolve: journal-me conflicts resolve COPY --keep mine|theirs", file=sys.stderr)
+        return 0
+    copy = args.copy.replace(os.sep, "/")
+    try:
+        result = journal.resolve_conflict(copy, args.keep, confirm=args.confirm)
+    except FileNotFoundError:
+        return _err(f"no such file: {copy}")
+    except VaultError as exc:
+        return _err(str(exc))
+    if result.needs_confirmation:
+        return _err(f"{result.needs_confirmation} (nothing changed; add --confirm to keep yours anyway)")
+    if result.conflict_rel:
+        return _err(f"{result.rel} changed again meanwhile; your text is now in {result.conflict_rel}")
+    if args.keep == "mine":
+        print(clean_line(f"kept your version in {result.rel}; removed {copy}"))
+    else:
+        print(clean_line(f"kept {result.rel} as it is; removed {copy}"))
+    return 0
 
 
 DoctorCheck = Callable[[argparse.Namespace, Settings, Console], bool]
@@ -449,6 +480,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("doctor", help="check the vault, index and models")
     p.add_argument("--smoke", action="store_true", help="also run the end-to-end model smoke test")
     p.set_defaults(handler=cmd_doctor)
+
+    p = sub.add_parser("conflicts", help="conflict copies (NAME.conflict-….md): list or resolve")
+    csub = p.add_subparsers(dest="conflicts_cmd", metavar="ACTION")
+    csub.add_parser("list", help="the conflict copies waiting for a decision (the default)")
+    r = csub.add_parser("resolve", help="keep one version and remove the copy")
+    r.add_argument("copy", metavar="COPY", help="the conflict copy, relative to the vault")
+    r.add_argument(
+        "--keep",
+        choices=["mine", "theirs"],
+        required=True,
+        help="mine: the copy's text replaces the original; theirs: the original stays",
+    )
+    r.add_argument("--confirm", action="store_true", help="keep mine even if it changes privacy")
+    p.set_defaults(handler=cmd_conflicts)
 
     p = sub.add_parser("import", help="import entries from another journal app")
     isub = p.add_subparsers(dest="source", metavar="SOURCE", required=True)

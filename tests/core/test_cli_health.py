@@ -117,3 +117,39 @@ def test_doctor_lists_regressions_privacy_changes_and_conflicts(run: Run, vault:
     i = next(n for n, line in enumerate(lines) if "conflict copy" in line)
     copy = "journal/2026/2026-03-03.conflict-20260303-101500.md"
     assert f"{copy}: a conflicting copy of {DAY}" in lines[i + 1]
+
+
+# -- conflicts (issue 9.5) -------------------------------------------------------------------
+COPY = "journal/2026/2026-03-03.conflict-20260303-101500.md"
+
+
+def test_conflicts_list_and_resolve(run: Run, vault: Path) -> None:
+    code, out, _ = run("conflicts")
+    assert code == 0 and "no conflict copies" in out
+    (vault / COPY).write_text("---\ntitle: Harbour\n---\nMy version of the calm day.\n", encoding="utf-8")
+    code, out, _ = run("conflicts", "list")
+    assert code == 0 and f"{COPY}  (copy of {DAY}, kept 2026-03-03 10:15)" in out
+    code, out, err = run("conflicts", "resolve", COPY, "--keep", "mine")
+    assert code == 0, err
+    assert (vault / DAY).read_text(encoding="utf-8").endswith("My version of the calm day.\n")
+    assert not (vault / COPY).exists()
+    assert "no conflict copies" in run("conflicts")[1]
+    (vault / COPY).write_text("Their version.\n", encoding="utf-8")
+    code, out, err = run("conflicts", "resolve", COPY, "--keep", "theirs")
+    assert code == 0, err
+    assert "My version" in (vault / DAY).read_text(encoding="utf-8") and not (vault / COPY).exists()
+    code, _, err = run("conflicts", "resolve", DAY, "--keep", "theirs")
+    assert code == 1 and "not a conflict copy" in err
+
+
+def test_conflicts_resolve_that_would_make_an_entry_public_asks(run: Run, vault: Path) -> None:
+    assert run("index")[0] == 0
+    private = "journal/2026/2026-03-04.md"
+    copy = "journal/2026/2026-03-04.conflict-20260304-090000.md"
+    (vault / copy).write_text("The clinic called. All fine.\n", encoding="utf-8")  # no private flag
+    code, _, err = run("conflicts", "resolve", copy, "--keep", "mine")
+    assert code == 1 and "--confirm" in err
+    assert "private: true" in (vault / private).read_text(encoding="utf-8") and (vault / copy).exists()
+    code, _, err = run("conflicts", "resolve", copy, "--keep", "mine", "--confirm")
+    assert code == 0, err
+    assert (vault / private).read_text(encoding="utf-8") == "The clinic called. All fine.\n"
