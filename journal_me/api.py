@@ -410,10 +410,14 @@ class Journal:
         try:
             with lock:
                 s = self.index.searcher()
-                if rels is None:
-                    out = {d["rel"] for d in s.documents(kind="entry") if d.get("private")}
+                wanted = None if rels is None else list(rels)
+                if wanted is None or len(wanted) > 50:
+                    # one term lookup (~50 ms at 2k entries) beats 1 ms per document
+                    out = {d["rel"] for d in s.documents(kind="entry", private=True)}
+                    if wanted is not None:
+                        out &= set(wanted)
                 else:
-                    for rel in rels:
+                    for rel in wanted:
                         doc = s.document(id=rel)
                         if doc is not None and doc.get("kind") == "entry" and doc.get("private"):
                             out.add(rel)
