@@ -9,19 +9,23 @@ not, both versions are kept.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
+import errno
 import fnmatch
 import hashlib
 import os
 import re
+import secrets
+import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from frontmatter.default_handlers import YAMLHandler
 
 from journal_me.markup import (
     DATE_IN_NAME_RE,
@@ -33,7 +37,18 @@ from journal_me.markup import (
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-_YAML = YAMLHandler()  # python-frontmatter's loader (yaml SafeLoader)
+# what front matter may hold: bounded, so that no file can make the loader hang or fill memory
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+MAX_FRONT_MATTER_NODES = 10_000
+MAX_TITLE_CHARS = 300
+MAX_TAG_CHARS = 100
+ENTRY_SUFFIXES = (".md", ".canvas")
+UNREADABLE_PRIVACY = "privacy flag unreadable — treated as private"
+CONFLICT_NAME_RE = re.compile(
+    r"^(?P<stem>.+)\.conflict-(?P<stamp>\d{8}-\d{6})(?:-\d+)?(?P<ext>\.md|\.canvas)$"
+)
+# the temp files atomic_write leaves behind when killed: ".NAME.md.XXXXXXXX.tmp"
+LEFTOVER_RE = re.compile(r"^\..+\.[A-Za-z0-9_]{6,16}\.tmp$")
 # (?:…\n)?? lets an empty block ("---\n---") count as front matter too
 FRONT_MATTER_RE = re.compile(r"\A(---[ \t]*\r?\n)((?:.*?\r?\n)??)((?:---|\.\.\.)[ \t]*(?:\r?\n|\Z))", re.S)
 
@@ -100,6 +115,60 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class FrontMatterRefused(yaml.YAMLError):
+    """Front matter that is not read at all (aliases, too many values, too large)."""
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors/aliases and with a bounded number of values.
+
+    A few hundred bytes of nested aliases expand into gigabytes ("billion laughs"); front
+    matter never needs them, so they are refused outright.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:  # type: ignore[override]
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise FrontMatterRefused("front matter uses YAML anchors/aliases; not read")
+        self._nodes += 1
+        if self._nodes > MAX_FRONT_MATTER_NODES:
+            raise FrontMatterRefused(
+                f"front matter holds more than {MAX_FRONT_MATTER_NODES} values; not read"
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def _lenient_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """``2026-02-30`` stays a string (and gets a date warning) instead of failing the block."""
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
+
+
+def load_front_matter(block: str) -> dict[str, Any]:
+    """The front matter block as a mapping; raises ``yaml.YAMLError`` (or ValueError…)."""
+    if len(block) > MAX_FRONT_MATTER_BYTES:
+        raise FrontMatterRefused(f"front matter larger than {MAX_FRONT_MATTER_BYTES // 1024} KB; not read")
+    loader = _FrontMatterLoader(block)
+    try:
+        loaded = loader.get_single_data()
+    finally:
+        loader.dispose()
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise yaml.YAMLError("front matter is not a mapping")
+    return {str(k): v for k, v in loaded.items()}
+
+
 def _parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -113,12 +182,201 @@ def _parse_date(value: Any) -> dt.date | None:
     return None
 
 
+_TRUE_WORDS = frozenset({"true", "yes", "on", "1", "y"})
+_FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
+# a "private" key on a raw front matter line, in any case, quoted or not, at any indent
+_RAW_PRIVATE_RE = re.compile(
+    r"""^(?P<indent>[ \t]*)(?:-[ \t]+)?(?P<q>["']?)(?P<key>private)(?P=q)[ \t]*:(?P<value>.*)$""", re.I | re.M
+)
+
+
+def privacy_flag(value: Any) -> bool | None:
+    """``True``/``False`` when a ``private`` value clearly says so, else ``None`` (unclear)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return True if value == 1 else False if value == 0 else None
+    if isinstance(value, str):
+        word = value.strip().strip("\"'").strip().lower()
+        return True if word in _TRUE_WORDS else False if word in _FALSE_WORDS else None
+    if isinstance(value, list | tuple) and len(value) == 1:
+        return privacy_flag(value[0])
+    return None
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _read_privacy(meta: Mapping[str, Any] | None, block: str) -> tuple[bool, bool, list[str]]:
+    """(private by flag, unreadable, notes) from the parsed mapping (``None``: did not parse)
+    and the raw front matter lines. Anything not clearly public is private: fail closed."""
+    if meta is None:
+        return True, True, [f"{UNREADABLE_PRIVACY} until the front matter is fixed"]
+    private = False
+    unreadable = False
+    notes: list[str] = []
+    top_level = False
+    for key, value in meta.items():
+        if key.strip().lower() != "private":
+            continue
+        top_level = True
+        flag = privacy_flag(value)
+        if flag is None:
+            private = unreadable = True
+            notes.append(
+                f"{UNREADABLE_PRIVACY} ({key}: {_short(value)!s}); write `private: true` or `private: false`"
+            )
+        elif flag and key != "private":
+            private = unreadable = True
+            notes.append(
+                f"privacy flag written as `{key}: {_short(value)}` — treated as private; "
+                "write it as `private: true`"
+            )
+        elif flag:
+            private = True
+    if not top_level:
+        for m in _RAW_PRIVATE_RE.finditer(block):
+            if not m.group("indent") and not m.group(0).lstrip().startswith("-"):
+                continue  # a top-level key the mapping does not have cannot be: skip
+            if privacy_flag(m.group("value").split("#")[0]) is False:
+                continue
+            private = unreadable = True
+            notes.append(f"{UNREADABLE_PRIVACY} (a nested `{m.group('key')}:` key)")
+            break
+    return private, unreadable, notes
+
+
 def is_private(meta: Mapping[str, Any], tags: Iterable[str], private_tags: Iterable[str]) -> bool:
-    flag = meta.get("private")
-    if flag is True or (isinstance(flag, str) and flag.strip().lower() in {"true", "yes", "1"}):
+    flag = next((privacy_flag(v) for k, v in meta.items() if k.strip().lower() == "private"), False)
+    if flag is not False:
         return True
-    wanted = {t.lower() for t in private_tags}
+    wanted = {t.lower() for t in private_tags} | {"private"}
     return any(t in wanted or t.split("/")[0] in wanted for t in tags)
+
+
+def _utf16_reason(raw: bytes) -> str | None:
+    sample = raw[:4096]
+    if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16 text; re-save it as UTF-8"
+    half = len(sample) // 2
+    if half >= 2:
+        zeros_odd = sample[1::2].count(0)
+        zeros_even = sample[0::2].count(0)
+        if max(zeros_odd, zeros_even) >= 0.9 * half and min(zeros_odd, zeros_even) <= 0.1 * half:
+            return "UTF-16 text; re-save it as UTF-8"
+    return None
+
+
+def conflict_original(rel: str) -> str | None:
+    """For ``X.conflict-YYYYmmdd-HHMMSS[-N].md``: the rel of ``X.md``; else None."""
+    folder, _, name = rel.rpartition("/")
+    m = CONFLICT_NAME_RE.match(name)
+    if m is None:
+        return None
+    return f"{folder}/{m.group('stem')}{m.group('ext')}" if folder else f"{m.group('stem')}{m.group('ext')}"
+
+
+# front matter keys whose values are settings, not words the user wrote
+_NOT_TEXT_KEYS = frozenset(
+    {
+        "date",
+        "created",
+        "updated",
+        "modified",
+        "private",
+        "tags",
+        "tag",
+        "type",
+        "id",
+        "uid",
+        "cssclass",
+        "cssclasses",
+        "publish",
+        "permalink",
+        "layout",
+        "aliases",
+        "alias",
+        "people",
+        "starred",
+        "time",
+        "lang",
+        "language",
+        "source",
+        "url",
+        "jrnl_id",
+    }
+)
+_WORD_RE = re.compile(r"\w+")
+_NOT_WORDS_RE = re.compile(r"[\d\s\-:T.+Z/]*")  # a date, a time, a number
+
+
+def _front_matter_texts(meta: Mapping[str, Any]) -> list[str]:
+    """The title and the free-text string values of front matter, in file order."""
+    out: list[str] = []
+
+    def add(value: Any) -> None:
+        if isinstance(value, str):
+            text = " ".join(value.split())
+            if text and not _NOT_WORDS_RE.fullmatch(text):
+                out.append(text[:2000])
+        elif isinstance(value, list):
+            for item in value[:100]:
+                if isinstance(item, str):
+                    add(item)
+
+    for key, value in meta.items():
+        if key.strip().lower() in _NOT_TEXT_KEYS:
+            continue
+        add(value)
+    return out
+
+
+def _front_matter_passage(
+    meta: Mapping[str, Any], body_passages: list[Passage], last_line: int
+) -> Passage | None:
+    """A passage of front matter text whose words the body does not already hold (a jrnl
+    one-liner keeps its text only in ``title:``), spanning the front matter lines."""
+    body_words = {w.lower() for p in body_passages for w in _WORD_RE.findall(p.text)}
+    texts = [
+        t for t in _front_matter_texts(meta) if any(w.lower() not in body_words for w in _WORD_RE.findall(t))
+    ]
+    if not texts:
+        return None
+    return Passage(index=len(body_passages), text="\n".join(texts), line_start=2, line_end=max(2, last_line))
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _readable_title(stem: str, date: dt.date) -> str:
+    if not (dm := DATE_IN_NAME_RE.match(stem)):
+        return stem
+    # "2026-08-26-evening" reads as "Wednesday 26 August 2026 (evening)"
+    rest = stem[dm.end() :].strip(" -_")
+    return date.strftime("%A %-d %B %Y") + (f" ({rest.replace('-', ' ')})" if rest else "")
+
+
+def _decode(raw: bytes) -> str:
+    if not raw.strip():
+        raise EntryReadError("empty file")
+    if (utf16 := _utf16_reason(raw)) is not None:
+        raise EntryReadError(utf16)
+    if b"\x00" in raw[:8192]:
+        raise EntryReadError("binary file (contains NUL bytes), skipped")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EntryReadError(
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); re-save it as UTF-8"
+        ) from exc
+    # one line ending everywhere: markdown-it also breaks lines at a lone "\r", and passage
+    # line spans must count the same lines as the parser does
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_entry(
@@ -130,45 +388,48 @@ def parse_entry(
     private_tags: Iterable[str] = ("private",),
 ) -> Entry:
     """Parse a file's bytes. Raises :class:`EntryReadError` for files that are not text."""
-    if not raw.strip():
-        raise EntryReadError("empty file")
-    if b"\x00" in raw[:8192]:
-        raise EntryReadError("binary file (contains NUL bytes), skipped")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise EntryReadError(
-            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); re-save it as UTF-8"
-        ) from exc
-    # one line ending everywhere: markdown-it also breaks lines at a lone "\r", and passage
-    # line spans must count the same lines as the parser does
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if rel.lower().endswith(".canvas"):
+        return _parse_canvas(rel, raw, path=path, mtime=mtime, private_tags=private_tags)
+    text = _decode(raw)
 
     meta: dict[str, Any] = {}
     body = text
-    offset = 0
-    meta_error: str | None = None
+    offset = fm_last = 0
+    notes: list[str] = []
+    flag_private, privacy_unreadable = False, False
     m = FRONT_MATTER_RE.match(text)
     if m:
         body = text[m.end() :]
         offset = text[: m.end()].count("\n")
+        fm_last = text[: m.start(3)].count("\n")  # the last line inside the front matter
+        block = m.group(2)
+        parsed: dict[str, Any] | None
         try:
             # load exactly the block split off above (frontmatter.parse splits on its own
             # delimiters and silently drops a front matter that is not a mapping)
-            loaded = _YAML.load(m.group(2))
-            if loaded is None:
-                loaded = {}
-            if not isinstance(loaded, dict):
-                raise yaml.YAMLError("front matter is not a mapping")
-            meta = {str(k): v for k, v in loaded.items()}
+            parsed = load_front_matter(block)
+        except FrontMatterRefused as exc:
+            parsed = None
+            notes.append(str(exc))
         except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-            # PyYAML's constructors raise ValueError for impossible dates ("2026-02-30")
+            parsed = None
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            meta_error = f"invalid YAML front matter ({first}); read the text without it"
+            notes.append(f"invalid YAML front matter ({first}); read the text without it")
+        meta = parsed or {}
+        flag_private, privacy_unreadable, privacy_notes = _read_privacy(parsed, block)
+        notes.extend(privacy_notes)
     markup = inline_markup(body)
 
-    stem = Path(rel).stem
-    date = _parse_date(meta.get("date")) or _parse_date(Path(rel).name)
+    name = Path(rel).name
+    conflict_of = conflict_original(rel)
+    stem = Path(conflict_of).stem if conflict_of else Path(rel).stem
+    date = _parse_date(meta.get("date"))
+    if date is None and meta.get("date") not in (None, ""):
+        notes.append(
+            f"date: {_short(meta.get('date'))} is not a date; using the file name or modification time"
+        )
+    date = date or _parse_date(name)
+    undated = date is None
     if date is None:
         date = dt.datetime.fromtimestamp(mtime).date()
 
@@ -176,26 +437,27 @@ def parse_entry(
     for raw_tag in coerce_list(meta.get("tags")) + coerce_list(meta.get("tag")):
         tag = normalise_tag(raw_tag)
         if tag:
-            tags[tag] = None
+            tags[_cap(tag, MAX_TAG_CHARS)] = None
     for tag in markup.tags:
-        tags[tag] = None
+        tags[_cap(tag, MAX_TAG_CHARS)] = None
 
+    # what Obsidian shows: front-matter title, else the file name (never the first heading)
     title_meta = meta.get("title")
-    if title_meta:
-        title = str(title_meta).strip()
-    elif markup.first_heading:
-        title = markup.first_heading
-    elif not (dm := DATE_IN_NAME_RE.match(stem)):
-        title = stem
-    else:
-        # "2026-08-26-evening" reads as "Wednesday 26 August 2026 (evening)"
-        rest = stem[dm.end() :].strip(" -_")
-        title = date.strftime("%A %-d %B %Y") + (f" ({rest.replace('-', ' ')})" if rest else "")
+    title = " ".join(str(title_meta).split()) if title_meta not in (None, "") else ""
+    if not title:
+        title = _readable_title(stem, date)
+    if conflict_of:
+        title += " (conflict copy)"
+    title = _cap(title, MAX_TITLE_CHARS)
 
     people = tuple(coerce_list(meta.get("people")))
     aliases = tuple(coerce_list(meta.get("aliases")))
     note_type = str(meta.get("type", "")).lower()
     kind = "note" if note_type in {"person", "pet", "place", "org", "topic", "project"} else "entry"
+    passages = split_passages(body, offset)
+    if meta and (extra := _front_matter_passage(meta, passages, fm_last)) is not None:
+        passages.append(extra)
+    tag_private = is_private({}, tags, private_tags)
     return Entry(
         path=path,
         rel=rel,
@@ -208,13 +470,60 @@ def parse_entry(
         mentions=markup.mentions,
         people=people,
         aliases=aliases,
-        private=is_private(meta, tags, private_tags),
+        private=flag_private or tag_private,
         digest=sha256_bytes(raw),
         mtime=mtime,
         body_line_offset=offset,
         kind=kind,
-        meta_error=meta_error,
-        passages=tuple(split_passages(body, offset)),
+        meta_error="; ".join(notes) if notes else None,
+        undated=undated,
+        privacy_unreadable=privacy_unreadable,
+        conflict_of=conflict_of,
+        passages=tuple(passages),
+    )
+
+
+def _parse_canvas(rel: str, raw: bytes, *, path: Path, mtime: float, private_tags: Iterable[str]) -> Entry:
+    """A JSON Canvas: its text nodes are the body; its file nodes are links."""
+    from journal_me.canvas import canvas_text
+
+    try:
+        body, files = canvas_text(raw)
+    except ValueError as exc:
+        raise EntryReadError(str(exc)) from exc
+    if not body.strip() and not files:
+        raise EntryReadError("empty canvas")
+    markup = inline_markup(body)
+    conflict_of = conflict_original(rel)
+    stem = Path(conflict_of).stem if conflict_of else Path(rel).stem
+    date = _parse_date(Path(rel).name)
+    undated = date is None
+    if date is None:
+        date = dt.datetime.fromtimestamp(mtime).date()
+    tags = tuple(dict.fromkeys(_cap(t, MAX_TAG_CHARS) for t in markup.tags))
+    file_links = tuple((f[:-3] if f.lower().endswith(".md") else f, None) for f in files)
+    links = tuple(dict.fromkeys(markup.links + file_links))
+    title = _cap(_readable_title(stem, date) + (" (conflict copy)" if conflict_of else ""), MAX_TITLE_CHARS)
+    return Entry(
+        path=path,
+        rel=rel,
+        date=date,
+        title=title,
+        body=body,
+        meta={},
+        tags=tags,
+        links=links,
+        mentions=markup.mentions,
+        people=(),
+        aliases=(),
+        private=is_private({}, tags, private_tags),
+        digest=sha256_bytes(raw),
+        mtime=mtime,
+        body_line_offset=0,
+        kind="entry",
+        undated=undated,
+        conflict_of=conflict_of,
+        passages=tuple(split_passages(body, 0)),
     )
 
 
@@ -249,11 +558,20 @@ class Vault:
         return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(parts[-1], pat) for pat in self.ignore)
 
     def wants(self, rel: str) -> bool:
-        """Whether a vault-relative path is a journal file we read."""
-        return rel.lower().endswith(".md") and not self.is_ignored(rel)
+        """Whether a vault-relative path is a journal file we read (markdown or canvas)."""
+        return rel.lower().endswith(ENTRY_SUFFIXES) and not self.is_ignored(rel)
+
+    def outside(self, path: Path | str) -> str | None:
+        """The real path of ``path`` when it leads out of the vault (a symlink, ``..``)."""
+        root = os.path.realpath(self.root)
+        real = os.path.realpath(path)
+        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+            return None
+        return real
 
     def scan(self, warnings: list[FileWarning] | None = None) -> Iterator[tuple[str, Path]]:
-        """Yield (rel, path) for every markdown file, following symlinks without looping."""
+        """Yield (rel, path) for every entry file, following symlinks inside the vault only
+        and without looping."""
         if not self.root.is_dir():
             raise VaultNotFoundError(f"vault folder not found: {self.root}")
         seen_dirs: set[tuple[int, int]] = set()
@@ -287,15 +605,23 @@ class Vault:
                     is_dir = child.is_dir(follow_symlinks=True)
                 except OSError:
                     is_dir = False
+                if not is_dir and not child.name.lower().endswith(ENTRY_SUFFIXES):
+                    continue
+                if child.is_symlink() and (real := self.outside(child.path)) is not None:
+                    if warnings is not None:
+                        warnings.append(FileWarning(rel, f"symlink to {real} outside the vault, skipped"))
+                    continue
                 if is_dir:
                     subdirs.append(Path(child.path))
-                elif child.name.lower().endswith(".md"):
+                else:
                     yield rel, Path(child.path)
             stack.extend(reversed(subdirs))
 
     # -- reading ---------------------------------------------------------------------------
     def read_bytes(self, rel: str) -> tuple[bytes, float]:
         path = self.root / rel
+        if (real := self.outside(path)) is not None:
+            raise EntryReadError(f"symlink to {real} outside the vault, skipped")
         try:
             st = path.stat()
             if not path.is_file():
@@ -315,7 +641,7 @@ class Vault:
         except IsADirectoryError as exc:
             raise EntryReadError("is a folder") from exc
         except OSError as exc:
-            if exc.errno == 40:  # ELOOP
+            if exc.errno == errno.ELOOP:
                 raise EntryReadError("symlink loop") from exc
             raise EntryReadError(f"cannot read: {exc.strerror or exc}") from exc
         if len(data) > MAX_FILE_BYTES:
@@ -342,10 +668,7 @@ class Vault:
         return entries, warnings
 
     def digest_on_disk(self, rel: str) -> str | None:
-        try:
-            return sha256_bytes((self.root / rel).read_bytes())
-        except FileNotFoundError:
-            return None
+        return _digest_of(self.root / rel)
 
     # -- writing ---------------------------------------------------------------------------
     def entry_rel_for(self, day: dt.date, folder: str | None = None) -> str:
@@ -359,39 +682,301 @@ class Vault:
         """``rel`` if unused, else ``name-2.md``, ``name-3.md``…"""
         if not (self.root / rel).exists():
             return rel
-        stem, suffix = rel[: -len(".md")], ".md"
+        stem, suffix = os.path.splitext(rel)
         n = 2
         while (self.root / f"{stem}-{n}{suffix}").exists():
             n += 1
         return f"{stem}-{n}{suffix}"
+
+    def new_file_mode(self, rel: str) -> int:
+        """The mode for a new vault file at ``rel``: that of the existing ``.md`` files in its
+        folder (else in the vault root), else ``0o666`` less the user's umask."""
+        for folder in dict.fromkeys([(self.root / rel).parent, self.root]):
+            modes: dict[int, int] = {}
+            with contextlib.suppress(OSError), os.scandir(folder) as it:
+                for child in it:
+                    if len(modes) > 50:
+                        break
+                    if child.name.startswith(".") or not child.name.lower().endswith(".md"):
+                        continue
+                    with contextlib.suppress(OSError):
+                        st = child.stat(follow_symlinks=False)
+                        if stat.S_ISREG(st.st_mode):
+                            mode = stat.S_IMODE(st.st_mode) & 0o666
+                            modes[mode] = modes.get(mode, 0) + 1
+            if modes:
+                return max(modes, key=lambda m: modes[m])
+        return 0o666 & ~_user_umask()
+
+    def _write_target(self, rel: str) -> Path:
+        """The file a save of ``rel`` writes: through a symlink to its target in the vault."""
+        path = self.root / rel
+        if (real := self.outside(path)) is not None:
+            raise VaultError(f"{rel} is a symlink to {real} outside the vault; not written")
+        if path.is_symlink():
+            return Path(os.path.realpath(path))
+        return path
 
     def create(self, rel: str, text: str) -> Entry:
         """Write a new file; never replaces an existing one (a suffix is added instead)."""
         rel = self.free_rel(rel)
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text, exclusive=True)
+        atomic_write(path, text, exclusive=True, mode=self.new_file_mode(rel))
         return self.read(rel)
+
+    def _conflict_rel(self, rel: str) -> str:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        stem, suffix = os.path.splitext(rel)
+        return self.free_rel(f"{stem}.conflict-{stamp}{suffix or '.md'}")
+
+    def _keep_as_conflict(self, rel: str, text: str) -> str:
+        """Write ``text`` to a new conflict copy of ``rel`` (never over an existing file)."""
+        for _ in range(20):
+            conflict_rel = self._conflict_rel(rel)
+            try:
+                atomic_write(
+                    self.root / conflict_rel, text, exclusive=True, mode=self.new_file_mode(conflict_rel)
+                )
+            except VaultError:
+                continue  # taken meanwhile: the next free name
+            return conflict_rel
+        raise VaultError(f"could not find a free conflict copy name for {rel}")
+
+    def _keep_displaced(self, rel: str, displaced: Path) -> str:
+        """Give the inode a save displaced a conflict copy name (a hard link: same bytes)."""
+        for _ in range(20):
+            conflict_rel = self._conflict_rel(rel)
+            try:
+                os.link(displaced, self.root / conflict_rel)
+            except FileExistsError:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(displaced)
+            return conflict_rel
+        raise VaultError(f"could not find a free conflict copy name for {rel}")
 
     def save(self, rel: str, text: str, expected_digest: str | None) -> SaveResult:
         """Replace ``rel`` with ``text`` if it is still the version that was read.
 
         ``expected_digest`` is the sha256 of the bytes that were read (None for "must not
         exist yet"). On a mismatch the disk version is left alone and ``text`` goes to a
-        sibling ``NAME.conflict-YYYYmmdd-HHMMSS.md``: both versions are kept.
+        sibling ``NAME.conflict-YYYYmmdd-HHMMSS.md``: both versions are kept
+        (``saved`` False, ``conflict_rel`` set).
+
+        The check is repeated just before the swap, and the version the swap displaced is
+        checked once no one has it open for writing any more: if someone wrote to the file in
+        that instant, ``text`` is saved and the displaced version is kept as the conflict
+        copy (``saved`` True, ``conflict_rel`` set). A symlinked entry is written through to
+        its target inside the vault; the link stays a link.
         """
-        path = self.root / rel
+        target = self._write_target(rel)
+        data = text.encode("utf-8")
+        new_digest = sha256_bytes(data)
         current = self.digest_on_disk(rel)
-        if current == sha256_bytes(text.encode("utf-8")):
+        if current == new_digest:
             return SaveResult(rel=rel, saved=False, conflict_rel=None, digest=current)
         if current != expected_digest:
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            conflict_rel = self.free_rel(f"{rel[:-3]}.conflict-{stamp}.md")
-            atomic_write(self.root / conflict_rel, text, exclusive=True)
-            return SaveResult(rel=rel, saved=False, conflict_rel=conflict_rel, digest=current)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text)
-        return SaveResult(rel=rel, saved=True, conflict_rel=None, digest=sha256_bytes(text.encode("utf-8")))
+            return SaveResult(
+                rel=rel, saved=False, conflict_rel=self._keep_as_conflict(rel, text), digest=current
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if expected_digest is None:
+            try:
+                atomic_write(target, text, exclusive=True, mode=self.new_file_mode(rel))
+            except VaultError:  # it appeared meanwhile: keep both
+                kept = self._keep_as_conflict(rel, text)
+                return SaveResult(rel=rel, saved=False, conflict_rel=kept, digest=self.digest_on_disk(rel))
+            return SaveResult(rel=rel, saved=True, conflict_rel=None, digest=new_digest)
+        mode: int | None
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except OSError:
+            mode = None
+        tmp = _write_temp(target, data, mode=mode)
+        displaced: Path | None = None
+        try:
+            if _digest_of(target) != expected_digest:  # changed while the temp file was written
+                os.unlink(tmp)
+                current = self.digest_on_disk(rel)
+                return SaveResult(
+                    rel=rel, saved=False, conflict_rel=self._keep_as_conflict(rel, text), digest=current
+                )
+            displaced = _swap_in(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(target.parent)
+        conflict_rel: str | None = None
+        if displaced is not None:
+            if _settled_digest(displaced) == expected_digest:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(displaced)
+            else:
+                conflict_rel = self._keep_displaced(rel, displaced)
+        return SaveResult(rel=rel, saved=True, conflict_rel=conflict_rel, digest=new_digest)
+
+    def clean_leftovers(self, min_age_s: float = 600) -> list[str]:
+        """Remove the hidden temp files (``.NAME.md.XXXXXXXX.tmp``) that a killed write left
+        in the vault, if older than ``min_age_s`` (a live write owns younger ones). Returns
+        their rels. Hidden folders (``.obsidian``, ``.git``) are not entered."""
+        removed: list[str] = []
+        if not self.root.is_dir():
+            return removed
+        now = time.time()
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if not LEFTOVER_RE.match(name):
+                    continue
+                path = Path(folder) / name
+                try:
+                    st = path.lstat()
+                    if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < min_age_s:
+                        continue
+                    path.unlink()
+                except OSError:
+                    continue
+                removed.append(self.rel(path))
+        return sorted(removed)
+
+
+def _user_umask() -> int:
+    try:
+        from journal_me.datadir import user_umask
+    except ImportError:  # pragma: no cover - datadir ships with the package
+        current = os.umask(0o077)
+        os.umask(current)
+        return current
+    return user_umask()
+
+
+def _digest_of(path: Path) -> str | None:
+    try:
+        return sha256_bytes(Path(path).read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    dir_fd = None
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
+
+
+def _write_temp(path: Path, data: bytes, *, mode: int | None) -> Path:
+    """``data`` in a hidden, fsynced temp file beside ``path`` (``.NAME.XXXXXXXX.tmp``)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_renameat2: Any = None
+_renameat2_state = {"tried": False, "works": True}
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``). False where the
+    call or the file system does not support it (or ``b`` is gone)."""
+    global _renameat2
+    if not _renameat2_state["works"]:
+        return False
+    if not _renameat2_state["tried"]:
+        _renameat2_state["tried"] = True
+        try:
+            _renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+        except OSError:
+            _renameat2 = None
+        if _renameat2 is None:
+            _renameat2_state["works"] = False
+            return False
+    ret = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if ret == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        _renameat2_state["works"] = False
+        return False
+    if err == errno.ENOENT:
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(tmp: Path, target: Path) -> Path | None:
+    """Put ``tmp`` at ``target``; return a path holding the inode that was displaced (the
+    version on disk at the instant of the swap), or None when there was none."""
+    if _exchange(tmp, target):
+        return tmp  # the temp name now holds the displaced version
+    for _ in range(10):
+        hidden = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.link(target, hidden)  # pin the inode the replace will displace
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            break
+        os.replace(tmp, target)
+        return hidden
+    os.replace(tmp, target)
+    return None
+
+
+def _settled_digest(path: Path, wait: float = 2.0) -> str | None:
+    """The digest of ``path`` once no process has it open for writing (a Linux read lease
+    is refused while a writer holds it), so that an append in flight lands before we look.
+    Where leases are not available, wait a moment and read until two reads agree."""
+    setlease = getattr(__import__("fcntl"), "F_SETLEASE", None) if os.name == "posix" else None
+    deadline = time.monotonic() + wait
+    if setlease is not None:
+        import fcntl
+
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            while True:
+                try:
+                    fcntl.fcntl(fd, setlease, fcntl.F_RDLCK)
+                except OSError as exc:
+                    if exc.errno == errno.EAGAIN and time.monotonic() < deadline:
+                        time.sleep(0.002)
+                        continue
+                    break  # no leases here (or a writer that never lets go): read as is
+                try:
+                    return _digest_of(path)
+                finally:
+                    with contextlib.suppress(OSError):
+                        fcntl.fcntl(fd, setlease, fcntl.F_UNLCK)
+        finally:
+            os.close(fd)
+    first = _digest_of(path)
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        again = _digest_of(path)
+        if again == first:
+            return again
+        first = again
+    return first
 
 
 @dataclass(frozen=True)
@@ -409,23 +994,19 @@ class SaveResult:
         return self.conflict_rel is not None
 
 
-def atomic_write(path: Path, text: str, *, exclusive: bool = False) -> None:
+def atomic_write(path: Path, text: str, *, exclusive: bool = False, mode: int | None = None) -> None:
     """Write via a hidden temp file in the same folder, fsync, then rename into place.
 
     With ``exclusive`` the rename is refused if ``path`` appeared meanwhile (hard link then
-    unlink, so an existing file is never replaced).
+    unlink, so an existing file is never replaced). ``mode``: the new file's permissions
+    (default: an existing file's, else the temp file's owner-only 0600).
     """
     path = Path(path)
-    data = text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if mode is None and not exclusive:
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE(path.stat().st_mode)
+    tmp = _write_temp(path, text.encode("utf-8"), mode=mode)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists() and not exclusive:
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
         if exclusive:
             try:
                 os.link(tmp, path)
@@ -439,15 +1020,7 @@ def atomic_write(path: Path, text: str, *, exclusive: bool = False) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    dir_fd = None
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        if dir_fd is not None:
-            os.close(dir_fd)
+    _fsync_dir(path.parent)
 
 
 def render_new_entry(text: str, *, title: str | None = None, tags: Iterable[str] = ()) -> str:
