@@ -10,6 +10,7 @@ The reasoning is kept with the draft but never part of the draft text that gets 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from journal_me.api import Journal
 from journal_me.conversations import ConversationStore
 from journal_me.llm.prompts import Citation, bridge_messages, cite, neutralise
-from journal_me.memory.retrieval import QUESTION_NOISE, Hit, QueryPlan, analyse
+from journal_me.memory.retrieval import QUESTION_NOISE, Hit, analyse
 from journal_me.modes.common import NO_MODEL_HINT, TalkEngine, TalkEvent, run_stream
 from journal_me.modes.topics import TopicClassifier
 from journal_me.roles import Role
@@ -30,14 +31,17 @@ ACTIONS = ("reply", "enhance", "critic")
 class Relevance:
     """When a retrieved passage is relevant enough to hand to the outside world.
 
-    Chosen on labelled requests over the sample vault (tests/modes/data/enhance_relevance.json,
-    measured by tests/modes/test_enhance_relevance.py): a passage is kept when its score is at
-    least ``ratio`` of the top hit's and it shares at least ``min_overlap`` content words with
-    the request (in its text, title or tags), or names a person the request names.
+    A passage's *coverage* is the share of the request's content words (IDF-weighted: rare
+    words count more, "half" less than "marathon") found in its text, title or tags. It is
+    kept when its coverage is at least ``relative`` of the best-covered candidate's and at
+    least ``min_coverage`` outright. Chosen on 22 labelled requests over the sample vault
+    (tests/modes/data/enhance_relevance.json, measured in test_enhance_relevance.py): the
+    retriever's own score relative to the top hit barely separated relevant from irrelevant
+    passages (precision 0.55 → 0.58 while recall fell), coverage did (0.55 → 0.73).
     """
 
-    ratio: float = 0.5
-    min_overlap: int = 1
+    relative: float = 0.6
+    min_coverage: float = 0.3
 
 
 RELEVANCE = Relevance()
@@ -85,15 +89,28 @@ def request_terms(text: str) -> set[str]:
     return {t for t in analyse(text) if t not in QUESTION_NOISE and t not in REQUEST_NOISE}
 
 
-def relevant(
-    hit: Hit, top_score: float, terms: set[str], names: set[str], rule: Relevance = RELEVANCE
-) -> bool:
-    """Whether a retrieved passage is about the request (see :class:`Relevance`)."""
-    if names & {e.lower() for e in hit.entities}:
-        return hit.score >= rule.ratio * top_score
+def passage_words(hit: Hit) -> set[str]:
     words = set(analyse(hit.passage)) | set(analyse(hit.entry.title))
-    words |= {p for t in hit.entry.tags for p in t.lower().replace("-", "/").split("/")}
-    return hit.score >= rule.ratio * top_score and len(words & terms) >= rule.min_overlap
+    return words | {p for t in hit.entry.tags for p in analyse(t.replace("/", " ").replace("-", " "))}
+
+
+def coverage(hit: Hit, weights: dict[str, float]) -> float:
+    """The IDF-weighted share of the request's words that the passage has."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    words = passage_words(hit)
+    return sum(w for t, w in weights.items() if t in words) / total
+
+
+def term_weights(journal: Journal, terms: set[str]) -> dict[str, float]:
+    """IDF of each request word over the journal's passages (1.0 each if the index cannot say)."""
+    try:
+        searcher = journal.index.searcher()
+        n = int(searcher.doc_count())
+        return {t: math.log(1 + n / (1 + int(searcher.doc_frequency("body", t)))) for t in terms}
+    except Exception:  # an index without term statistics: every word counts the same
+        return dict.fromkeys(terms, 1.0)
 
 
 def select_memories(
@@ -108,19 +125,18 @@ def select_memories(
     """Memories for a bridge prompt. The fence is structural: private entries (and conflict
     copies) are never retrieved (``include_private=False``); then the role's tags, relevance
     to the request and the role's topics decide, and what is left out is counted."""
-    plan = QueryPlan()
-    candidates = journal.search(text, limit=limit * 4, include_private=False, plan=plan)
+    candidates = journal.search(text, limit=limit * 4, include_private=False)
     candidates = [h for h in candidates if not h.entry.private]
     classifier = classifier if classifier is not None else topic_classifier(journal)
-    terms = request_terms(text)
-    names = {n.lower() for n in plan.entities}
-    top = max((h.score for h in candidates), default=0.0)
+    weights = term_weights(journal, request_terms(text))
+    covered = {id(h): coverage(h, weights) for h in candidates}
+    floor = max(rule.min_coverage, rule.relative * max(covered.values(), default=0.0))
     withheld: Counter[str] = Counter()
     kept: list[Hit] = []
     for h in candidates:
         if not role.allows(h):
             withheld["tags"] += 1
-        elif not relevant(h, top, terms, names, rule):
+        elif covered[id(h)] < floor:
             withheld["relevance"] += 1
         elif (why := role.off_limits(classifier.topics_of(h))) is not None:
             withheld[why] += 1
