@@ -6,6 +6,7 @@ import datetime as dt
 import errno
 import os
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -232,3 +233,110 @@ def test_render_new_entry() -> None:
     assert entry.meta_error is None
     assert entry.title == "It's: a 'title'"
     assert entry.meta["tags"] == ["a", "b/c", "x]"]
+
+
+# -- races, leftovers, modes (issues 9, 15) ---------------------------------------------------
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("swap", ["exchange", "link-then-replace"])
+def test_no_external_append_is_lost_under_racing_saves(
+    vault: Path, swap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An appender thread (``>>``-style: open, write, close) races many saves: every line it
+    appended ends up in the file or in a conflict copy, none is silently overwritten."""
+    import random
+    import threading
+
+    import journal_me.vault as vault_module
+
+    if swap != "exchange":  # file systems without renameat2(RENAME_EXCHANGE)
+        monkeypatch.setitem(vault_module._renameat2_state, "works", False)
+
+    rel = "2026-03-02.md"
+    path = vault / rel
+    path.write_text("start\n", encoding="utf-8")
+    v = Vault(vault)
+    appends = 600
+    done = threading.Event()
+
+    def appender() -> None:
+        rng = random.Random(7)
+        for i in range(appends):
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(f"appended {i}\n")
+            time.sleep(rng.uniform(0, 0.0015))
+        done.set()
+
+    thread = threading.Thread(target=appender)
+    thread.start()
+    saves = kept_displaced = 0
+    try:
+        while not done.is_set():
+            data = path.read_bytes()
+            result = v.save(rel, data.decode("utf-8") + f"saved {saves}\n", sha256_bytes(data))
+            saves += 1
+            if result.saved and result.conflict_rel:
+                kept_displaced += 1
+    finally:
+        thread.join()
+    texts = [p.read_text(encoding="utf-8") for p in vault.glob("*.md")]
+    everything = "".join(texts)
+    lost = [i for i in range(appends) if f"appended {i}\n" not in everything]
+    assert saves > 50
+    assert lost == [], f"{len(lost)} appended lines lost over {saves} saves"
+    assert _leftovers(vault) == []
+    conflicts = [p.name for p in vault.glob("*.conflict-*.md")]
+    assert all(p.startswith("2026-03-02.conflict-") for p in conflicts)
+    assert kept_displaced <= len(conflicts)
+    print(f"{swap}: {saves} saves, {appends} appends, {kept_displaced} displaced versions kept, 0 lost")
+
+
+def test_clean_leftovers_removes_only_old_temp_files_of_ours(vault: Path) -> None:
+    old = time.time() - 3600
+    (vault / "sub").mkdir()
+    leftovers = [vault / ".2026-03-02.md.k3j_x9a2.tmp", vault / "sub" / ".note.md.abcd1234.tmp"]
+    for p in leftovers:
+        p.write_bytes(b"")
+        os.utime(p, (old, old))
+    young = vault / ".2026-03-03.md.zzzz9999.tmp"
+    young.write_bytes(b"")
+    keep = [
+        vault / "notes.tmp",
+        vault / "2026-03-02.md",
+        vault / ".obsidian" / ".workspace.json.abcd1234.tmp",
+    ]
+    keep[2].parent.mkdir()
+    for p in keep:
+        p.write_text("mine\n", encoding="utf-8")
+        os.utime(p, (old, old))
+    removed = Vault(vault).clean_leftovers(min_age_s=600)
+    assert removed == [".2026-03-02.md.k3j_x9a2.tmp", "sub/.note.md.abcd1234.tmp"]
+    assert not any(p.exists() for p in leftovers)
+    assert young.exists() and all(p.exists() for p in keep)
+
+
+def test_new_vault_files_follow_the_vault_files_mode(vault: Path) -> None:
+    for name in ("2026-03-01.md", "2026-02-28.md"):
+        (vault / name).write_text("x\n", encoding="utf-8")
+        (vault / name).chmod(0o644)
+    old_umask = os.umask(0o077)
+    try:
+        v = Vault(vault)
+        created = v.create("2026-03-02.md", "new\n")
+        assert stat.S_IMODE(created.path.stat().st_mode) == 0o644
+        result = v.save("2026-03-01.md", "mine\n", sha256_bytes(b"not what is there"))
+        assert result.conflict_rel is not None
+        assert stat.S_IMODE((vault / result.conflict_rel).stat().st_mode) == 0o644
+        (vault / "journal").mkdir()
+        nested = v.create("journal/2026-03-03.md", "new\n")  # no .md beside it: the root's mode
+        assert stat.S_IMODE(nested.path.stat().st_mode) == 0o644
+    finally:
+        os.umask(old_umask)
+
+
+def test_new_file_in_an_empty_vault_follows_the_user_umask(vault: Path) -> None:
+    from journal_me.datadir import user_umask
+
+    created = Vault(vault).create("2026-03-02.md", "new\n")
+    assert stat.S_IMODE(created.path.stat().st_mode) == 0o666 & ~user_umask()
