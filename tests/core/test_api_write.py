@@ -86,8 +86,17 @@ def test_save_that_breaks_front_matter_asks_first(
     assert result.needs_confirmation.startswith("front matter would stop parsing")
     assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == good
     assert journal.save_entry("2026-03-02.md", broken, _sha(good), confirm=True).saved
-    # ordinary edits are not held back; nor is a save over a changed file (it goes aside)
-    ok = journal.save_entry("2026-03-02.md", good + "More.\n", _sha(broken))
+    # still broken: nothing new to ask
+    again = journal.save_entry("2026-03-02.md", broken + "More.\n", _sha(broken))
+    assert again.saved and again.needs_confirmation is None
+    # fixed: if its privacy could not be read (private until fixed), going public asks too
+    fixed = journal.save_entry("2026-03-02.md", good, _sha(broken + "More.\n"))
+    if journal.entry("2026-03-02.md").privacy_unreadable:
+        assert fixed.needs_confirmation is not None and "could not be read" in fixed.needs_confirmation
+        fixed = journal.save_entry("2026-03-02.md", good, _sha(broken + "More.\n"), confirm=True)
+    assert fixed.saved
+    # ordinary edits are not held back
+    ok = journal.save_entry("2026-03-02.md", good + "More.\n", _sha(good))
     assert ok.saved and ok.needs_confirmation is None
 
 
