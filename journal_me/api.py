@@ -16,9 +16,7 @@ import datetime as dt
 import json
 import logging
 import math
-import os
 import re
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,7 +27,7 @@ from typing import Literal
 from whoosh.index import LockError
 
 from journal_me.config import Settings, load_settings
-from journal_me.datadir import secure_data_dir, secure_folder, user_umask
+from journal_me.datadir import secure_data_dir, secure_folder
 from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint, entry_mentions
 from journal_me.memory.index import IndexedEntry, IndexError_, PassageIndex
 from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
@@ -141,18 +139,6 @@ def conflict_original(rel: str) -> tuple[str, dt.datetime | None] | None:
     except ValueError:
         created = None
     return original, created
-
-
-def _vault_file_mode(new_file: Path) -> int:
-    """A new vault file's mode: that of its folder's other markdown files, else the user's
-    umask's (the process umask is 077 for the data dir; the vault is the user's own)."""
-    with contextlib.suppress(OSError):
-        for child in os.scandir(new_file.parent):
-            if child.name == new_file.name or child.name.startswith("."):
-                continue
-            if child.name.lower().endswith(".md") and child.is_file(follow_symlinks=False):
-                return stat.S_IMODE(child.stat(follow_symlinks=False).st_mode)
-    return 0o666 & ~user_umask()
 
 
 def _is_conflict(entry: Entry) -> bool:
@@ -935,12 +921,11 @@ class Journal:
             path = self.vault.root / target
             path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                atomic_write(path, content, exclusive=True)  # never a suffixed second note
+                # exclusive, at the day's path: never a suffixed second note
+                atomic_write(path, content, exclusive=True, mode=self.vault.new_file_mode(target))
             except VaultError:
                 rel = target  # it appeared meanwhile: append to it below
             else:
-                with contextlib.suppress(OSError):
-                    os.chmod(path, _vault_file_mode(path))  # mkstemp made it 0600
                 return self._after_append(target)
         for _attempt in range(5):
             try:

@@ -17,7 +17,6 @@ import pytest
 
 from journal_me import api
 from journal_me.api import Journal
-from journal_me.datadir import user_umask
 from journal_me.memory.index import PassageIndex
 from journal_me.vault import EntryReadError, VaultError
 
@@ -295,7 +294,7 @@ def test_append_creates_a_day_note_with_the_vaults_file_mode(
         assert stat.S_IMODE((vault / created.rel).stat().st_mode) == 0o640
         (vault / "sub").mkdir()
         fresh = journal.append("Elsewhere.", dt.date(2026, 3, 4), folder="sub")
-        assert stat.S_IMODE((vault / fresh.rel).stat().st_mode) == 0o666 & ~user_umask()
+        assert stat.S_IMODE((vault / fresh.rel).stat().st_mode) == 0o640  # the vault's files' mode
     finally:
         os.umask(old)
 
