@@ -22,6 +22,7 @@ durations) is kept in the adapter's manifest.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 import time
@@ -33,6 +34,7 @@ from typing import Any
 from journal_me.config import LLMSettings
 from trainer.dataset import Example
 from trainer.facts import fact_present, strip_citations, token_f1
+from trainer.progress import StopFn, check_stop
 
 EvalProgress = Callable[[int, int, str], None]  # done, total, which model
 
@@ -71,6 +73,23 @@ class GateConfig:
     keep_gain: float = 0.75  # ... and keep ≥75% of the active adapter's gain over the base
     nll_slack: float = 0.02  # absolute NLL noise allowed against the active adapter
     n_threads: int | None = None
+
+
+#: A run capped with ``--max-steps`` (a quick trial, a test, ``doctor``) gets a gate to match:
+#: two questions per step, between these bounds, and short answers. The defaults above take
+#: minutes even on a tiny model (every question is answered by two or three models).
+QUICK_GATE_ITEMS = (4, 8)
+QUICK_GATE_TOKENS = 64
+
+
+def quick_gate(config: GateConfig, max_steps: int | None) -> GateConfig:
+    """The gate for a run capped at ``max_steps`` optimizer steps (``None``: uncapped, the
+    configured gate unchanged). Never larger than ``config``."""
+    if max_steps is None:
+        return config
+    low, high = QUICK_GATE_ITEMS
+    items = min(config.max_items, max(low, min(high, 2 * max_steps)))
+    return dataclasses.replace(config, max_items=items, max_tokens=min(config.max_tokens, QUICK_GATE_TOKENS))
 
 
 @dataclass
@@ -174,10 +193,14 @@ def score_model(
     llm: LLMSettings,
     config: GateConfig,
     progress: EvalProgress | None = None,
+    should_stop: StopFn | None = None,
 ) -> ModelScore:
-    """Answer every item with ``base_gguf`` (+ ``lora``), then teacher-force the references."""
+    """Answer every item with ``base_gguf`` (+ ``lora``), then teacher-force the references.
+    ``progress(done, total, label)`` follows each answered item; ``should_stop`` is checked
+    before each one (:class:`~trainer.progress.StopRequested`)."""
     from journal_me.llm.engine import Engine, EngineError
 
+    check_stop(should_stop)
     started = time.monotonic()
     recalls: list[float] = []
     f1s: list[float] = []
@@ -196,6 +219,7 @@ def score_model(
         raise EvalError(f"{label}: {exc}") from exc
     with engine:
         for i, item in enumerate(items):
+            check_stop(should_stop)
             if progress:
                 progress(i, len(items), label)
             reasoning: list[str] = []
@@ -221,7 +245,10 @@ def score_model(
                 full = prompt_ids + engine.tokenize(item.completion)
             token_lists.append((prompt_ids, full))
         n_ctx = max((len(full) for _p, full in token_lists), default=16) + 8
-    nll = _reference_nll(base_gguf, lora, token_lists, n_ctx=n_ctx, llm=llm, config=config)
+    check_stop(should_stop)
+    nll = _reference_nll(
+        base_gguf, lora, token_lists, n_ctx=n_ctx, llm=llm, config=config, should_stop=should_stop
+    )
     if progress:
         progress(len(items), len(items), label)
     return ModelScore(
@@ -243,6 +270,7 @@ def _reference_nll(
     n_ctx: int,
     llm: LLMSettings,
     config: GateConfig,
+    should_stop: StopFn | None = None,
 ) -> float:
     """Mean per-token NLL of the reference completions, from llama.cpp's own logits.
 
@@ -272,6 +300,7 @@ def _reference_nll(
     per_item: list[float] = []
     try:
         for prompt_ids, full in token_lists:
+            check_stop(should_stop)
             if len(full) <= len(prompt_ids):
                 continue
             model.reset()  # type: ignore[no-untyped-call]
@@ -335,23 +364,40 @@ def run_gate(
     llm: LLMSettings,
     config: GateConfig | None = None,
     progress: EvalProgress | None = None,
+    should_stop: StopFn | None = None,
 ) -> GateDecision:
-    """Score base, active (if any) and candidate on ``items`` and decide."""
+    """Score base, active (if any) and candidate on ``items`` and decide.
+
+    ``progress(done, total, label)`` counts answered questions over all the models scored
+    (``total`` = questions × models); ``should_stop`` is checked between questions and
+    raises :class:`~trainer.progress.StopRequested`."""
     config = config or GateConfig()
     items = list(items)[: config.max_items]
     if not items:
         raise EvalError(
             "no held-out questions to evaluate on — the journal needs at least five public diary entries"
         )
-    base_score = score_model(
-        "base + retrieval", base_gguf, None, items, llm=llm, config=config, progress=progress
-    )
-    active_score = (
-        score_model("active adapter", base_gguf, active, items, llm=llm, config=config, progress=progress)
-        if active is not None
-        else None
-    )
-    cand_score = score_model(
-        "candidate", base_gguf, candidate, items, llm=llm, config=config, progress=progress
-    )
-    return decide(cand_score, base_score, active_score, config)
+    models: list[tuple[str, Path | None]] = [("base + retrieval", None)]
+    if active is not None:
+        models.append(("active adapter", active))
+    models.append(("candidate", candidate))
+    total = len(items) * len(models)
+    scores: dict[str, ModelScore] = {}
+    for k, (label, lora) in enumerate(models):
+        offset = k * len(items)
+
+        def step(done: int, _n: int, what: str, offset: int = offset) -> None:
+            if progress:
+                progress(offset + done, total, what)
+
+        scores[label] = score_model(
+            label,
+            base_gguf,
+            lora,
+            items,
+            llm=llm,
+            config=config,
+            progress=step,
+            should_stop=should_stop,
+        )
+    return decide(scores["candidate"], scores["base + retrieval"], scores.get("active adapter"), config)

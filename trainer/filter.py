@@ -31,6 +31,7 @@ from typing import Any
 from journal_me.api import EntrySummary
 from trainer.dataset import Example, count_by_kind
 from trainer.facts import STOPWORDS, coverage, strip_citations, unsupported_numbers, words
+from trainer.progress import StopFn, check_stop
 from trainer.vault_view import stable_fraction
 
 REASONS: tuple[str, ...] = (
@@ -243,11 +244,13 @@ def filter_examples(
     guard: PrivacyGuard | None = None,
     count_tokens: TokenCounter | None = None,
     config: FilterConfig | None = None,
+    should_stop: StopFn | None = None,
 ) -> FilterResult:
     """Apply the rules in order (private, length, support, duplicates), then split.
 
     ``support_of(rels)`` returns the text an answer built from those entries may use
     (``VaultView.support_text``); ``heldout`` are the eval entries (:func:`heldout_rels`).
+    ``should_stop`` is checked before each example (:class:`StopRequested`).
     """
     config = config or FilterConfig()
     report = FilterReport(total=len(examples))
@@ -263,6 +266,7 @@ def filter_examples(
         dropped.append((reason, example))
 
     for example in examples:
+        check_stop(should_stop)
         reason = _why_dropped(example, config, guard, support_of, count_tokens)
         if reason:
             drop(reason, example)

@@ -26,6 +26,7 @@ from journal_me.llm.reasoning import split_reasoning
 from trainer.cache import ReplyCache
 from trainer.dataset import Example, Kind
 from trainer.facts import MONTHS, fact_present, long_date, names_in
+from trainer.progress import StopFn, check_stop
 from trainer.sft import format_reasoning
 from trainer.vault_view import VaultView, stable_fraction
 
@@ -199,6 +200,7 @@ def make_pairs(
     model_id: str = "",
     cache_dir: Path | None = None,
     config: PairConfig | None = None,
+    should_stop: StopFn | None = None,
 ) -> PairResult:
     """Preference rows ``{"prompt", "chosen", "rejected"}`` for ``trainer.dpo.run_dpo``
     (plus ``id``/``sources`` for people reading the file; drop them before training)."""
@@ -212,6 +214,7 @@ def make_pairs(
     for example in candidates:
         if len(rows) >= config.max_pairs:
             break
+        check_stop(should_stop)
         rejected = _model_rejected(example, engine, config, cache) if engine is not None else None
         how = "model"
         if rejected is None:

@@ -5,6 +5,11 @@ synthesis → filter (+ DPO pairs) → SFT → DPO → export → gate → publi
 file (so an interrupted run can be told apart later), and turns any failure into a
 :class:`PipelineError` with the step, the reason and what to do. Publishing is the last
 step and the only one that touches what chats run on.
+
+A stop request (SIGTERM: systemd stopping the unit, the app's Stop) is honoured at the next
+item boundary of every step — between synthesis entries, filtered examples, DPO pairs,
+optimizer steps and gate questions — and before and after export and right before publish:
+the run ends "stopped" and nothing is published.
 """
 
 from __future__ import annotations
@@ -25,11 +30,20 @@ from journal_me.api import Journal
 from journal_me.config import Settings
 from journal_me.models import ModelRegistry, RegistryError
 from trainer import guards, state
-from trainer.evaluate import EvalError, EvalItem, GateDecision, run_gate
+from trainer.evaluate import EvalError, EvalItem, GateDecision, quick_gate, run_gate
 from trainer.filter import FilterConfig, FilterResult, PrivacyGuard, filter_examples, heldout_rels
 from trainer.pairs import FactPools, make_pairs
-from trainer.progress import quiet_libraries
-from trainer.runtypes import HINTS, OOM_HINT, PipelineError, Reporter, TrainBase, TrainOptions, TrainOutcome
+from trainer.progress import StopRequested, quiet_libraries
+from trainer.runtypes import (
+    HINTS,
+    OOM_HINT,
+    PipelineError,
+    Reporter,
+    RunStopped,
+    TrainBase,
+    TrainOptions,
+    TrainOutcome,
+)
 from trainer.synth import PrivacyViolation, synthesize, vault_texts
 from trainer.vault_view import VaultView
 
@@ -51,6 +65,11 @@ class _Stop:
 
     def _handle(self, _signum: int, _frame: Any) -> None:
         self.requested = True
+
+    def check(self, step: str) -> None:
+        """End the run here (as stopped) if a stop was requested."""
+        if self.requested:
+            raise RunStopped(step)
 
     def __exit__(self, *_exc: object) -> None:
         if self._previous is not None:
@@ -80,6 +99,8 @@ class _Run:
             yield summary
         except PipelineError:
             raise
+        except StopRequested:
+            raise RunStopped(name) from None
         except Exception as exc:  # KeyboardInterrupt/SystemExit pass: run_pipeline records them
             self._log_traceback(name)
             raise _translate(name, exc) from exc
@@ -123,6 +144,22 @@ def failed(settings: Settings, st: dict[str, Any], exc: PipelineError, run_dir: 
     return TrainOutcome("failed", exc.why, 1, run_dir=run_dir, step=exc.step, hint=exc.hint)
 
 
+def stopped(settings: Settings, st: dict[str, Any], exc: RunStopped, run_dir: Path) -> TrainOutcome:
+    """Record a run that ended on a stop request: nothing was published."""
+    st.pop("running", None)
+    st["last_run"] = {
+        "status": "stopped",
+        "finished": state.now_iso(),
+        "step": exc.step,
+        "reason": exc.why,
+        "hint": exc.hint,
+        "run_dir": str(run_dir),
+    }
+    state.record(settings, st, dict(st["last_run"]))
+    state.write_run(run_dir, status="stopped", step=exc.step, reason=exc.why)
+    return TrainOutcome("stopped", exc.why, 1, run_dir=run_dir, step=exc.step, hint=exc.hint)
+
+
 def run_pipeline(
     settings: Settings,
     options: TrainOptions,
@@ -143,6 +180,9 @@ def run_pipeline(
     try:
         with _Stop() as stop:
             outcome = _steps(run, options, journal, registry, base, fp, gpu, stop)
+    except RunStopped as exc:
+        reporter.note(f"stopped during {exc.step}: {exc.hint}")
+        return stopped(settings, st, exc, run_dir)
     except PipelineError as exc:
         reporter.note(f"run directory: {run_dir}")
         return failed(settings, st, exc, run_dir)
@@ -224,6 +264,7 @@ def _steps(
     quiet_libraries()
     today = options.today or dt.date.today()
     report: dict[str, Any] = {"run": run.dir.name, "fingerprint": fp}
+    gate_config = quick_gate(options.gate, options.max_steps)
 
     # 1. synthesis ------------------------------------------------------------------------
     engine: Any = None
@@ -258,6 +299,7 @@ def _steps(
                 cache_dir=state.train_dir(settings) / "cache",
                 config=options.synth_config,
                 progress=lambda d, t, what: reporter.progress("synthesis", d, t),
+                should_stop=stop,
             )
             if synth_result.private_rels:
                 # includes files marked private since the last index: guard against them too
@@ -276,7 +318,8 @@ def _steps(
                 heldout=heldout,
                 guard=guard,
                 count_tokens=counter,
-                config=FilterConfig(max_tokens=settings.train.max_length, max_eval=options.gate.max_items),
+                config=FilterConfig(max_tokens=settings.train.max_length, max_eval=gate_config.max_items),
+                should_stop=stop,
             )
             pairs = make_pairs(
                 filtered.train,
@@ -285,6 +328,7 @@ def _steps(
                 model_id=model_id,
                 cache_dir=state.train_dir(settings) / "cache",
                 config=options.pairs,
+                should_stop=stop,
             )
             train_rows = [sft_row(e) for e in filtered.train]
             write_jsonl(run.dir / "sft_train.jsonl", train_rows)
@@ -302,6 +346,7 @@ def _steps(
     finally:
         if engine is not None:
             engine.close()  # free the model before training needs the memory
+    stop.check("filter")
     if options.dry_run:
         return TrainOutcome(
             "dry-run",
@@ -346,8 +391,7 @@ def _steps(
             backend=options.backend,
             max_steps=sft_steps,
         )
-        if stop.requested:
-            raise PipelineError("sft", "stopped by a signal", "the active model is unchanged; run again")
+        stop.check("sft")
         summary["text"] = _loss_text(sft.steps, sft.losses, sft.backend)
     report["losses"] = {"sft": sft.losses}
     adapter_dir = sft.adapter_dir
@@ -367,8 +411,7 @@ def _steps(
                 backend=options.backend,
                 max_steps=dpo_steps,
             )
-            if stop.requested:
-                raise PipelineError("dpo", "stopped by a signal", "the active model is unchanged; run again")
+            stop.check("dpo")
             summary["text"] = _loss_text(dpo.steps, dpo.losses, dpo.backend)
         report["losses"]["dpo"] = dpo.losses
         adapter_dir = dpo.adapter_dir
@@ -376,9 +419,11 @@ def _steps(
         reporter.note("no DPO pairs (no swappable facts): publishing the SFT adapter")
 
     # 5. export -------------------------------------------------------------------------
+    stop.check("export")
     with run.step("export") as summary:
         exported = export_adapter_gguf(adapter_dir, base.hf_dir, run.dir / "adapter.gguf")
         summary["text"] = f"{exported.modules} LoRA modules, {exported.path.stat().st_size / 1e6:.1f} MB"
+    stop.check("export")
 
     # 6. gate ---------------------------------------------------------------------------
     active = registry.active()
@@ -387,17 +432,20 @@ def _steps(
         if active.adapter is not None and active.base is not None and active.base.name == base.base.name
         else None
     )
-    with run.step("gate", f"{min(len(filtered.eval), options.gate.max_items)} held-out questions") as summary:
+    gate_items = min(len(filtered.eval), gate_config.max_items)
+    with run.step("gate", f"{gate_items} held-out questions") as summary:
         decision = run_gate(
             [EvalItem.from_example(e) for e in filtered.eval],
             base_gguf=base.base.gguf,
             candidate=exported.path,
             active=active_lora,
             llm=settings.llm,
-            config=options.gate,
+            config=gate_config,
             progress=lambda d, t, label: reporter.progress("gate", d, t),
+            should_stop=stop,
         )
         summary["text"] = decision.reason
+    stop.check("gate")
     report["eval"] = decision.to_json()
     (run.dir / "eval_report.json").write_text(json.dumps(decision.to_json(), indent=2), encoding="utf-8")
 
@@ -412,6 +460,7 @@ def _steps(
             run_dir=run.dir,
             report=report,
         )
+    stop.check("publish")
     with run.step("publish") as summary:
         report["durations"] = dict(run.durations)
         manifest = _manifest(base, decision, report, sft.backend, options, train)

@@ -31,6 +31,17 @@ ProgressFn = Callable[[Progress], None]
 StopFn = Callable[[], bool]
 
 
+class StopRequested(Exception):
+    """Raised between items (synthesis entries, filter examples, DPO pairs, gate questions)
+    when the run's ``should_stop`` says so; the pipeline turns it into a stopped run."""
+
+
+def check_stop(should_stop: StopFn | None) -> None:
+    """Raise :class:`StopRequested` if a stop was requested."""
+    if should_stop is not None and should_stop():
+        raise StopRequested
+
+
 @dataclass
 class LossLog:
     """Loss per logged step, filled by the callback; ``losses`` is what results expose."""

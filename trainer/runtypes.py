@@ -14,7 +14,7 @@ from trainer.pairs import PairConfig
 from trainer.synth import SynthConfig
 
 STEPS: tuple[str, ...] = ("synthesis", "filter", "sft", "dpo", "export", "gate", "publish")
-Status = Literal["published", "refused", "skipped", "failed", "dry-run", "busy"]
+Status = Literal["published", "refused", "skipped", "failed", "stopped", "dry-run", "busy"]
 SynthMode = Literal["auto", "model", "templates"]
 
 OOM_HINT = (
@@ -47,6 +47,17 @@ class PipelineError(Exception):
         self.step = step
         self.why = why
         self.hint = hint or HINTS.get(step, "")
+
+
+STOPPED_HINT = "the active model is unchanged; run again"
+
+
+class RunStopped(PipelineError):
+    """A stop was requested (SIGTERM from systemd or the app) and the run honoured it at
+    the next item boundary of ``step``: nothing was published."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(step, f"stopped by a signal during {step}", STOPPED_HINT)
 
 
 @dataclass(frozen=True)

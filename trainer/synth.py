@@ -35,6 +35,7 @@ from trainer import templates
 from trainer.cache import ReplyCache
 from trainer.dataset import Example, count_by_kind
 from trainer.facts import content_words, key_facts, long_date, sentences
+from trainer.progress import StopFn, check_stop
 from trainer.templates import TemplateConfig, clip
 from trainer.vault_view import PrivacyViolation, PublicEntry, VaultView
 
@@ -103,12 +104,13 @@ def synthesize(
     cache_dir: Path | None = None,
     config: SynthConfig | None = None,
     progress: SynthProgress | None = None,
+    should_stop: StopFn | None = None,
 ) -> SynthResult:
     """Build the full (unfiltered) dataset from the view's public entries.
 
     Entries the view's ``holdout`` marks are reserved for evaluation: they only yield memory
     QA (the eval questions) and never appear in any other example, not even as a distractor
-    memory.
+    memory. ``should_stop`` is checked before each entry (:class:`StopRequested`).
     """
     config = config or SynthConfig()
     started = time.monotonic()
@@ -124,6 +126,7 @@ def synthesize(
     )
     cache = ReplyCache(cache_dir, f"synth{SYNTH_VERSION}|{model_id}") if engine is not None else None
     for i, pub in enumerate(diary_and_notes):
+        check_stop(should_stop)
         if progress:
             progress(i, total, "entries")
         written: list[Example] = []
@@ -142,6 +145,7 @@ def synthesize(
         ("bridge", lambda: templates.bridge(view, roles, config.templates)),
     )
     for j, (label, make) in enumerate(makers):
+        check_stop(should_stop)
         if progress:
             progress(len(diary_and_notes) + j, total, label)
         examples.extend(make())
