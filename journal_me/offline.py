@@ -28,11 +28,14 @@ FORCED: dict[str, str] = {
     "HF_HUB_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "HF_HUB_DISABLE_UPDATE_CHECK": "1",  # the hub CLI's PyPI/skill update checks
+    "DISABLE_TELEMETRY": "1",  # read by huggingface_hub next to the two below
     # transformers / datasets / evaluate: local files only
     "TRANSFORMERS_OFFLINE": "1",
     "HF_DATASETS_OFFLINE": "1",
     "HF_EVALUATE_OFFLINE": "1",
-    # the cross-tool "do not track" convention (huggingface_hub, vLLM, gradio, …)
+    # the cross-tool "do not track" convention (huggingface_hub, vLLM, gradio, …). TRL's
+    # trainers call huggingface_hub's send_telemetry, which honours the switches above.
     "DO_NOT_TRACK": "1",
     # experiment trackers the HF Trainer auto-enables when installed (report_to="all")
     "WANDB_DISABLED": "true",
@@ -55,7 +58,6 @@ _PATCHES: dict[str, dict[str, object]] = {
         "HF_HUB_DISABLE_IMPLICIT_TOKEN": True,
     },
     "datasets.config": {"HF_HUB_OFFLINE": True, "HF_DATASETS_OFFLINE": True},
-    "transformers.utils.hub": {"_is_offline_mode": True},
 }
 
 

@@ -39,6 +39,9 @@ def run_steps(steps: list[tuple[str, Callable[[], str]]], report: Callable[[Step
 
 def chat_smoke(report: Callable[[StepResult], None]) -> bool:
     """Tiny GGUF → llama.cpp → (adapter) → chat mode streaming, on a scratch vault."""
+    from journal_me.offline import enforce_offline
+
+    enforce_offline()
     with tempfile.TemporaryDirectory(prefix="journal-me-smoke-") as tmp:
         root = Path(tmp)
         state: dict[str, object] = {}

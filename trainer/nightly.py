@@ -110,6 +110,9 @@ def run_training(
 ) -> TrainOutcome:
     """Run the pipeline once (or skip, with a reason). Never raises for expected failures:
     the outcome says what happened and which exit code the CLI should return."""
+    from journal_me.offline import enforce_offline
+
+    enforce_offline()  # also when driven in-process (the TUI, tests): never the network
     options = options or TrainOptions()
     reporter = reporter or NullReporter()
     tdir = state.train_dir(settings)

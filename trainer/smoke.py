@@ -58,8 +58,10 @@ def run_smoke(
 ) -> list[SmokeStep]:
     """Run the chain; every step is reported as it finishes. Returns all steps (the last
     one failed if not every step is ok)."""
+    from journal_me.offline import enforce_offline
     from trainer.progress import quiet_libraries
 
+    enforce_offline()  # before TRL/transformers load: no hub lookups, no telemetry thread
     quiet_libraries()
     steps: list[SmokeStep] = []
     failed = False
