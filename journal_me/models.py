@@ -12,7 +12,11 @@ unless asked. Adapters are small, personal and produced nightly, so each vault k
 numbered versions and a pointer with a history stack: publishing is "add + activate" and a bad
 night is undone with ``rollback`` instead of a retrain. Every file is written to a temp file,
 fsynced and ``os.replace``-d; an adapter directory counts only once its manifest exists, so a
-crashed publish is invisible. A lock file serialises the nightly trainer and the app.
+crashed publish is invisible. A lock file serialises the nightly trainer and the app; what a
+killed writer leaves behind (temp files, an adapter folder without its manifest) is removed
+the next time a registry is opened and nobody holds that lock (:meth:`ModelRegistry.clean_leftovers`).
+A ``registry.json`` that is not a registry raises :class:`RegistryCorruptError` (one line,
+naming the file); chat then runs memory-only instead of crashing.
 
 ``pull`` (and :func:`download`) is the only code in journal-me that touches the network.
 """
@@ -25,6 +29,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
@@ -50,6 +55,17 @@ Snapshot = Callable[..., Any]  # huggingface_hub.snapshot_download's shape
 
 class RegistryError(ValueError):
     """A registry request that cannot be met; the message says what to do instead."""
+
+
+class RegistryCorruptError(RegistryError):
+    """A registry file (``registry.json``, a manifest) is unreadable or not the shape it
+    must have. The message is one line naming the file and what to do."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        why = " ".join(why.split())
+        super().__init__(f"{path}: {why} — fix or delete it (the models themselves are kept)")
+        self.path = path
+        self.why = why
 
 
 class DownloadError(RuntimeError):
@@ -269,11 +285,73 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise RegistryError(f"{path} is unreadable ({exc}) — fix or delete it") from exc
+    except UnicodeDecodeError:
+        raise RegistryCorruptError(path, "not a text file (garbage bytes)") from None
+    except ValueError as exc:
+        raise RegistryCorruptError(path, f"not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise RegistryCorruptError(path, f"unreadable ({exc.strerror or exc})") from None
     if not isinstance(data, dict):
-        raise RegistryError(f"{path} is not a JSON object — fix or delete it")
+        raise RegistryCorruptError(path, f"a JSON {_json_kind(data)}, not an object")
     return data
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return {list: "list", str: "string", int: "number", float: "number"}.get(type(value), "value")
+
+
+def _check_pointer(path: Path, data: dict[str, Any]) -> None:
+    """``registry.json`` must be ``{"base": str|null, "adapter": str|null, "history": [{…}]}``."""
+    for key in ("base", "adapter"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise RegistryCorruptError(path, f"{key!r} is a {_json_kind(value)}, not a name")
+    history = data.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+        raise RegistryCorruptError(path, "'history' is not a list of earlier states")
+
+
+#: A temp file of an atomic write older than this cannot belong to a live writer (the
+#: largest write, copying an adapter, takes seconds).
+LEFTOVER_AGE_S = 600.0
+_TMP_GLOB = ".*.tmp"
+_cleaned: set[Path] = set()
+
+
+def _old(path: Path, now: float) -> bool:
+    try:
+        return now - path.lstat().st_mtime > LEFTOVER_AGE_S
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _try_lock(path: Path) -> Iterator[bool]:
+    """The advisory lock taken without waiting: yields False while someone else holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: never assume nobody writes
+        yield False
+        return
+    try:
+        handle = open(path, "a+b")  # noqa: SIM115 - closed below
+    except OSError:
+        yield False
+        return
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -323,6 +401,45 @@ class ModelRegistry:
         self.pointer_file = settings.vault_data_dir / "registry.json"
         self._lock_file = settings.vault_data_dir / "registry.lock"
         self._bases_lock = settings.models_dir / "bases.lock"  # bases are shared by vaults
+        key = settings.vault_data_dir.resolve()
+        if key not in _cleaned:  # once per process and vault: the next start after a kill
+            _cleaned.add(key)
+            with contextlib.suppress(OSError):
+                self.clean_leftovers()
+
+    # ------------------------------------------------------------------ leftovers
+
+    def clean_leftovers(self) -> list[str]:
+        """Remove what a killed writer left: ``.NAME.*.tmp`` files of the atomic writes and
+        ``adapters/vNNNN/`` folders that never got their manifest. Every registry writer
+        holds the registry (or bases) lock from its first byte to its rename, so with that
+        lock taken here nothing found can be in use; while another process holds it, only
+        temp files older than :data:`LEFTOVER_AGE_S` go. Returns what was removed."""
+        removed: list[Path] = []
+        now = time.time()
+        if self.settings.vault_data_dir.is_dir():
+            with _try_lock(self._lock_file) as free:
+                # only the registry's own: other writers share the data dir
+                removed += _remove_tmp(
+                    self.settings.vault_data_dir, now, free, f".{self.pointer_file.name}.*.tmp"
+                )
+                if self.adapters_dir.is_dir():
+                    removed += _remove_tmp(self.adapters_dir, now, free)
+                    for directory in self.adapters_dir.iterdir():
+                        if not _VERSION_RE.match(directory.name) or not directory.is_dir():
+                            continue
+                        complete = (directory / MANIFEST).is_file() and (directory / ADAPTER_FILE).is_file()
+                        if free and not complete:  # never published: invisible, and nobody's
+                            shutil.rmtree(directory, ignore_errors=True)
+                            removed.append(directory)
+                        else:
+                            removed += _remove_tmp(directory, now, free)
+        if self.bases_dir.is_dir():
+            with _try_lock(self._bases_lock) as free:
+                for directory in self.bases_dir.iterdir():
+                    if directory.is_dir():
+                        removed += _remove_tmp(directory, now, free)
+        return [str(p) for p in removed]
 
     # ------------------------------------------------------------------ reading
 
@@ -391,13 +508,14 @@ class ModelRegistry:
         return adapter
 
     def _pointer(self) -> dict[str, Any]:
+        """``registry.json`` checked; raises :class:`RegistryCorruptError` naming it."""
         data = _read_json(self.pointer_file) or {}
-        history = data.get("history")
+        _check_pointer(self.pointer_file, data)
         return {
             "version": REGISTRY_VERSION,
             "base": data.get("base"),
             "adapter": data.get("adapter"),
-            "history": history if isinstance(history, list) else [],
+            "history": list(data.get("history") or []),
             "updated": data.get("updated"),
         }
 
@@ -705,6 +823,18 @@ class ModelRegistry:
             else:
                 raise RegistryError("nothing to roll back to — no earlier model in the history")
         return self.active()
+
+
+def _remove_tmp(directory: Path, now: float, free: bool, pattern: str = _TMP_GLOB) -> list[Path]:
+    """Temp files of atomic writes directly in ``directory``: all of them when its lock is
+    ``free``, else only old ones."""
+    removed = []
+    for tmp in directory.glob(pattern):
+        if tmp.is_file() and (free or _old(tmp, now)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
 
 
 def _same_file(a: Path, b: Path) -> bool:

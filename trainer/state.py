@@ -28,7 +28,7 @@ from journal_me.config import Settings
 from journal_me.models import write_json_atomic
 
 HISTORY_LIMIT = 30
-FINISHED = ("published", "refused", "failed", "dry-run", "interrupted")
+FINISHED = ("published", "refused", "failed", "stopped", "dry-run", "interrupted")
 
 
 def now_iso() -> str:
@@ -119,6 +119,15 @@ def recover(settings: Settings, state: dict[str, Any]) -> list[str]:
             "reason": f"interrupted during {step} (killed, crashed or powered off)",
         }
         record(settings, state, dict(state["last_run"]))
+    leftovers = [
+        *train_dir(settings).glob(".state.json.*.tmp"),
+        *(train_dir(settings) / "cache").glob(".cache.*"),
+    ]
+    for tmp in leftovers:  # temp files of a killed writer (the lock says none is alive)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    if leftovers:
+        notes.append(f"removed {len(leftovers)} temp file(s) a killed run left")
     root = runs_dir(settings)
     if root.is_dir():
         for run in sorted(root.iterdir()):

@@ -284,9 +284,12 @@ class Engine:
         """The engine the user configured: base and adapter from the model registry
         (``settings.llm.base_model`` and ``use_adapter`` honoured) unless given."""
         if model_path is None:
-            from journal_me.models import ModelRegistry
+            from journal_me.models import ModelRegistry, RegistryError
 
-            base, adapter = ModelRegistry(settings).engine_paths()
+            try:
+                base, adapter = ModelRegistry(settings).engine_paths()
+            except RegistryError as exc:  # a corrupt registry.json: chat goes memory-only
+                raise EngineError(str(exc)) from exc
             if base is None:
                 raise EngineError(
                     "no model yet — run `journal-me model pull qwen2.5-1.5b` or "
