@@ -2,8 +2,9 @@
 
 Two promises live here, so that no synthesiser can forget them:
 
-1. **The privacy fence.** Only entries that are not private (``private: true`` or a private
-   tag) are read, and every passage that goes into a prompt or an answer is checked again
+1. **The privacy fence.** Only entries that are not private (``private: true``, a private
+   tag, a privacy flag that cannot be read with certainty) and not conflict copies are
+   read, and every passage that goes into a prompt or an answer is checked again
    (:meth:`VaultView.check_public`): a private entry reaching the training data would be
    learned into the adapter's weights for good, where no retrieval filter can hide it.
 2. **Train as served.** Prompts are built with the very functions chat and bridge use at
@@ -38,6 +39,30 @@ _DATE_TITLE = re.compile(
 
 class PrivacyViolation(RuntimeError):
     """Private journal text reached the training data; synthesis is aborted, never trimmed."""
+
+
+_WORD = re.compile(r"\w+")
+
+
+class _PublicWords:
+    """Which names public text uses, as whole words (fast: a word set, then a phrase check)."""
+
+    def __init__(self, text: str) -> None:
+        words = _WORD.findall(text.lower())
+        self.words = set(words)
+        self.text = " " + " ".join(words) + " "
+
+    def mentions(self, name: str) -> bool:
+        words = _WORD.findall(name.lower())
+        if not words or len(name.strip()) < 3 or not all(w in self.words for w in words):
+            return False
+        return len(words) == 1 or f" {' '.join(words)} " in self.text
+
+
+def is_public(entry: Entry) -> bool:
+    """Whether an entry may be trained on: not private, its privacy readable with certainty,
+    and not a conflict copy awaiting resolution (which would duplicate, or leak, its twin)."""
+    return not (entry.private or entry.privacy_unreadable or entry.conflict_of is not None)
 
 
 def stable_fraction(key: str, salt: str = "") -> float:
@@ -101,25 +126,37 @@ class VaultView:
         self.private_rels: set[str] = set()
         self.entries: dict[str, PublicEntry] = {}
         for summary in journal.entries():
-            if summary.private:
+            if summary.private or summary.conflict_of is not None:
                 self.private_rels.add(summary.rel)
                 continue
             try:
                 entry = journal.entry(summary.rel)
             except EntryReadError:
                 continue
-            if entry.private:  # marked private since the last index: the file decides
+            if not is_public(entry):  # marked private since the last index: the file decides
                 self.private_rels.add(summary.rel)
                 continue
             hits = tuple(h for h in journal.passages(summary.rel) if not h.entry.private)
             if hits:
                 self.entries[summary.rel] = PublicEntry(entry, hits)
+        # A name is public only where public text uses it: a private person page's aliases (a
+        # real name, a nickname) never appear in public entries, so they stay out even if the
+        # graph were to list them.
+        public = _PublicWords(
+            "\n".join(
+                part
+                for pub in self.entries.values()
+                for part in (pub.entry.title, " ".join(pub.entry.tags), *(h.passage for h in pub.passages))
+            )
+        )
         infos = journal.entities(include_private=False)
-        self.entities = [e for e in infos if e.type != "tag"]
+        self.entities = [
+            e for e in infos if e.type != "tag" and any(public.mentions(n) for n in (e.name, *e.aliases))
+        ]
         self.tags = [e for e in infos if e.type == "tag"]
         names: set[str] = {e.name for e in self.entities}
         for info in self.entities:
-            names.update(a for a in info.aliases if len(a) > 2 and a[:1].isalpha())
+            names.update(a for a in info.aliases if len(a) > 2 and a[:1].isalpha() and public.mentions(a))
         #: every entity name (facts to check and swap)
         self.names: tuple[str, ...] = tuple(sorted(names))
         own = {n.lower() for n in (name or "").split()}
