@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from journal_me.config import Settings
+from journal_me.termsafe import clean
 from journal_me.tui import backend as be
 from journal_me.tui.commands import JournalCommands
 from journal_me.tui.keys import binding_ids, help_rows
@@ -30,7 +31,7 @@ from journal_me.tui.screens.help import HelpScreen
 from journal_me.tui.screens.jump import JumpScreen
 from journal_me.tui.state import load_state, update_state
 from journal_me.tui.themes import load_themes, pick_theme, theme_dirs
-from journal_me.tui.widgets.editor import EntryEditor
+from journal_me.tui.widgets.editor import EntryEditor, SaveOutcome
 from journal_me.tui.widgets.model_status import EngineFactory, EngineSlot, ModelChanged, configured_engine
 from journal_me.tui.workers import ReportsWorkerErrors
 
@@ -395,14 +396,42 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         self.notify("\n".join(lines), title="Files skipped", severity="warning", timeout=15, markup=False)
 
     async def action_quit(self) -> None:
+        """Save, then quit. Text that cannot be saved (disk full, permissions, a change of
+        the front matter waiting for an answer) goes to a recovery copy in the data dir, and
+        the exit message says where; if even that fails, the app stays open."""
+        notes: list[str] = []
         for screen in self.main_screens.values():
             editor = _editor_of(screen)
-            if editor is not None:
-                try:
-                    editor.save_blocking()
-                except Exception as exc:  # never lose the chance to quit; say what happened
-                    self.log.error(f"save on quit failed: {exc}")
-        self.exit(0)
+            if editor is None:
+                continue
+            try:
+                outcome = editor.save_blocking()
+            except Exception as exc:
+                doc = editor.doc
+                outcome = SaveOutcome(doc.rel if doc else None, editor.text, f"not saved: {exc}")
+            if outcome.problem is None or outcome.rel is None:
+                continue
+            rel, problem = clean(outcome.rel), clean(outcome.problem)
+            try:
+                if self.journal is None:
+                    raise OSError("the vault is not open")
+                where = self.journal.write_recovery_copy(outcome.rel, outcome.text)
+            except Exception as exc:
+                self.notify(
+                    f"{rel}: {problem}\nNo recovery copy either: {exc}\n"
+                    "Still open: copy your text somewhere safe or fix the cause (free space, "
+                    "permissions), then quit again.",
+                    title="Not saved: not quitting",
+                    severity="error",
+                    timeout=60,
+                    markup=False,
+                )
+                return
+            notes.append(f"journal-me: {rel} was not saved ({problem}).\n  Your text is in {where}")
+        if notes:
+            self.exit(1, return_code=1, message=Text("\n".join(notes)))
+        else:
+            self.exit(0)
 
     def on_unmount(self) -> None:
         self.backend.stop()

@@ -15,10 +15,12 @@ def binding_ids() -> set[str]:
     from journal_me.tui.app import JournalMeApp
     from journal_me.tui.modes import MODE_SPECS
     from journal_me.tui.screens.chat import ChatList
+    from journal_me.tui.screens.conflict import ConflictScreen
     from journal_me.tui.screens.help import HelpScreen
     from journal_me.tui.screens.jump import JumpScreen
     from journal_me.tui.screens.profile import ProfileScreen
     from journal_me.tui.widgets.ask_dialog import AskDialog
+    from journal_me.tui.widgets.editor import EntryText
     from journal_me.tui.widgets.month_grid import MonthGrid
 
     classes: list[type[Any]] = [
@@ -29,6 +31,8 @@ def binding_ids() -> set[str]:
         ChatList,
         ProfileScreen,
         AskDialog,
+        EntryText,
+        ConflictScreen,
     ]
     classes += [spec.screen for spec in MODE_SPECS if isinstance(spec.screen, type)]
     ids: set[str] = set()

@@ -95,10 +95,12 @@ def test_every_binding_has_an_id() -> None:
     from journal_me.tui.keys import binding_ids
     from journal_me.tui.modes import MODE_SPECS
     from journal_me.tui.screens.chat import ChatList
+    from journal_me.tui.screens.conflict import ConflictScreen
     from journal_me.tui.screens.help import HelpScreen
     from journal_me.tui.screens.jump import JumpScreen
     from journal_me.tui.screens.profile import ProfileScreen
     from journal_me.tui.widgets.ask_dialog import AskDialog
+    from journal_me.tui.widgets.editor import EntryText
     from journal_me.tui.widgets.month_grid import MonthGrid
 
     classes: list[type] = [
@@ -109,6 +111,8 @@ def test_every_binding_has_an_id() -> None:
         ChatList,
         ProfileScreen,
         AskDialog,
+        EntryText,
+        ConflictScreen,
     ]
     classes += [spec.screen for spec in MODE_SPECS if isinstance(spec.screen, type)]
     assert {JournalScreen, SearchScreen, PeopleScreen} <= set(classes)

@@ -6,14 +6,16 @@ import datetime as dt
 import os
 import shlex
 import subprocess
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 
+from journal_me.termsafe import clean
 from journal_me.tui.screens.base import MainScreen
+from journal_me.tui.screens.conflict import Choice, ConflictScreen
 from journal_me.tui.widgets.editor import EntryEditor
 from journal_me.tui.widgets.entry_tree import EntryTree
 from journal_me.tui.widgets.side_panel import SidePanel
@@ -30,6 +32,7 @@ def day_title(day: dt.date) -> str:
 
 class JournalScreen(MainScreen):
     MODE = "journal"
+    NARROW_HIDDEN = frozenset({"new-entry", "external-editor", "command-palette"})
     AUTO_FOCUS = "#entry-tree"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -37,7 +40,9 @@ class JournalScreen(MainScreen):
         Binding("ctrl+o", "external_editor", "$EDITOR", id="external-editor"),
         Binding("ctrl+s", "save_now", "Save", id="save-now", show=False),
         Binding("ctrl+b", "toggle_tree", "Tree", id="toggle-tree"),
+        Binding("ctrl+backslash", "toggle_side", "Side panel", id="toggle-side", show=False),
         Binding("ctrl+l", "other_version", "Other version", id="open-other-version", show=False),
+        Binding("f12", "resolve_conflict", "Resolve conflict", id="resolve-conflict", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -66,6 +71,7 @@ class JournalScreen(MainScreen):
 
     def on_mount(self) -> None:
         self.jm.main_screens[self.MODE] = self
+        self._pair: tuple[str, str] | None = None  # (original, copy) after "open both"
 
     # -- vault -----------------------------------------------------------------------------
     def vault_ready(self, reason: str) -> None:
@@ -88,9 +94,13 @@ class JournalScreen(MainScreen):
 
     # -- opening ---------------------------------------------------------------------------
     def open_entry(self, rel: str, line: int | None = None, *, focus: bool = False) -> None:
+        """Open ``rel``: the cursor at ``line`` (if in the body), else at the end of today's
+        entry or the first body line of any other: never in the front matter."""
         if self.jm.journal is None:
             return
-        self.editor.open(rel, line=line, focus=focus)
+        summary = self.jm.backend.summary(rel)
+        todays = summary is not None and not summary.undated and summary.date == self.jm.today()
+        self.editor.open(rel, line=line, focus=focus, at_end=todays)
 
     def open_day(self, day: dt.date, *, separate: bool = False) -> None:
         """Open the day's entry, or a draft for it (saved when you type)."""
@@ -142,15 +152,83 @@ class JournalScreen(MainScreen):
         if tree.display:
             tree.focus()
 
+    def action_toggle_side(self) -> None:
+        side = self.side
+        side.display = not side.display
+
+    def layout_changed(self, narrow: bool) -> None:
+        """Narrow: the side panel hides (ctrl+\\ shows it) and the tree slims down, so
+        the editor keeps most of the width."""
+        self.side.display = not narrow
+
     def action_other_version(self) -> None:
-        """After a conflict: open the version that is on disk under the original name."""
-        conflict = self.editor.conflict
+        """After a conflict: switch between the version on disk and yours."""
+        conflict = self.editor.conflict or self._pair
         if conflict is None:
             self.notify("No conflict in this entry.", markup=False)
             return
         disk_rel, mine_rel = conflict
         target = disk_rel if self.editor.doc is not None and self.editor.doc.rel == mine_rel else mine_rel
         self.open_entry(target)
+
+    def conflict_pair(self) -> tuple[str, str] | None:
+        """(original, conflict copy) of the open entry, if it has one (or is one)."""
+        doc = self.editor.doc
+        if doc is None:
+            return None
+        if self.editor.conflict is not None:
+            return self.editor.conflict
+        summary = self.jm.backend.summary(doc.rel)
+        if summary is not None and summary.conflict_of is not None:
+            return (summary.conflict_of, doc.rel)
+        copies = [s.rel for s in self.jm.backend.summaries if s.conflict_of == doc.rel]
+        return (doc.rel, sorted(copies)[0]) if copies else None
+
+    def action_resolve_conflict(self) -> None:
+        """Keep mine / keep theirs / open both, for the open entry's conflict copy."""
+        pair = self.conflict_pair()
+        if pair is None:
+            self.notify("The open entry has no conflict copy.", markup=False)
+            return
+        original, copy = pair
+
+        def chosen(choice: Choice | None) -> None:
+            if choice == "both":
+                self._pair = (original, copy)
+                self.open_entry(original, focus=True)
+                self.notify(
+                    f"{clean(original)} is open; ctrl+l switches to {clean(copy)}. f12 again to keep one.",
+                    title="Both versions",
+                    markup=False,
+                )
+            elif choice is not None:
+                self._resolve(original, copy, choice)
+
+        self.app.push_screen(ConflictScreen(original, copy), chosen)
+
+    def _resolve(self, original: str, copy: str, keep: Literal["mine", "theirs"]) -> None:
+        journal = self.jm.journal
+        if journal is None:
+            return
+        outcome = self.editor.save_blocking()  # what is typed goes into the file kept
+        if outcome.problem is not None:
+            self.notify(f"Not resolved: {clean(outcome.problem)}", severity="error", markup=False)
+            return
+        self._resolve_worker(original, copy, keep)
+
+    @work(thread=True, exclusive=True, group="resolve-conflict", exit_on_error=False)
+    def _resolve_worker(self, original: str, copy: str, keep: Literal["mine", "theirs"]) -> None:
+        journal = self.jm.journal
+        assert journal is not None
+        journal.resolve_conflict(copy, keep)
+        self.jm.backend.refresh()
+        self.app.call_from_thread(self._resolved, original, keep)
+
+    def _resolved(self, original: str, keep: str) -> None:
+        self._pair = None
+        self.editor.open(original, focus=True, reload=True)
+        kept = "your copy" if keep == "mine" else "the version on disk"
+        self.notify(f"{clean(original)}: kept {kept}.", title="Conflict resolved", markup=False)
 
     def action_external_editor(self) -> None:
         """Edit the entry in $EDITOR (the app is suspended meanwhile)."""
@@ -161,8 +239,18 @@ class JournalScreen(MainScreen):
             return
         if editor.doc.draft and not editor.text.strip():
             editor.text_area.insert(f"# {editor.doc.title}\n\n")
-        rel = editor.save_blocking()
+        outcome = editor.save_blocking()
+        rel = outcome.rel
         if rel is None:
+            return
+        if outcome.problem is not None:
+            self.notify(
+                f"{clean(rel)}: {clean(outcome.problem)}\nSave it (or answer the banner) before "
+                "handing it to $EDITOR.",
+                title="Not saved",
+                severity="error",
+                markup=False,
+            )
             return
         path = journal.vault.root / rel
         cmd = editor_command(journal.settings.editor)

@@ -18,16 +18,18 @@ import itertools
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Markdown, Static, TextArea
+from textual.widgets import Button, ContentSwitcher, Markdown, Static, TextArea
 
+from journal_me.termsafe import clean
 from journal_me.tui.workers import ReportsWorkerErrors
 from journal_me.vault import EntryReadError, sha256_bytes
 
@@ -41,6 +43,37 @@ def strip_front_matter(text: str) -> str:
     return FRONT_MATTER.sub("", text, count=1)
 
 
+def body_start(text: str) -> tuple[int, int]:
+    """Where the body begins: the first non-blank line after the front matter (the line just
+    after it when the body is blank). Typing there can never touch the front matter.
+
+    Without front matter: (0, 0). Front matter that never closes: the end of the text (the
+    core asks before saving anything that breaks it further)."""
+    lines = text.split("\n")
+    if not text.startswith("---"):
+        return (0, 0)
+    match = FRONT_MATTER.match(text)
+    if match is None:
+        return (len(lines) - 1, len(lines[-1]))
+    fm = match.group(0)
+    row = fm.count("\n") if fm.endswith("\n") else len(fm.split("\n"))
+    if row >= len(lines):  # the closing --- is the last line, with no newline after it
+        return (len(lines) - 1, len(lines[-1]))
+    first = row
+    while first < len(lines) - 1 and not lines[first].strip():
+        first += 1
+    if not lines[first].strip():
+        first = row
+    return (first, 0)
+
+
+def body_end(text: str) -> tuple[int, int]:
+    """The end of the text, or the body's start when there is no body to end."""
+    lines = text.split("\n")
+    end = (len(lines) - 1, len(lines[-1]))
+    return max(end, body_start(text))
+
+
 @dataclass
 class Doc:
     key: str
@@ -48,6 +81,32 @@ class Doc:
     title: str
     draft: bool  # not on disk yet: the first save creates it
     day: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What ``save_blocking`` did: ``problem`` says why ``text`` is not on disk at ``rel``."""
+
+    rel: str | None
+    text: str = ""
+    problem: str | None = None
+
+
+class EntryText(TextArea):
+    """The editor's text area, with document start/end keys that respect front matter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+home", "body_start", "Start of entry", id="editor-start", show=False),
+        Binding("ctrl+end", "body_end", "End of entry", id="editor-end", show=False),
+    ]
+
+    def action_body_start(self) -> None:
+        """The body's first line; pressed there, the very top (to edit the front matter)."""
+        start = body_start(self.text)
+        self.move_cursor((0, 0) if self.cursor_location == start else start, center=True)
+
+    def action_body_end(self) -> None:
+        self.move_cursor(body_end(self.text), center=True)
 
 
 class EntryEditor(ReportsWorkerErrors, Vertical):
@@ -90,9 +149,17 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             title: str,
             line: int | None,
             day: dt.date | None,
+            at_end: bool = False,
         ) -> None:
             self.key, self.rel, self.text, self.draft = key, rel, text, draft
-            self.title, self.line, self.day = title, line, day
+            self.title, self.line, self.day, self.at_end = title, line, day, at_end
+            super().__init__()
+
+    class _NeedsConfirmation(Message):
+        """The core refused a save that would break the front matter or its privacy."""
+
+        def __init__(self, key: str, rel: str, reason: str, text: str) -> None:
+            self.key, self.rel, self.reason, self.text = key, rel, reason, text
             super().__init__()
 
     class _Failed(Message):
@@ -133,12 +200,19 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         self._timer: Timer | None = None
         self._saving = 0
         self.conflict: tuple[str, str] | None = None  # (disk version, your version)
+        self.confirming: str | None = None  # why the last save waits for an answer
 
     def compose(self) -> ComposeResult:
         yield Static(id="editor-title")
         yield Static(id="conflict-banner")
+        with Vertical(id="confirm-banner"):
+            yield Static(id="confirm-reason")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Keep editing", id="confirm-keep", compact=True)
+                yield Button("Save anyway", id="confirm-save", variant="warning", compact=True)
+                yield Button("Revert", id="confirm-revert", compact=True)
         with ContentSwitcher(initial="editor-text", id="editor-switcher"):
-            yield TextArea(
+            yield EntryText(
                 "",
                 language="markdown",
                 soft_wrap=True,
@@ -151,6 +225,7 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#conflict-banner").display = False
+        self.query_one("#confirm-banner").display = False
         self.text_area.disabled = True
         self._show_title()
         if self.check_interval > 0:
@@ -158,8 +233,8 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
 
     # -- accessors -------------------------------------------------------------------------
     @property
-    def text_area(self) -> TextArea:
-        return self.query_one("#editor-text", TextArea)
+    def text_area(self) -> EntryText:
+        return self.query_one("#editor-text", EntryText)
 
     @property
     def text(self) -> str:
@@ -188,10 +263,15 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         draft_title: str | None = None,
         day: dt.date | None = None,
         focus: bool = False,
+        at_end: bool = False,
+        reload: bool = False,
     ) -> None:
-        """Open ``rel``; with ``draft_title`` a missing file becomes a draft (saved on typing).
-        With ``focus`` the text gets the keyboard once it is loaded."""
-        if self.doc is not None and self.doc.rel == rel and not self.opening:
+        """Open ``rel`` (``reload``: read it again even if it is open); with
+        ``draft_title`` a missing file becomes a draft (saved on typing).
+        With ``focus`` the text gets the keyboard once it is loaded. The cursor goes to
+        ``line`` if it is in the body, else to the body's end (``at_end``: today's entry) or
+        its first line: never into the front matter."""
+        if self.doc is not None and self.doc.rel == rel and not self.opening and not reload:
             if line is not None:
                 self._goto_line(line)
             if focus:
@@ -201,37 +281,47 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         key = f"{rel}#{next(self._keys)}"
         self._wanted = key
         self._focus_on_load = focus
-        self._load(key, rel, line, draft_title, day)
+        self._load(key, rel, line, draft_title, day, at_end)
 
     @work(thread=True, group="editor-io", exit_on_error=False)
     def _load(
-        self, key: str, rel: str, line: int | None, draft_title: str | None, day: dt.date | None
+        self,
+        key: str,
+        rel: str,
+        line: int | None,
+        draft_title: str | None,
+        day: dt.date | None,
+        at_end: bool,
     ) -> None:
         journal = self.journal
         if journal is None:
             return
         with self._lock:
-            path = journal.vault.root / rel
-            if draft_title is not None and not path.exists():
+            try:
+                text, digest = journal.read_text(rel)
+            except FileNotFoundError:
+                if draft_title is None:
+                    self.post_message(self._Failed(rel, "no such file", key))
+                    return
                 self._digests[rel] = None
                 self._targets[key] = rel
                 self.post_message(self._Loaded(key, rel, "", True, draft_title, None, day))
                 return
-            try:
-                data, _mtime = journal.vault.read_bytes(rel)
-                text = data.decode("utf-8-sig")
             except EntryReadError as exc:
                 self.post_message(self._Failed(rel, str(exc), key))
                 return
             except UnicodeDecodeError:
                 self.post_message(self._Failed(rel, "not UTF-8 text; open it in another editor", key))
                 return
-            self._digests[rel] = sha256_bytes(data)
+            except OSError as exc:
+                self.post_message(self._Failed(rel, f"cannot read: {exc.strerror or exc}", key))
+                return
+            self._digests[rel] = digest
             self._targets[key] = rel
         summary_title = rel
-        with contextlib.suppress(EntryReadError):
+        with contextlib.suppress(EntryReadError, OSError):
             summary_title = journal.entry(rel).title
-        self.post_message(self._Loaded(key, rel, text, False, summary_title, line, day))
+        self.post_message(self._Loaded(key, rel, text, False, summary_title, line, day, at_end))
 
     @on(_Loaded)
     def _apply_loaded(self, msg: _Loaded) -> None:
@@ -241,17 +331,18 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         self.doc = Doc(msg.key, msg.rel, msg.title, msg.draft, msg.day)
         self.conflict = None
         self._show_banner(None)
+        self._ask(None)
         self._saved_text = msg.text
         area = self.text_area
         area.disabled = False
         area.load_text(msg.text)
         if msg.line is not None:
             self._goto_line(msg.line)
-        elif msg.draft:
-            area.move_cursor(area.document.end)
+        elif msg.draft or msg.at_end:
+            area.move_cursor(body_end(msg.text), center=True)
         else:
-            area.move_cursor((0, 0))
             area.scroll_home(animate=False)
+            area.move_cursor(body_start(msg.text))
         if self.previewing:
             self._update_preview()
         if self._focus_on_load:
@@ -265,12 +356,19 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             if msg.key != self._wanted:
                 return
             self._wanted = self.doc.key if self.doc is not None else None
-        self.app.notify(f"{msg.rel}: {msg.reason}", title="Cannot open", severity="error", markup=False)
+        if msg.key is None:  # a save failed (the worker's save counted as in flight)
+            self._saving = max(0, self._saving - 1)
+            self._show_title()
+        title = "Cannot open" if msg.key is not None else "Not saved"
+        self.app.notify(f"{clean(msg.rel)}: {clean(msg.reason)}", title=title, severity="error", markup=False)
 
     def _goto_line(self, line: int) -> None:
+        """Line ``line`` (1-based) of the file, or the body's first line if that is in the
+        front matter."""
         area = self.text_area
         row = max(0, min(line - 1, area.document.line_count - 1))
-        area.move_cursor((row, 0), center=True)
+        start = body_start(self.text)
+        area.move_cursor(max((row, 0), start), center=True)
 
     # -- saving ----------------------------------------------------------------------------
     @on(TextArea.Changed, "#editor-text")
@@ -287,8 +385,9 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             self._timer.stop()
             self._timer = None
 
-    def save_now(self) -> None:
-        """Save unsaved edits now (in a worker)."""
+    def save_now(self, *, confirm: bool = False) -> None:
+        """Save unsaved edits now (in a worker). ``confirm``: the user answered "save
+        anyway" to a change of the front matter or of its privacy."""
         self._cancel_timer()
         doc = self.doc
         if doc is None or not self.dirty:
@@ -298,29 +397,30 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             return  # an untouched draft leaves no empty file behind
         self._saving += 1
         self._show_title()
-        self._save(doc.key, text, next(self._gen))
+        self._save(doc.key, text, next(self._gen), confirm)
 
-    def save_blocking(self) -> str | None:
-        """Save unsaved edits on this thread (quitting, before $EDITOR). Returns the rel."""
+    def save_blocking(self) -> SaveOutcome:
+        """Save unsaved edits on this thread (quitting, before $EDITOR). The outcome names
+        the file, and why the text is not on disk if it is not."""
         self._cancel_timer()
         doc = self.doc
         if doc is None:
-            return None
-        if self.dirty and not (doc.draft and not self.text.strip()):
-            msg = self._save_sync(doc.key, self.text, next(self._gen))
-            if msg is not None:
+            return SaveOutcome(None)
+        text = self.text
+        if self.dirty and not (doc.draft and not text.strip()):
+            msg = self._save_sync(doc.key, text, next(self._gen))
+            if isinstance(msg, self.Saved):
                 self._apply_saved(msg)
-        return self.doc.rel if self.doc is not None else None
+            elif isinstance(msg, (self._Failed, self._NeedsConfirmation)):
+                return SaveOutcome(msg.rel, text, msg.reason)
+        return SaveOutcome(self.doc.rel if self.doc is not None else None, text)
 
     @work(thread=True, group="editor-io", exit_on_error=False)
-    def _save(self, key: str, text: str, gen: int) -> None:
-        msg = self._save_sync(key, text, gen)
+    def _save(self, key: str, text: str, gen: int, confirm: bool) -> None:
+        msg = self._save_sync(key, text, gen, confirm=confirm)
         self.post_message(msg if msg is not None else self._Skipped())
-        journal = self.journal
-        if msg is not None and journal is not None:
-            # the index update waits for the journal's lock (a long first reindex holds it):
-            # it runs after the file is safe and outside this editor's lock
-            journal.update_paths([msg.rel] + ([msg.conflict_rel] if msg.conflict_rel else []))
+        if isinstance(msg, self.Saved):
+            # Journal.save_entry has updated the index too
             self.post_message(
                 self.Indexed(msg.key, msg.conflict_rel or msg.rel, msg.created, msg.conflict_rel)
             )
@@ -330,7 +430,9 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         self._saving = max(0, self._saving - 1)
         self._show_title()
 
-    def _save_sync(self, key: str, text: str, gen: int) -> Saved | None:
+    def _save_sync(self, key: str, text: str, gen: int, *, confirm: bool = False) -> Message | None:
+        """Save through the core's one door (digest, conflict and front-matter checks).
+        Returns ``Saved``, ``_NeedsConfirmation`` (nothing written), ``_Failed`` or None."""
         journal = self.journal
         if journal is None:
             return None
@@ -342,12 +444,12 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
                 return None
             expected = self._digests.get(target)
             try:
-                # Journal.save_entry = this + update_paths; the index update is done by the
-                # caller, outside the lock (see _save)
-                result = journal.vault.save(target, text, expected)
+                result = journal.save_entry(target, text, expected, confirm=confirm)
             except Exception as exc:  # disk full, permissions…: keep the buffer, say why
-                self.post_message(self._Failed(target, f"not saved: {exc}"))
-                return None
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                return self._Failed(target, f"not saved: {reason}")
+            if result.needs_confirmation is not None:
+                return self._NeedsConfirmation(key, target, result.needs_confirmation, text)
             self._saved_gen[key] = gen
             if result.conflict_rel:
                 self._targets[key] = result.conflict_rel
@@ -355,6 +457,79 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             else:
                 self._digests[target] = result.digest
         return self.Saved(key, target, text, expected is None and result.saved, result.conflict_rel)
+
+    # -- asking before a save that changes the front matter or privacy ---------------------
+    @on(_NeedsConfirmation)
+    def _needs_confirmation(self, msg: _NeedsConfirmation) -> None:
+        self._saving = max(0, self._saving - 1)
+        doc = self.doc
+        if doc is None or msg.key != doc.key:
+            # the entry was left meanwhile: its text must not vanish
+            self._keep_recovery_copy(msg.rel, msg.text, msg.reason)
+        else:
+            self._ask(msg.reason)
+        self._show_title()
+
+    @work(thread=True, group="editor-recovery", exit_on_error=False)
+    def _keep_recovery_copy(self, rel: str, text: str, reason: str) -> None:
+        journal = self.journal
+        if journal is None:
+            return
+        try:
+            where = str(journal.write_recovery_copy(rel, text))
+        except OSError as exc:
+            where = f"nowhere ({exc.strerror or exc})"
+        self.app.call_from_thread(
+            self.app.notify,
+            f"{clean(rel)} was not saved: {clean(reason)}\nYour text is in {where}",
+            title="Not saved",
+            severity="warning",
+            timeout=30,
+            markup=False,
+        )
+
+    def _ask(self, reason: str | None) -> None:
+        """Show (or hide) the banner that asks keep editing / save anyway / revert."""
+        self.confirming = reason
+        self.query_one("#confirm-banner").display = reason is not None
+        if reason is not None:
+            self.query_one("#confirm-reason", Static).update(
+                Text.assemble(
+                    ("Not saved: ", "bold"),
+                    clean(reason),
+                    " The file on disk is unchanged.",
+                )
+            )
+
+    @on(Button.Pressed, "#confirm-keep")
+    def _keep_editing(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._ask(None)
+        self.text_area.focus()
+
+    @on(Button.Pressed, "#confirm-save")
+    def _save_anyway(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._ask(None)
+        self.save_now(confirm=True)
+        self.text_area.focus()
+
+    @on(Button.Pressed, "#confirm-revert")
+    def _revert(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.revert()
+
+    def revert(self) -> None:
+        """Drop the unsaved edits: back to the version on disk."""
+        self._cancel_timer()
+        self._ask(None)
+        area = self.text_area
+        area.load_text(self._saved_text)
+        area.move_cursor(body_start(self._saved_text), center=True)
+        if self.previewing:
+            self._update_preview()
+        area.focus()
+        self._show_title()
 
     @on(Saved)
     def _on_saved(self, msg: Saved) -> None:
@@ -368,6 +543,7 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             return
         self._saved_text = msg.text
         doc.draft = False
+        self._ask(None)
         if msg.conflict_rel:
             self._enter_conflict(msg.rel, msg.conflict_rel)
         self._show_title()
@@ -379,15 +555,15 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         self._show_banner(
             Text.assemble(
                 ("Conflict: ", "bold"),
-                disk_rel,
+                clean(disk_rel),
                 " changed on disk while you were editing. Your version is saved as ",
-                (mine_rel, "bold"),
+                (clean(mine_rel), "bold"),
                 ". Both are kept; you are editing yours.",
             )
         )
         self.app.notify(
-            f"{disk_rel} changed on disk while you were editing.\n"
-            f"Your version: {mine_rel}\nBoth versions are kept.",
+            f"{clean(disk_rel)} changed on disk while you were editing.\n"
+            f"Your version: {clean(mine_rel)}\nBoth versions are kept.",
             title="Conflict",
             severity="warning",
             timeout=10,
@@ -412,22 +588,19 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             if rel is None:
                 return
             expected = self._digests.get(rel)
-            path = journal.vault.root / rel
-            if not path.exists():
+            text: str | None
+            try:
+                text, digest = journal.read_text(rel)
+            except FileNotFoundError:
                 if expected is not None:
                     self.post_message(self._DiskChanged(key, rel, None, None))
                 return
-            try:
-                data, _mtime = journal.vault.read_bytes(rel)
-            except EntryReadError:
+            except UnicodeDecodeError:
+                text, digest = None, "undecodable"
+            except (EntryReadError, OSError):
                 return
-            digest = sha256_bytes(data)
             if digest == expected:
                 return
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = None
         self.post_message(self._DiskChanged(key, rel, text, digest))
 
     @on(_DiskChanged)
@@ -440,7 +613,7 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             doc.draft = True
             self._saved_text = ""
             self.app.notify(
-                f"{msg.rel} was deleted on disk. Your text is still here; typing saves it again.",
+                f"{clean(msg.rel)} was deleted on disk. Your text is still here; typing saves it again.",
                 title="Deleted on disk",
                 severity="warning",
                 markup=False,
@@ -463,7 +636,7 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         if self.previewing:
             self._update_preview()
         self._show_title()
-        self.app.notify(f"{msg.rel} changed on disk; reloaded.", title="Reloaded", markup=False)
+        self.app.notify(f"{clean(msg.rel)} changed on disk; reloaded.", title="Reloaded", markup=False)
 
     # -- preview ---------------------------------------------------------------------------
     def toggle_preview(self) -> None:
@@ -478,7 +651,7 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         self._show_title()
 
     def _update_preview(self) -> None:
-        self.query_one("#preview-md", Markdown).update(strip_front_matter(self.text))
+        self.query_one("#preview-md", Markdown).update(strip_front_matter(clean(self.text)))
 
     # -- display ---------------------------------------------------------------------------
     def _show_title(self) -> None:
@@ -488,10 +661,12 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             title.append("No entry open", style="dim")
             title.append("  ·  ctrl+t today's entry · ctrl+n new entry · ctrl+g go to date", style="dim")
         else:
-            title.append(doc.title or doc.rel, style="bold")
-            title.append(f"  {doc.rel}", style="dim")
+            title.append(clean(doc.title or doc.rel), style="bold")
+            title.append(f"  {clean(doc.rel)}", style="dim")
             if self._saving:
                 state, style = "saving…", "italic"
+            elif self.confirming is not None:
+                state, style = "● not saved — see above", "bold"
             elif doc.draft and not self.dirty:
                 state, style = "new — saved when you type", "italic dim"
             elif self.dirty:
