@@ -317,3 +317,22 @@ def test_open_cleans_vault_leftovers_and_reports_an_incomplete_index(
     assert journal.index_incomplete is True
     monkeypatch.setattr(PassageIndex, "incomplete", property(lambda _self: False), raising=False)
     assert journal.index_incomplete is False
+
+
+def test_daily_notes_settings_decide_where_a_new_day_goes(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    write(vault, ".obsidian/daily-notes.json", json.dumps({"folder": "Daily", "format": "DD-MM-YYYY"}))
+    write(vault, "Daily/01-03-2026.md", "Sunday.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    assert journal.day_entry(dt.date(2026, 3, 1)) == "Daily/01-03-2026.md"
+    assert journal.append("Evening.", dt.date(2026, 3, 1)).rel == "Daily/01-03-2026.md"
+    assert journal.create_entry(DAY).rel == "Daily/02-03-2026.md"
+    assert journal.append("Later.", DAY).rel == "Daily/02-03-2026.md"
+    assert journal.new_entry("", DAY).rel == "Daily/02-03-2026.md"
+    assert sorted(p.name for p in (vault / "Daily").glob("*.md")) == ["01-03-2026.md", "02-03-2026.md"]
+    # a note for the day elsewhere (made before daily notes were set up) is reused
+    write(vault, "old/2026-03-05.md", "Thursday.\n")
+    journal.reindex()
+    assert journal.create_entry(dt.date(2026, 3, 5)).rel == "old/2026-03-05.md"
