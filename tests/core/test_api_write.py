@@ -336,3 +336,28 @@ def test_daily_notes_settings_decide_where_a_new_day_goes(
     write(vault, "old/2026-03-05.md", "Thursday.\n")
     journal.reindex()
     assert journal.create_entry(dt.date(2026, 3, 5)).rel == "old/2026-03-05.md"
+
+
+def test_entry_summaries_carry_undated_and_conflict_of(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    write(vault, "people/Sam.md", "---\ntype: person\n---\nSam climbs.\n")
+    write(vault, "ideas.md", "Zine idea: canals at night.\n")
+    write(vault, "2026-03-02.md", "Dated by name.\n")
+    write(vault, "2026-03-02.conflict-20260302-101500.md", "The other version.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    by_rel = {s.rel: s for s in journal.entries()}
+    assert by_rel["ideas.md"].undated and not by_rel["2026-03-02.md"].undated
+    assert by_rel["2026-03-02.conflict-20260302-101500.md"].conflict_of == "2026-03-02.md"
+    assert by_rel["2026-03-02.md"].conflict_of is None
+    assert journal.index_incomplete is False
+    journal.reindex(rebuild=True)
+    assert journal.index_incomplete is False
+    [c] = journal.conflicts()
+    assert c.created == dt.datetime(2026, 3, 2, 10, 15)
+    # a rebuild killed before its first commit leaves the marker: the journal says so
+    from journal_me.memory.index import REBUILD_MARKER
+
+    (journal.settings.index_dir / REBUILD_MARKER).write_text("killed\n")
+    assert journal.index_incomplete is True
