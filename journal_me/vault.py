@@ -314,8 +314,9 @@ _WORD_RE = re.compile(r"\w+")
 _NOT_WORDS_RE = re.compile(r"[\d\s\-:T.+Z/]*")  # a date, a time, a number
 
 
-def _front_matter_texts(meta: Mapping[str, Any]) -> list[str]:
-    """The title and the free-text string values of front matter, in file order."""
+def _front_matter_texts(meta: Mapping[str, Any], *, with_title: bool) -> list[str]:
+    """The free-text string values of front matter (and the title if ``with_title``), in
+    file order."""
     out: list[str] = []
 
     def add(value: Any) -> None:
@@ -329,7 +330,7 @@ def _front_matter_texts(meta: Mapping[str, Any]) -> list[str]:
                     add(item)
 
     for key, value in meta.items():
-        if key.strip().lower() in _NOT_TEXT_KEYS:
+        if key.strip().lower() in _NOT_TEXT_KEYS or (key == "title" and not with_title):
             continue
         add(value)
     return out
@@ -339,10 +340,13 @@ def _front_matter_passage(
     meta: Mapping[str, Any], body_passages: list[Passage], last_line: int
 ) -> Passage | None:
     """A passage of front matter text whose words the body does not already hold (a jrnl
-    one-liner keeps its text only in ``title:``), spanning the front matter lines."""
+    one-liner keeps its text only in ``title:``), spanning the front matter lines. The title
+    counts only when there is no body: every passage is searched with its entry's title."""
     body_words = {w.lower() for p in body_passages for w in _WORD_RE.findall(p.text)}
     texts = [
-        t for t in _front_matter_texts(meta) if any(w.lower() not in body_words for w in _WORD_RE.findall(t))
+        t
+        for t in _front_matter_texts(meta, with_title=not body_passages)
+        if any(w.lower() not in body_words for w in _WORD_RE.findall(t))
     ]
     if not texts:
         return None

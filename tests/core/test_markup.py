@@ -438,7 +438,7 @@ def test_long_paragraph_is_one_passage_and_small_blocks_merge() -> None:
 
 
 def test_passage_spans_with_front_matter_offset() -> None:
-    text = "---\ntitle: First para\n---\n\nFirst para\nstill first\n\nSecond para\n"
+    text = "---\ntitle: x\n---\n\nFirst para\nstill first\n\nSecond para\n"
     entry = parse(text)
     lines = text.split("\n")
     spans = [(p.line_start, p.line_end) for p in entry.passages]

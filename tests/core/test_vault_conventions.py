@@ -88,6 +88,9 @@ def test_front_matter_only_text_becomes_a_passage() -> None:
     # words the body already holds are not indexed twice
     dup = _parse("---\ntitle: Walk\n---\nA walk by the canal.\n")
     assert [p.text for p in dup.passages] == ["A walk by the canal."]
+    # a title beside a body is searched with every body passage already
+    titled = _parse("---\ntitle: Physio\n---\nFiona gave me exercises.\n")
+    assert [p.text for p in titled.passages] == ["Fiona gave me exercises."]
     more = _parse("---\ntitle: Walk\nsummary: herons everywhere\ntags: [nature]\n---\nA walk.\n")
     assert [p.text for p in more.passages][-1] == "herons everywhere"
 
