@@ -341,7 +341,9 @@ def _front_matter_passage(
 ) -> Passage | None:
     """A passage of front matter text whose words the body does not already hold (a jrnl
     one-liner keeps its text only in ``title:``), spanning the front matter lines. The title
-    counts only when there is no body: every passage is searched with its entry's title."""
+    counts only when there is no body: every passage is searched with its entry's title.
+    (``parse_entry`` asks for it only for entries without body passages, so that a ``mood:``
+    line does not become a passage of every entry.)"""
     body_words = {w.lower() for p in body_passages for w in _WORD_RE.findall(p.text)}
     texts = [
         t
@@ -459,7 +461,7 @@ def parse_entry(
     note_type = str(meta.get("type", "")).lower()
     kind = "note" if note_type in {"person", "pet", "place", "org", "topic", "project"} else "entry"
     passages = split_passages(body, offset)
-    if meta and (extra := _front_matter_passage(meta, passages, fm_last)) is not None:
+    if meta and not passages and (extra := _front_matter_passage(meta, passages, fm_last)) is not None:
         passages.append(extra)
     tag_private = is_private({}, tags, private_tags)
     return Entry(

@@ -91,8 +91,11 @@ def test_front_matter_only_text_becomes_a_passage() -> None:
     # a title beside a body is searched with every body passage already
     titled = _parse("---\ntitle: Physio\n---\nFiona gave me exercises.\n")
     assert [p.text for p in titled.passages] == ["Fiona gave me exercises."]
-    more = _parse("---\ntitle: Walk\nsummary: herons everywhere\ntags: [nature]\n---\nA walk.\n")
-    assert [p.text for p in more.passages][-1] == "herons everywhere"
+    # front matter beside a body stays out of the passages (a `mood: wry` line is no passage)
+    more = _parse("---\ntitle: Walk\nmood: wry\ntags: [nature]\n---\nA walk.\n")
+    assert [p.text for p in more.passages] == ["A walk."]
+    only = _parse("---\ntitle: Walk\nsummary: herons everywhere\ntags: [nature]\ndate: 2026-01-01\n---\n")
+    assert [p.text for p in only.passages] == ["Walk\nherons everywhere"]
 
 
 def test_title_only_entry_is_found_by_search(
