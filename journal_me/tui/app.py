@@ -380,7 +380,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         config = self.settings.config_file or "your config file"
         hint = (
             f"Remap any key by its binding id in {config}, e.g.\n[keymap]\ngoto-search = "
-            f'"ctrl+s"\ntoday = "f12"'
+            f'"ctrl+s"\ntoday = "f10"'
         )
         self.push_screen(HelpScreen(rows, hint))
 

@@ -70,6 +70,7 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
         Binding("escape", "stop", "Stop", id="chat-stop"),
         Binding("f5", "new_conversation", "New chat", id="chat-new", priority=True),
         Binding("f6", "edit_profile", "Profile", id="chat-profile", priority=True),
+        Binding("ctrl+b", "toggle_list", "Chats", id="chat-toggle-list", show=False),
     ]
 
     # -- messages from the workers ---------------------------------------------------------
@@ -116,6 +117,14 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
         self._turn: AnswerTurn | None = None
         self._as_of_timer: Timer | None = None
         self.last_export: Path | None = None
+
+    def layout_changed(self, narrow: bool) -> None:
+        """Narrow: the list of conversations hides (ctrl+b shows it)."""
+        self.query_one("#chat-side").display = not narrow
+
+    def action_toggle_list(self) -> None:
+        side = self.query_one("#chat-side")
+        side.display = not side.display
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="chat-body"):
