@@ -27,7 +27,7 @@ from typing import Literal
 from whoosh.index import LockError
 
 from journal_me.config import Settings, load_settings
-from journal_me.datadir import secure_data_dir, secure_folder
+from journal_me.datadir import clean_temp_leftovers, secure_data_dir, secure_folder
 from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint, entry_mentions
 from journal_me.memory.index import IndexedEntry, IndexError_, PassageIndex
 from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
@@ -171,6 +171,7 @@ class Journal:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # the data dir quotes a private journal: owner-only, and tightened if it was not
         secure_data_dir(self.data_dir)
+        clean_temp_leftovers(self.data_dir)  # of writes killed midway (kill -9, power loss)
         for folder in (settings.data_root, settings.data_root / "vaults"):
             secure_folder(folder)
         clean = getattr(self.vault, "clean_leftovers", None)

@@ -16,6 +16,7 @@ import contextlib
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 PRIVATE_UMASK = 0o077
@@ -83,3 +84,21 @@ def secure_folder(folder: Path) -> None:
         for child in os.scandir(folder):
             if child.is_file(follow_symlinks=False):
                 _tighten(Path(child.path), FILE_MODE)
+
+
+def clean_temp_leftovers(root: Path, min_age_s: float = 600) -> list[str]:
+    """Remove ``.NAME.XXXX.tmp`` files a killed atomic write left directly in ``root`` (the
+    vault's data dir: privacy.json, warnings.json, graph.json, registry.json), when older
+    than ``min_age_s`` (a running process could still own a fresh one). Returns the names."""
+    removed: list[str] = []
+    now = time.time()
+    with contextlib.suppress(OSError), os.scandir(root) as it:
+        for child in it:
+            if not (child.name.startswith(".") and child.name.endswith(".tmp")):
+                continue
+            with contextlib.suppress(OSError):
+                st = child.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode) and now - st.st_mtime >= min_age_s:
+                    os.unlink(child.path)
+                    removed.append(child.name)
+    return sorted(removed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -114,3 +115,22 @@ def test_links_out_of_the_data_dir_are_not_followed(umask_022: None, tmp_path: P
     (data / "link").symlink_to(outside)
     secure_data_dir(data)
     assert stat.S_IMODE(outside.stat().st_mode) == 0o644
+
+
+def test_old_temp_files_of_killed_writes_are_removed_on_open(
+    vault: Path, open_journal: Callable[..., Journal]
+) -> None:
+    settings = load_settings(vault=vault)
+    data = settings.vault_data_dir
+    data.mkdir(parents=True)
+    old = data / ".privacy.json.k3j2.tmp"
+    fresh = data / ".graph.abcd.tmp"  # a running process may still be writing it
+    keep = data / "notes.tmp"
+    for p in (old, fresh, keep):
+        p.write_text("{")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    os.utime(keep, (an_hour_ago, an_hour_ago))
+    open_journal(vault)
+    assert not old.exists()
+    assert fresh.exists() and keep.exists()
