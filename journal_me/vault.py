@@ -816,7 +816,7 @@ class Vault:
         _fsync_dir(target.parent)
         conflict_rel: str | None = None
         if displaced is not None:
-            if _settled_digest(displaced) == expected_digest:
+            if _settled_digest(displaced) in (expected_digest, None):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(displaced)
             else:
@@ -950,16 +950,23 @@ def _settled_digest(path: Path, wait: float = 2.0) -> str | None:
     """The digest of ``path`` once no process has it open for writing (a Linux read lease
     is refused while a writer holds it), so that an append in flight lands before we look.
     Where leases are not available, wait a moment and read until two reads agree."""
-    setlease = getattr(__import__("fcntl"), "F_SETLEASE", None) if os.name == "posix" else None
-    deadline = time.monotonic() + wait
-    if setlease is not None:
+    try:
         import fcntl
+        import signal
 
+        setlease: int | None = getattr(fcntl, "F_SETLEASE", None)
+        setsig: int | None = getattr(fcntl, "F_SETSIG", None)
+        quiet_signal = int(signal.SIGURG)  # ignored by default: a lease break cannot kill us
+    except (ImportError, AttributeError):
+        setlease = setsig = None
+    deadline = time.monotonic() + wait
+    if setlease is not None and setsig is not None:
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             return None
         try:
+            fcntl.fcntl(fd, setsig, quiet_signal)
             while True:
                 try:
                     fcntl.fcntl(fd, setlease, fcntl.F_RDLCK)
@@ -969,10 +976,13 @@ def _settled_digest(path: Path, wait: float = 2.0) -> str | None:
                         continue
                     break  # no leases here (or a writer that never lets go): read as is
                 try:
-                    return _digest_of(path)
+                    with open(path, "rb") as fh:
+                        return sha256_bytes(fh.read())
                 finally:
                     with contextlib.suppress(OSError):
                         fcntl.fcntl(fd, setlease, fcntl.F_UNLCK)
+        except OSError:
+            pass  # F_SETSIG refused: read as is below
         finally:
             os.close(fd)
     first = _digest_of(path)

@@ -340,3 +340,47 @@ def test_new_file_in_an_empty_vault_follows_the_user_umask(vault: Path) -> None:
 
     created = Vault(vault).create("2026-03-02.md", "new\n")
     assert stat.S_IMODE(created.path.stat().st_mode) == 0o666 & ~user_umask()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("swap", ["exchange", "link-then-replace"])
+@pytest.mark.parametrize("writer", ["write-in-the-gap", "held-open-across-the-swap"])
+def test_a_write_at_the_instant_of_the_swap_is_kept_as_a_conflict_copy(
+    vault: Path, swap: str, writer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import journal_me.vault as vault_module
+
+    if swap != "exchange":
+        monkeypatch.setitem(vault_module._renameat2_state, "works", False)
+    path = vault / "2026-03-02.md"
+    path.write_text("start\n", encoding="utf-8")
+    digest = sha256_bytes(path.read_bytes())
+    real_swap = vault_module._swap_in
+    threads: list[threading.Thread] = []
+
+    def racing_swap(tmp: Path, target: Path) -> Path | None:
+        if writer == "write-in-the-gap":  # after the last check, before the swap
+            with target.open("a", encoding="utf-8") as fh:
+                fh.write("theirs\n")
+        else:  # opened before the swap, written and closed after it
+            fh = target.open("a", encoding="utf-8")
+
+            def late() -> None:
+                time.sleep(0.2)
+                fh.write("theirs\n")
+                fh.close()
+
+            threads.append(threading.Thread(target=late))
+            threads[-1].start()
+        return real_swap(tmp, target)
+
+    monkeypatch.setattr(vault_module, "_swap_in", racing_swap)
+    result = Vault(vault).save("2026-03-02.md", "start\nmine\n", digest)
+    for t in threads:
+        t.join()
+    assert result.saved and result.conflict_rel is not None
+    assert path.read_text(encoding="utf-8") == "start\nmine\n"
+    assert (vault / result.conflict_rel).read_text(encoding="utf-8") == "start\ntheirs\n"
+    assert _leftovers(vault) == []
