@@ -453,15 +453,18 @@ class Journal:
             # them (a new person page "Sam" with `aliases: [Sammy]` touches the entries naming
             # Sam or Sammy, not the whole vault)
             changed_rels = {e.rel for e in changed}
+            reread: list[Entry] = []
             for rel in list(self.graph.known_entries()):
                 if rel in changed_rels:
                     continue
                 if self.graph.entity_names(rel, aliases_before) == self.graph.entity_names(rel):
                     continue
                 try:
-                    items.append(self._indexed(self._fence(self.vault.read(rel))))
+                    reread.append(self.vault.read(rel))
                 except EntryReadError:
                     continue
+            # read from disk now: it may have lost `private:` since it was indexed, unseen
+            items.extend(self._indexed(e) for e in self._track_privacy(reread, [], set()))
         if progress:
             progress(0, len(items), "indexing")
         # one write (one commit) for the whole batch; see PassageIndex.write

@@ -144,3 +144,20 @@ def test_two_processes_share_the_ledger(
     assert [c.rel for c in watch.privacy_changes()] == ["a.md", "b.md"]
     tui.confirm_privacy("a.md")
     assert [c.rel for c in watch.privacy_changes()] == ["b.md"]
+
+
+def test_entry_reindexed_for_an_alias_change_keeps_its_fence(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    """An entry re-read because a person page changed its aliases goes through the same
+    privacy check as one that changed itself."""
+    write(vault, "a.md", "---\nprivate: true\n---\nThe letter from [[Sammy]]: I told nobody.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    write(vault, "a.md", "---\ntitle: x\n---\nThe letter from [[Sammy]]: I told nobody.\n")  # not seen yet
+    write(vault, "people/Sam.md", "---\ntype: person\naliases: [Sammy]\n---\nSam, my brother.\n")
+    journal.update_paths(["people/Sam.md"])
+    assert _public_rels(journal, "letter nobody") == set()
+    journal.reindex()
+    assert _public_rels(journal, "letter nobody") == set()
+    assert [c.rel for c in journal.privacy_changes()] == ["a.md"]
