@@ -190,6 +190,9 @@ _RAW_PRIVATE_RE = re.compile(
 )
 
 
+_OPEN_FRONT_MATTER_RE = re.compile(r"---[ \t]*\n")
+
+
 def privacy_flag(value: Any) -> bool | None:
     """``True``/``False`` when a ``private`` value clearly says so, else ``None`` (unclear)."""
     if isinstance(value, bool):
@@ -238,14 +241,19 @@ def _read_privacy(meta: Mapping[str, Any] | None, block: str) -> tuple[bool, boo
             )
         elif flag:
             private = True
-    if not top_level:
+    if not private:
+        # what the mapping cannot show: a key given twice (the last one wins in YAML), a
+        # nested one, a line inside a text block. Only a clearly public line is let pass.
         for m in _RAW_PRIVATE_RE.finditer(block):
-            if not m.group("indent") and not m.group(0).lstrip().startswith("-"):
-                continue  # a top-level key the mapping does not have cannot be: skip
-            if privacy_flag(m.group("value").split("#")[0]) is False:
+            raw_value = re.split(r"\s#", m.group("value"), maxsplit=1)[0]
+            if privacy_flag(raw_value) is False or (top_level and not raw_value.strip()):
                 continue
             private = unreadable = True
-            notes.append(f"{UNREADABLE_PRIVACY} (a nested `{m.group('key')}:` key)")
+            nested = m.group("indent") or m.group(0).lstrip().startswith("-")
+            where = (
+                f"a nested `{m.group('key')}:` key" if nested else f"`{m.group('key')}:` given more than once"
+            )
+            notes.append(f"{UNREADABLE_PRIVACY} ({where})")
             break
     return private, unreadable, notes
 
@@ -404,6 +412,15 @@ def parse_entry(
     notes: list[str] = []
     flag_private, privacy_unreadable = False, False
     m = FRONT_MATTER_RE.match(text)
+    if m is None and _OPEN_FRONT_MATTER_RE.match(text):
+        # front matter that is never closed reads as body text: its privacy line must still count
+        head = text[:MAX_FRONT_MATTER_BYTES]
+        if any(
+            privacy_flag(re.split(r"\s#", r.group("value"), maxsplit=1)[0]) is not False
+            for r in _RAW_PRIVATE_RE.finditer(head)
+        ):
+            flag_private = privacy_unreadable = True
+            notes.append(f"front matter has no closing `---`; {UNREADABLE_PRIVACY}")
     if m:
         body = text[m.end() :]
         offset = text[: m.end()].count("\n")

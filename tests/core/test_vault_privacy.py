@@ -33,6 +33,8 @@ ODD_MARKINGS = [
     ("empty-value.md", "---\nprivate:\n---\n\nThe code is lanternox.\n"),
     ("quoted-key.md", '---\n"Private": true\n---\n\nThe code is hollowmere.\n'),
     ("nested.md", "---\nsettings:\n  private: true\n---\n\nThe code is brackenfold.\n"),
+    ("twice.md", "---\nprivate: true\nmood: low\nprivate: false\n---\n\nThe code is saltmarrow.\n"),
+    ("unclosed.md", "---\nprivate: true\ntitle: Locker\n\nThe code is quillbarrow.\n"),
     ("tagged.md", "---\ntags: [private/health]\n---\n\nThe code is cindermoss.\n"),
 ]
 SECRETS = [text.rsplit(" ", 1)[1].rstrip(".\n") for _name, text in ODD_MARKINGS]
@@ -71,6 +73,9 @@ def test_unreadable_privacy_is_named_in_the_warning() -> None:
         "---\nprivate: false\n---\nx\n",
         "---\nprivate: no\n---\nx\n",
         "---\nprivate: 0\n---\nx\n",
+        "---\nprivate: false # anyone may read this\n---\nx\n",
+        '---\n"Private": off\n---\nx\n',
+        "---\ntitle: Plain\n---\nprivate: true is what I did not write in front matter\n",
         "---\ntitle: Plain\n---\nx\n",
         "no front matter at all\n",
     ],
