@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from journal_me import __version__
 from journal_me.commands import COMMAND_MODULES
 from journal_me.config import ConfigError, Settings, load_settings
-from journal_me.memory.index import IndexError_
 from journal_me.offline import enforce_offline
-from journal_me.vault import VaultError, VaultNotFoundError
 
 # options of the top-level parser that take a value (for finding the command in argv)
 _VALUE_OPTIONS = {"--vault", "--config"}
@@ -88,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from journal_me.tui import run_tui  # imported late: the CLI never needs Textual
 
         return int(run_tui(settings))
+    # late too: `journal-me --help` should not load the index (Whoosh, numpy)
+    from journal_me.memory.index import IndexError_
+    from journal_me.vault import VaultError, VaultNotFoundError
+
     try:
         code = int(handler(args, settings) or 0)
         sys.stdout.flush()

@@ -11,20 +11,21 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from journal_me.api import Journal, open_vault
 from journal_me.commands.output import clean, clean_line, print_json, vault_problem
 from journal_me.config import Settings
-from journal_me.dates import DateParseError, parse_day
-from journal_me.memory.index import IndexLockedError
 from journal_me.termsafe import clean_with_offsets
-from journal_me.vault import VaultError
+
+# The journal's modules (index, graph, dates) load in the handlers, not here: `journal-me
+# --help` and `init` should not wait for Whoosh, networkx and dateparser.
+if TYPE_CHECKING:
+    from journal_me.api import Journal
 
 
 def _console(stderr: bool = False) -> Console:
@@ -48,6 +49,8 @@ def _index_incomplete(journal: Journal) -> bool:
 
 def open_journal(settings: Settings, *, refresh: bool = True, quiet: bool = False) -> Journal:
     """Open the vault and bring its memory up to date, with a progress bar when slow."""
+    from journal_me.api import open_vault
+
     err = _console(stderr=True)
     journal = open_vault(settings=settings, on_wait=lambda msg: err.print(msg, style="yellow"))
     if journal.index.recovered and not quiet:
@@ -83,6 +86,8 @@ def _editor(settings: Settings) -> list[str]:
 
 
 def _day(value: str | None) -> dt.date:
+    from journal_me.dates import parse_day
+
     return parse_day(value) if value else dt.date.today()
 
 
@@ -108,6 +113,8 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- new / add -----------------------------------------------------------------------------
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+    from journal_me.dates import DateParseError
+
     try:
         day = _day(args.date)
     except DateParseError as exc:
@@ -149,6 +156,9 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         text = sys.stdin.read().strip()
     if not text:
         return _err("nothing to add: give the text as an argument or on stdin")
+    from journal_me.dates import DateParseError
+    from journal_me.vault import VaultError
+
     try:
         day = _day(args.date)
     except DateParseError as exc:
@@ -188,6 +198,8 @@ def _styled_passage(passage: str, spans: tuple[tuple[int, int], ...], width: int
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from journal_me.dates import DateParseError, parse_day
+
     try:
         before = parse_day(args.before, end_of_period=True) if args.before else None
         after = parse_day(args.after) if args.after else None
@@ -271,6 +283,8 @@ def cmd_entities(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- index / watch / doctor ----------------------------------------------------------------
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from journal_me.memory.index import IndexLockedError
+
     try:
         journal = open_journal(settings, refresh=False)
         report = reindex_with_progress(journal, rebuild=args.rebuild)
@@ -315,6 +329,8 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     problem = vault_problem(settings.vault)
     if problem:
         return _err(problem)
+    from journal_me.memory.index import IndexLockedError
+
     try:
         journal = open_journal(settings, quiet=True)
     except IndexLockedError as exc:
@@ -366,6 +382,8 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- conflicts -----------------------------------------------------------------------------
 def cmd_conflicts(args: argparse.Namespace, settings: Settings) -> int:
+    from journal_me.vault import VaultError
+
     journal = open_journal(settings, quiet=True)
     if args.conflicts_cmd != "resolve":
         items = journal.conflicts()

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -18,12 +18,14 @@ from journal_me.commands.journal import open_journal
 from journal_me.commands.output import OutputError, clean, clean_line, dumps_json, write_output
 from journal_me.config import Settings
 from journal_me.conversations import ConversationStore
-from journal_me.dates import DateParseError, parse_day
-from journal_me.modes.bridge import ACTIONS, BridgeSession
-from journal_me.modes.chat import ChatSession
-from journal_me.modes.common import TalkEngine, TalkEvent
-from journal_me.profile import Profile, generate_profile, template_profile
-from journal_me.roles import RoleError, load_roles
+
+# The talking machinery (retrieval, modes, roles, profile) loads in the handlers: `journal-me
+# --help` should not wait for it. BRIDGE_ACTIONS is modes.bridge.ACTIONS (a test checks).
+BRIDGE_ACTIONS = ("reply", "enhance", "critic")
+
+if TYPE_CHECKING:
+    from journal_me.modes.common import TalkEngine, TalkEvent
+    from journal_me.profile import Profile
 
 
 def _err(message: str) -> int:
@@ -59,6 +61,8 @@ def open_store(settings: Settings, *, no_save: bool = False, quiet: bool = False
 
 
 def load_profile(settings: Settings) -> Profile | None:
+    from journal_me.profile import Profile
+
     return Profile.load(settings.profile_file)
 
 
@@ -78,6 +82,9 @@ def _consume(events: Any, *, stream_to: Console | None) -> TalkEvent:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from journal_me.dates import DateParseError, parse_day
+    from journal_me.modes.chat import ChatSession
+
     try:
         as_of = parse_day(args.as_of, end_of_period=True) if args.as_of else None
     except DateParseError as exc:
@@ -120,6 +127,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bridge(args: argparse.Namespace, settings: Settings) -> int:
+    from journal_me.modes.bridge import BridgeSession
+    from journal_me.roles import RoleError, load_roles
+
     incoming = sys.stdin.read() if not sys.stdin.isatty() else ""
     if args.text:
         incoming = " ".join(args.text)
@@ -216,6 +226,8 @@ def cmd_chats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
+    from journal_me.profile import Profile, generate_profile, template_profile
+
     path = settings.profile_file
     profile = Profile.load(path)
     if args.profile_cmd == "show":
@@ -289,7 +301,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("bridge", help="draft as you: reply | enhance | critic (text on stdin)")
-    p.add_argument("action", choices=ACTIONS)
+    p.add_argument("action", choices=BRIDGE_ACTIONS)
     p.add_argument("text", nargs="*", help="the text (default: stdin)")
     p.add_argument("--role", default="social")
     p.add_argument("--copy", action="store_true", help="copy the draft to the clipboard")

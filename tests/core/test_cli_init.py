@@ -137,3 +137,27 @@ def test_every_command_but_model_pull_runs_offline(
     main(argv)
     capsys.readouterr()
     assert bool(calls) is offline
+
+
+# -- `--help` stays fast -------------------------------------------------------------------
+def test_help_loads_no_heavy_module() -> None:
+    import subprocess
+    import sys
+
+    heavy = ["whoosh", "networkx", "numpy", "dateparser", "textual", "torch", "llama_cpp", "journal_me.api"]
+    code = (
+        "import sys, contextlib, io\n"
+        "from journal_me.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_bridge_actions_match_the_modes() -> None:
+    from journal_me.commands.talk import BRIDGE_ACTIONS
+    from journal_me.modes.bridge import ACTIONS
+
+    assert BRIDGE_ACTIONS == ACTIONS
