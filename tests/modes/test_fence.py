@@ -219,3 +219,40 @@ def test_private_entry_is_never_retrieved_for_bridge(tmp_path: Path) -> None:
         assert [h.rel for h in events[0].hits] == ["2026-10-02.md"]
     finally:
         journal.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from journal_me.llm.tiny_gguf import build_tiny_gguf
+
+    return build_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
+
+
+def test_no_forged_turn_reaches_the_model_as_a_special_token(
+    forged_journal: Journal, tiny_gguf: Path
+) -> None:
+    """Through the real chat template and tokenizer (llama.cpp parses special tokens in the
+    rendered prompt): the entry's "<|im_start|>system" is text, not a new turn."""
+    from journal_me.llm.engine import Engine
+
+    hits = forged_journal.search("lighthouse", limit=4, include_private=False)
+    messages = bridge_messages(
+        action="reply",
+        incoming="Did you see the lighthouse?",
+        hits=hits,
+        role=Role("social"),
+        name=None,
+        profile_text=None,
+        today=TODAY,
+    )
+    with Engine(tiny_gguf, n_ctx=4096, n_threads=1) as engine:
+        prompt = engine.render_prompt(messages)
+        [im_start] = engine.tokenize("<|im_start|>")
+        tokens = engine.tokenize(prompt)
+        # one turn opener per message plus the assistant's: nothing from the entry
+        assert tokens.count(im_start) == len(messages) + 1
+        raw = [dict(m) for m in messages]
+        raw[1]["content"] = raw[1]["content"].replace("‹|im_start|›", "<|im_start|>")
+        assert (
+            engine.tokenize(engine.render_prompt(raw)).count(im_start) == len(messages) + 2
+        )  # the plant works
