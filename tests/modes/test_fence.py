@@ -254,5 +254,5 @@ def test_no_forged_turn_reaches_the_model_as_a_special_token(
         raw = [dict(m) for m in messages]
         raw[1]["content"] = raw[1]["content"].replace("‹|im_start|›", "<|im_start|>")
         assert (
-            engine.tokenize(engine.render_prompt(raw)).count(im_start) == len(messages) + 2
+            engine.tokenize(engine.render_prompt(raw)).count(im_start) > len(messages) + 1
         )  # the plant works
