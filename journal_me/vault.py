@@ -793,6 +793,10 @@ class Vault:
         copy (``saved`` True, ``conflict_rel`` set). A symlinked entry is written through to
         its target inside the vault; the link stays a link.
         """
+        if rel.lower().endswith(".canvas"):
+            raise VaultError(
+                f"{rel} is a canvas: journal-me reads it but does not write it; edit it in Obsidian"
+            )
         target = self._write_target(rel)
         data = text.encode("utf-8")
         new_digest = sha256_bytes(data)

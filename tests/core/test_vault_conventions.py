@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from journal_me.api import Journal
-from journal_me.vault import Vault, parse_entry
+from journal_me.vault import Vault, VaultError, parse_entry
 
 MTIME = dt.datetime(2024, 7, 9, 12, 0).timestamp()
 
@@ -154,6 +154,9 @@ def test_canvas_files_are_entries(
     assert "allotment" in entry.body and "rhubarb" in entry.body
     assert "garden" in entry.tags
     assert ("notes/Seeds", None) in entry.links
+    with pytest.raises(VaultError, match="canvas"):  # its text is no file: never saved back over the JSON
+        v.save("Garden plan.canvas", entry.body, entry.digest)
+    assert json.loads((vault / "Garden plan.canvas").read_text(encoding="utf-8")) == CANVAS
 
     journal = open_journal(vault)
     journal.reindex()
