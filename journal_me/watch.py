@@ -185,6 +185,9 @@ class VaultWatcher:
         try:
             report = self.journal.reindex() if rescan else self.journal.update_paths(due)
         except Exception as exc:  # keep watching, and try these paths again a bit later
+            log.warning(
+                "watch: indexing %s failed; retrying soon", "the vault" if rescan else due, exc_info=True
+            )
             retry_at = time.monotonic() + max(self.debounce, 0.05) * 10
             with self._cond:
                 for rel in due:

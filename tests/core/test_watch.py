@@ -173,7 +173,9 @@ def test_watching_a_vault_with_symlink_loops(journal: Journal, vault: Path) -> N
         assert w.status.state == "watching"
 
 
-def test_a_failed_update_is_retried(journal: Journal, vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_update_is_retried(
+    journal: Journal, vault: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """A save that arrives while the index is unusable (locked by another process, say) is
     not lost: the watcher tries the path again a little later."""
     real = journal.update_paths
@@ -191,6 +193,8 @@ def test_a_failed_update_is_retried(journal: Journal, vault: Path, monkeypatch: 
         (vault / "retry.md").write_text("a heron stood on the weir\n", encoding="utf-8")
         assert wait_for(lambda: rels_for(journal, "heron weir") == {"retry.md"}, timeout=5)
     assert calls["n"] >= 2 and "error" in statuses
+    logged = [r for r in caplog.records if r.name == "journal_me.watch" and r.exc_info]
+    assert logged and "index locked" in str(logged[0].exc_info[1])  # type: ignore[index]
 
 
 def test_a_failing_status_callback_is_logged_and_watching_goes_on(
