@@ -452,6 +452,21 @@ def cmd_import_jrnl(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _int_range(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high`` (the error names the range)."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"expected {low} to {high}, got {number}")
+        return number
+
+    return parse
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("init", help="create a journal folder and remember it in the config")
     p.add_argument("path", nargs="?", help="the journal folder (default: --vault, else the configured one)")
@@ -471,7 +486,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("search", help="search the journal with a question or words")
     p.add_argument("query", nargs="+")
-    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--limit", type=_int_range(1, 1000), default=10, help="how many hits (1-1000)")
     p.add_argument("--before", help="on or before this date")
     p.add_argument("--after", help="on or after this date")
     p.add_argument("--tag", action="append", help="only entries with this tag (repeatable)")
@@ -482,7 +497,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("entities", help="people, places, topics and tags in the journal")
     p.add_argument("--type", choices=["person", "place", "org", "topic", "tag"])
-    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--limit", type=_int_range(0, 1_000_000), default=0, help="at most this many (0: all)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-refresh", action="store_true")
     p.set_defaults(handler=cmd_entities)

@@ -282,3 +282,21 @@ def test_save_conversations_false_in_the_config(
     assert run("ask", "lighthouse?")[0] == 0
     assert run("bridge", "reply", "boats?")[0] == 0
     assert _rows(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "--limit", "-1", "x"], "expected 1 to 1000, got -1"),
+        (["search", "--limit", "0", "x"], "expected 1 to 1000, got 0"),
+        (["search", "--limit", "ten", "x"], "expected a whole number"),
+        (["entities", "--limit", "-5"], "expected 0 to 1000000, got -5"),
+    ],
+)
+def test_limit_is_range_checked(
+    hostile_vault: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--vault", str(hostile_vault), *args])
+    assert exc.value.code == 2
+    assert f"--limit: {message}" in capsys.readouterr().err
