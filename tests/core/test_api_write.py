@@ -62,6 +62,14 @@ def test_save_that_makes_a_private_entry_public_asks_first(
     journal.reindex()
     held = journal.save_entry("2026-03-03.md", tagged.replace("private, ", ""), _sha(tagged))
     assert held.needs_confirmation is not None and not held.saved
+    # and an inline #private tag taken out of the body, in a large file
+    inline = "A day.\n\n" + "Ran by the river.\n\n" * 2000 + "Only for me. #private\n"
+    write(vault, "2026-03-04.md", inline)
+    journal.reindex()
+    untagged = inline.replace(" #private", "")
+    held = journal.save_entry("2026-03-04.md", untagged, _sha(inline))
+    assert held.needs_confirmation is not None and not held.saved
+    assert journal.save_entry("2026-03-04.md", inline + "More.\n", _sha(inline)).saved
     # confirmed: saved, and not fenced as an unconfirmed change
     done = journal.save_entry("2026-03-02.md", public, digest, confirm=True)
     assert done.saved and done.needs_confirmation is None
