@@ -12,6 +12,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
+from journal_me.tui.text import one_line
+
 if TYPE_CHECKING:
     from journal_me.tui.app import JournalMeApp
 
@@ -52,6 +54,16 @@ class JournalCommands(Provider):
                 "journal: open in $EDITOR",
                 partial(app.on_journal_screen, "external_editor"),
                 "edit the open entry in your editor",
+            ),
+            (
+                "journal: resolve conflict",
+                partial(app.on_journal_screen, "resolve_conflict"),
+                "keep mine / keep theirs / open both, for the open entry's conflict copy",
+            ),
+            (
+                "journal: toggle side panel",
+                partial(app.on_journal_screen, "toggle_side"),
+                "show or hide the people and related entries beside the editor",
             ),
             ("search: search the journal", partial(app.start_search, ""), "words or a question"),
             ("index: rebuild entry list", app.refresh_entries, "reload the list of entries"),
@@ -113,7 +125,7 @@ class JournalCommands(Provider):
             )
         found = 0
         for s in reversed(app.backend.summaries):
-            candidate = f"open: {s.title or s.rel} ({s.date.isoformat()})"
+            candidate = f"open: {one_line(s.title or s.rel)} ({s.date.isoformat()})"
             score = matcher.match(candidate)
             if score > 0:
                 yield Hit(
@@ -121,7 +133,7 @@ class JournalCommands(Provider):
                     plain_highlight(matcher, candidate),
                     partial(app.open_entry, s.rel),
                     text=candidate,
-                    help=s.rel,
+                    help=one_line(s.rel),
                 )
                 found += 1
                 if found >= MAX_ENTRY_HITS:

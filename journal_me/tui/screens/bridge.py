@@ -35,6 +35,7 @@ from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.widgets.ask_dialog import output_path, unused_path
 from journal_me.tui.widgets.chat_log import CitationList
 from journal_me.tui.widgets.model_status import show_model_banner
+from journal_me.tui.widgets.safe_text_area import SafeTextArea
 from journal_me.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
                     yield Button("Draft", variant="primary", id="bridge-go", compact=True)
                 yield Static(id="bridge-role-note")
                 yield Label("Their message", id="bridge-incoming-label", classes="panel-title")
-                yield TextArea(id="bridge-incoming", soft_wrap=True, show_line_numbers=False)
+                yield SafeTextArea(id="bridge-incoming", soft_wrap=True, show_line_numbers=False)
                 yield Label("Memories shared with the model", classes="panel-title")
                 yield Static(id="bridge-memories-note")
                 yield CitationList(id="bridge-memories")
@@ -128,7 +129,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
                     yield Label("Draft — yours to edit", classes="panel-title")
                     yield Static(id="bridge-status")
                 yield Static(id="bridge-banner")
-                yield TextArea(id="bridge-draft", soft_wrap=True, show_line_numbers=False)
+                yield SafeTextArea(id="bridge-draft", soft_wrap=True, show_line_numbers=False)
                 with Collapsible(title="Reasoning (never copied)", collapsed=True, id="bridge-reasoning-box"):
                     yield Markdown(id="bridge-reasoning")
                 with Horizontal(id="bridge-save-row"):

@@ -18,6 +18,7 @@ from textual.widgets.data_table import ColumnKey
 
 from journal_me.tui.messages import OpenEntity, OpenEntry
 from journal_me.tui.screens.base import MainScreen
+from journal_me.tui.text import one_line
 from journal_me.tui.widgets.timeline import MentionTimeline
 from journal_me.tui.workers import ReportsWorkerErrors
 
@@ -174,7 +175,7 @@ class PeopleScreen(ReportsWorkerErrors, MainScreen):
         table.clear()
         for e in self._shown:
             table.add_row(
-                Text(e.name),
+                Text(one_line(e.name)),
                 Text(e.type, style="dim"),
                 Text(str(e.count), justify="right"),
                 Text(e.first.isoformat() if e.first else "", style="dim"),
@@ -272,26 +273,29 @@ class PeopleScreen(ReportsWorkerErrors, MainScreen):
             return
         info = next((e for e in self._all if e.name == msg.name), None)
         title = Text()
-        title.append(msg.name, style="bold")
+        title.append(one_line(msg.name), style="bold")
         if info is not None:
             title.append(f"  {info.type}", style="italic")
             title.append(f"  ·  {info.count} entr{'y' if info.count == 1 else 'ies'}")
             if info.first and info.last:
                 title.append(f"  ·  {info.first.isoformat()} → {info.last.isoformat()}", style="dim")
             if info.aliases:
-                title.append("\nalso: " + ", ".join(info.aliases[:6]), style="dim")
+                title.append("\nalso: " + one_line(", ".join(info.aliases[:6])), style="dim")
         self.query_one("#entity-title", Static).update(title)
         self.query_one("#entity-timeline", MentionTimeline).show(msg.name, [p.date for p in msg.points])
         self._related = [r.name for r in msg.related]
         related = self.query_one("#entity-related", OptionList)
         related.set_options(
-            [Text.assemble(r.name, (f"  {r.weight}", "dim")) for r in msg.related]
+            [Text.assemble(one_line(r.name), (f"  {r.weight}", "dim")) for r in msg.related]
             or [Text("nothing yet", style="dim italic")]
         )
         self._points = list(reversed(msg.points))
         mentions = self.query_one("#entity-mentions", OptionList)
         mentions.set_options(
-            [Text.assemble((p.date.isoformat(), "dim"), "  ", p.title or p.rel) for p in self._points]
+            [
+                Text.assemble((p.date.isoformat(), "dim"), "  ", one_line(p.title or p.rel))
+                for p in self._points
+            ]
             or [Text("no dated entries", style="dim italic")]
         )
 

@@ -23,7 +23,9 @@ from textual.widgets import Collapsible, Markdown, OptionList, Static
 from textual.widgets.markdown import MarkdownStream
 
 from journal_me.llm.prompts import Citation
+from journal_me.termsafe import clean
 from journal_me.tui.messages import OpenEntry
+from journal_me.tui.text import one_line
 
 INTRO = (
     "Ask your past self anything — it answers in your voice from your journal, and cites "
@@ -66,8 +68,8 @@ class CitationList(OptionList):
     @staticmethod
     def _prompt(citation: Citation) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(citation.label())
-        text.append(f"  {citation.rel}:{citation.line}", style="dim")
+        text.append(one_line(citation.label()))
+        text.append(f"  {one_line(citation.rel)}:{citation.line}", style="dim")
         return text
 
     @on(OptionList.OptionSelected)
@@ -161,7 +163,7 @@ class AnswerTurn(Vertical):
 
     def set_note(self, note: str, *, kind: str = "") -> None:
         widget = self.query_one(".turn-note", Static)
-        widget.update(Text(note))
+        widget.update(Text(clean(note)))
         widget.display = bool(note)
         widget.set_class(kind == "stopped", "-stopped")
         widget.set_class(kind == "error", "-error")
@@ -180,7 +182,7 @@ class AnswerTurn(Vertical):
             self._reasoning_stream = Markdown.get_stream(self.reasoning_view)
         self.reasoning += text
         self.chunks += 1
-        await self._reasoning_stream.write(text)
+        await self._reasoning_stream.write(clean(text))
 
     async def add_answer(self, text: str) -> None:
         if self._answer_stream is None:
@@ -188,7 +190,7 @@ class AnswerTurn(Vertical):
             self._answer_stream = Markdown.get_stream(self.answer_view)
         self.answer += text
         self.chunks += 1
-        await self._answer_stream.write(text)
+        await self._answer_stream.write(clean(text))
 
     async def _stop_streams(self) -> None:
         for stream in (self._answer_stream, self._reasoning_stream):
@@ -210,8 +212,8 @@ class AnswerTurn(Vertical):
         self.streaming = False
         self.memory_only = memory_only
         self.answer, self.reasoning, self.cancelled = answer, reasoning, cancelled
-        await self.answer_view.update(answer)
-        await self.reasoning_view.update(reasoning)
+        await self.answer_view.update(clean(answer))
+        await self.reasoning_view.update(clean(reasoning))
         self.reasoning_box.display = bool(reasoning)
         self.reasoning_box.title = "Reasoning"
         if citations:
@@ -225,7 +227,7 @@ class AnswerTurn(Vertical):
         self.streaming = False
         self.failed = True
         if self.answer:
-            await self.answer_view.update(self.answer)
+            await self.answer_view.update(clean(self.answer))
         self.set_status("failed")
         self.set_note(message, kind="error")
 

@@ -30,6 +30,7 @@ from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Markdown, Static, TextArea
 
 from journal_me.termsafe import clean
+from journal_me.tui.widgets.safe_text_area import SafeTextArea
 from journal_me.tui.workers import ReportsWorkerErrors
 from journal_me.vault import EntryReadError, sha256_bytes
 
@@ -92,7 +93,7 @@ class SaveOutcome:
     problem: str | None = None
 
 
-class EntryText(TextArea):
+class EntryText(SafeTextArea):
     """The editor's text area, with document start/end keys that respect front matter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -1,8 +1,11 @@
 """The journal's entries as a tree: year › month › entry, newest first, with counts.
 
 Only years and months are built up front (a few hundred nodes for decades of writing); a
-month's entries are added when it is expanded. Note pages (people/Sam.md…) go under
-"Notes" by folder. Labels are ``rich.text.Text``: titles are never parsed as markup.
+month's entries are added when it is expanded. Note pages (people/Sam.md…) and undated
+notes go under "Notes" by folder. A conflict copy (``NAME.conflict-….md``) is not a second
+entry: its original carries one "conflict" badge (the copy is listed itself only when the
+original is gone). Labels are ``rich.text.Text`` of cleaned text: titles are never parsed as
+markup, and escape sequences in them never reach the terminal.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from textual import on
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+
+from journal_me.tui.text import one_line
 
 if TYPE_CHECKING:
     from journal_me.api import EntrySummary
@@ -37,11 +42,16 @@ def _count(label: str, n: int) -> Text:
     return Text.assemble(label, (f"  {n}", "dim"))
 
 
-def entry_label(s: EntrySummary, with_day: bool = True) -> Text:
+CONFLICT_BADGE = "⚠ conflict"
+
+
+def entry_label(s: EntrySummary, with_day: bool = True, conflicts: int = 0) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
+    if conflicts or s.conflict_of is not None:
+        text.append(f"{CONFLICT_BADGE} ", style="bold reverse")
     if with_day:
         text.append(s.date.strftime("%d %a  "), style="dim")
-    text.append(s.title or s.rel)
+    text.append(one_line(s.title or s.rel))
     if s.private:
         text.append("  private", style="italic dim")
     return text
@@ -61,6 +71,7 @@ class EntryTree(Tree[TreeKey]):
         self.guide_depth = 2
         self._months: dict[tuple[int, int], list[EntrySummary]] = {}
         self._notes: dict[str, list[EntrySummary]] = {}
+        self._conflicts: dict[str, list[str]] = {}  # original rel -> its conflict copies
         self._loaded = False
 
     # -- building --------------------------------------------------------------------------
@@ -68,8 +79,13 @@ class EntryTree(Tree[TreeKey]):
         """(Re)build years and months; keeps what was expanded and where the cursor was."""
         months: dict[tuple[int, int], list[EntrySummary]] = defaultdict(list)
         notes: dict[str, list[EntrySummary]] = defaultdict(list)
+        present = {s.rel for s in summaries}
+        conflicts: dict[str, list[str]] = defaultdict(list)
         for s in summaries:
-            if s.note:
+            if s.conflict_of is not None and s.conflict_of in present:
+                conflicts[s.conflict_of].append(s.rel)  # a badge on the original, not a row
+                continue
+            if s.note or s.undated:
                 folder = s.rel.rsplit("/", 1)[0] if "/" in s.rel else "."
                 notes[folder].append(s)
             else:
@@ -83,6 +99,7 @@ class EntryTree(Tree[TreeKey]):
         cursor = self.cursor_node.data if self.cursor_node is not None else None
         first = not self._loaded
         self._months, self._notes, self._loaded = dict(months), dict(notes), True
+        self._conflicts = {rel: sorted(copies) for rel, copies in conflicts.items()}
 
         self.clear()
         years: dict[int, int] = defaultdict(int)
@@ -111,7 +128,7 @@ class EntryTree(Tree[TreeKey]):
             )
             for folder in sorted(notes):
                 fkey = TreeKey("folder", folder=folder)
-                fnode = nnode.add(_count(folder, len(notes[folder])), fkey)
+                fnode = nnode.add(_count(one_line(folder), len(notes[folder])), fkey)
                 if fkey in expanded:
                     self._fill_folder(fnode)
                     fnode.expand()
@@ -135,14 +152,21 @@ class EntryTree(Tree[TreeKey]):
         if key is None or node.children:
             return
         for s in self._months.get((key.year, key.month), []):
-            node.add_leaf(entry_label(s), TreeKey("entry", rel=s.rel))
+            node.add_leaf(self._label(s), TreeKey("entry", rel=s.rel))
 
     def _fill_folder(self, node: TreeNode[TreeKey]) -> None:
         key = node.data
         if key is None or node.children:
             return
         for s in self._notes.get(key.folder, []):
-            node.add_leaf(entry_label(s, with_day=False), TreeKey("entry", rel=s.rel))
+            node.add_leaf(self._label(s, with_day=False), TreeKey("entry", rel=s.rel))
+
+    def _label(self, s: EntrySummary, with_day: bool = True) -> Text:
+        return entry_label(s, with_day, len(self._conflicts.get(s.rel, ())))
+
+    def conflict_copies(self, rel: str) -> list[str]:
+        """The conflict copies waiting beside ``rel`` (the copy itself if ``rel`` is one)."""
+        return list(self._conflicts.get(rel, ()))
 
     # -- events ----------------------------------------------------------------------------
     @on(Tree.NodeExpanded)

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Label, OptionList
 
 from journal_me.tui.messages import OpenEntity, OpenEntry
+from journal_me.tui.text import one_line
 from journal_me.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -27,14 +28,14 @@ def _fit(text: Text, width: int) -> Text:
 
 
 def entity_prompt(name: str, kind: str, width: int = PROMPT_WIDTH) -> Text:
-    return _fit(Text.assemble(name, (f"  {kind}", "dim")), width)
+    return _fit(Text.assemble(one_line(name), (f"  {kind}", "dim")), width)
 
 
 def related_prompt(r: RelatedEntry, width: int = PROMPT_WIDTH) -> Text:
-    head = Text.assemble((r.date.isoformat(), "dim"), "  ", r.title or r.rel)
+    head = Text.assemble((r.date.isoformat(), "dim"), "  ", one_line(r.title or r.rel))
     lines = [_fit(head, width)]
     if r.shared:
-        lines.append(_fit(Text("  " + ", ".join(r.shared[:3]), style="dim italic"), width))
+        lines.append(_fit(Text("  " + one_line(", ".join(r.shared[:3])), style="dim italic"), width))
     return Text("\n").join(lines)
 
 
