@@ -42,7 +42,163 @@ PASSAGE_MAX_CHARS = 1000
 
 @lru_cache(maxsize=1)
 def _md() -> MarkdownIt:
-    return MarkdownIt("commonmark")
+    # block structure only: the patterns here run over each inline token's source text, so
+    # markdown-it's own inline pass (a third of the time on a big file) is not needed
+    return MarkdownIt("commonmark").disable("inline")
+
+
+# Above this many lines a body is read by a line scanner instead of markdown-it: markdown-it's
+# block parser costs ~30-90 µs a line in Python (a 1,000,000-line file took minutes); the
+# scanner finds the same blocks for what is read here (code, headings, paragraphs, lists,
+# quotes) at a few µs a line.
+FAST_PARSE_LINES = 20_000
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """What markup needs of a body's block structure."""
+
+    inline: tuple[tuple[bool, str], ...]  # (in a heading, source text) outside code
+    blocks: tuple[tuple[int, int], ...]  # top-level blocks: 0-based [start, end) line spans
+
+
+_last_structure: tuple[str, _Structure] | None = None
+
+
+def _structure(body: str) -> _Structure:
+    """The block structure of ``body`` (line breaks already "\n"). The last result is kept:
+    parsing an entry asks for the same body twice (its markup, then its passages)."""
+    global _last_structure
+    last = _last_structure
+    if last is not None and (last[0] is body or (len(last[0]) == len(body) and last[0] == body)):
+        return last[1]
+    lines = body.split("\n")
+    found = _scan_structure(lines) if len(lines) > FAST_PARSE_LINES else _markdown_structure(body, lines)
+    _last_structure = (body, found)
+    return found
+
+
+def _markdown_structure(body: str, lines: list[str]) -> _Structure:
+    inline: list[tuple[bool, str]] = []
+    blocks: list[tuple[int, int]] = []
+    in_heading = False
+    for tok in _md().parse(body):
+        if tok.type == "heading_open":
+            in_heading = True
+        elif tok.type == "heading_close":
+            in_heading = False
+        elif tok.type == "inline":
+            inline.append((in_heading, tok.content))
+        if tok.level == 0 and tok.map is not None and tok.nesting in (1, 0):
+            start, end = tok.map
+            if blocks and start < blocks[-1][1]:
+                continue
+            # a list's map can take in the blank lines after it: spans end on text
+            while end > start + 1 and not lines[end - 1].strip():
+                end -= 1
+            blocks.append((start, end))
+    return _Structure(tuple(inline), tuple(blocks))
+
+
+_SCAN_FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_SCAN_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)")
+_SCAN_ITEM_RE = re.compile(r"^ {0,3}(?:([-*+])|\d{1,9}([.)]))(?:[ \t]|$)")
+_SCAN_QUOTE_RE = re.compile(r"^ {0,3}>")
+_SCAN_CLOSING_HASHES_RE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+
+
+def _indent(line: str) -> int:
+    """Columns of leading whitespace (a tab counts as four)."""
+    lead = line[: len(line) - len(line.lstrip(" \t"))]
+    return len(lead) + 3 * lead.count("\t")
+
+
+def _scan_structure(lines: list[str]) -> _Structure:
+    """A line scanner for very long bodies: fenced and indented code (no inline text),
+    ATX headings, paragraphs, lists (with their indented and blank-separated continuation
+    lines, fences inside them), block quotes. One pass, a few regex tests a line."""
+    n = len(lines)
+    inline: list[tuple[bool, str]] = []
+    blocks: list[tuple[int, int]] = []
+
+    def fence_end(i: int, mark: str) -> int:
+        """The index after the fence opened at ``i`` (its closing line, or the end)."""
+        for j in range(i + 1, n):
+            close = _SCAN_FENCE_RE.match(lines[j])
+            if (
+                close
+                and close.group(1)[0] == mark[0]
+                and len(close.group(1)) >= len(mark)
+                and not lines[j][close.end() :].strip()
+            ):
+                return j + 1
+        return n
+
+    def interrupts(line: str) -> bool:
+        """A line that ends a paragraph or quote (and a list, when not indented)."""
+        return bool(
+            _SCAN_HEADING_RE.match(line)
+            or _SCAN_QUOTE_RE.match(line)
+            or _SCAN_ITEM_RE.match(line)
+            or (_SCAN_FENCE_RE.match(line) and _indent(line) < 4)
+        )
+
+    i = 0
+    while i < n:
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        start = i
+        text: list[str] = []  # inline source lines (none for code and headings)
+        fence = _SCAN_FENCE_RE.match(line)
+        if fence and _indent(line) < 4:
+            i = fence_end(i, fence.group(1))
+        elif _indent(line) >= 4:  # indented code: up to the next non-blank unindented line
+            i += 1
+            while i < n and (not lines[i].strip() or _indent(lines[i]) >= 4):
+                i += 1
+        elif heading := _SCAN_HEADING_RE.match(line):
+            inline.append((True, _SCAN_CLOSING_HASHES_RE.sub("", line[heading.end() :]).strip()))
+            i += 1
+        elif first_item := _SCAN_ITEM_RE.match(line):
+            kind = first_item.group(1) or first_item.group(2)  # another marker: another list
+            while i < n:
+                cur = lines[i]
+                item = _SCAN_ITEM_RE.match(cur)
+                if i > start and item and _indent(cur) < 2 and (item.group(1) or item.group(2)) != kind:
+                    break
+                if not cur.strip():  # blank: the list goes on if an item or indented text follows
+                    k = i + 1
+                    while k < n and not lines[k].strip():
+                        k += 1
+                    if k < n and (_indent(lines[k]) >= 2 or _SCAN_ITEM_RE.match(lines[k])):
+                        i = k
+                        continue
+                    break
+                if i > start and _indent(cur) < 2 and not _SCAN_ITEM_RE.match(cur) and interrupts(cur):
+                    break
+                inner = _SCAN_FENCE_RE.match(cur)
+                if inner:  # a fence inside an item: code, no inline text
+                    i = fence_end(i, inner.group(1))
+                    continue
+                text.append(cur)
+                i += 1
+        else:  # a quote, or a paragraph (tables, HTML, setext headings read as paragraphs)
+            quote = bool(_SCAN_QUOTE_RE.match(line))
+            while i < n and lines[i].strip():
+                cur = lines[i]
+                if i > start and interrupts(cur) and not (quote and _SCAN_QUOTE_RE.match(cur)):
+                    break
+                text.append(cur)
+                i += 1
+        end = i
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+        blocks.append((start, end))
+        if text:
+            inline.append((False, "\n".join(text)))
+    return _Structure(tuple(inline), tuple(blocks))
 
 
 def normalise_tag(raw: str) -> str | None:
@@ -77,22 +233,12 @@ class InlineMarkup:
 
 def inline_markup(body: str) -> InlineMarkup:
     """Tags, links and mentions found in the inline text of a markdown body."""
-    tokens = _md().parse(body)
     tags: dict[str, None] = {}
     links: dict[tuple[str, str | None], None] = {}
     mentions: dict[str, None] = {}
     first_heading: str | None = None
-    in_heading = False
-    for tok in tokens:
-        if tok.type == "heading_open":
-            in_heading = True
-            continue
-        if tok.type == "heading_close":
-            in_heading = False
-            continue
-        if tok.type != "inline":
-            continue
-        text = CODE_SPAN_RE.sub(" ", tok.content)
+    for in_heading, content in _structure(body.replace("\r\n", "\n").replace("\r", "\n")).inline:
+        text = CODE_SPAN_RE.sub(" ", content)
         if in_heading and first_heading is None:
             first_heading = to_plain(text).strip() or None
         for m in WIKILINK_RE.finditer(text):
@@ -200,17 +346,7 @@ def split_passages(body: str, line_offset: int = 0) -> list[Passage]:
     """
     body = body.replace("\r\n", "\n").replace("\r", "\n")  # markdown-it's own line breaks
     lines = body.split("\n")
-    tokens = _md().parse(body)
-    blocks: list[tuple[int, int]] = []
-    for tok in tokens:
-        if tok.level == 0 and tok.map is not None and tok.nesting in (1, 0):
-            start, end = tok.map
-            if blocks and start < blocks[-1][1]:
-                continue
-            # a list's map can take in the blank lines after it: spans end on text
-            while end > start + 1 and not lines[end - 1].strip():
-                end -= 1
-            blocks.append((start, end))
+    blocks = _structure(body).blocks
     passages: list[Passage] = []
     cur_start: int | None = None
     cur_end = 0

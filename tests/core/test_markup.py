@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from journal_me import markup
 from journal_me.markup import coerce_list, inline_markup, is_attachment, normalise_tag, split_passages
 from journal_me.vault import EntryReadError, parse_entry
 
@@ -525,3 +528,66 @@ def test_callouts_and_fences_read_as_text_in_passages() -> None:
     assert "Warning\nThe tram is cash only." in text
     assert "[!" not in text and "```" not in text
     assert "> just a quote" in text  # a plain quote is left as it was
+
+
+# -- very long bodies: the line scanner (issue 15) -----------------------------------------
+def _read_both(body: str) -> list[tuple[object, ...]]:
+    """inline_markup and passage spans of ``body`` through markdown-it, then the scanner."""
+    out: list[tuple[object, ...]] = []
+    saved = markup.FAST_PARSE_LINES
+    try:
+        for threshold in (10**9, -1):
+            markup.FAST_PARSE_LINES = threshold
+            markup._last_structure = None
+            found = inline_markup(body)
+            spans = [(p.line_start, p.line_end) for p in split_passages(body)]
+            out.append((set(found.tags), set(found.links), set(found.mentions), found.first_heading, spans))
+    finally:
+        markup.FAST_PARSE_LINES = saved
+        markup._last_structure = None
+    return out
+
+
+@FAST
+@given(documents())
+@example("- a #one\n\n  more #two\n1. b\n\n    code #no\n\n```\n#no\n```\n## Head #h\ntext")
+@example("> [!tip] x #t\n> y\n- item\n> quote #q\npara\n    lazy #l")
+def test_line_scanner_reads_what_markdown_it_reads(doc: str) -> None:
+    body = parse(doc).body
+    with_markdown_it, with_scanner = _read_both(body)
+    assert with_scanner == with_markdown_it
+
+
+def test_sample_vault_reads_the_same_through_the_line_scanner() -> None:
+    from tests.core.conftest import SAMPLE_VAULT
+
+    files = sorted(SAMPLE_VAULT.rglob("*.md"))
+    assert len(files) > 100
+    for path in files:
+        body = parse(path.read_bytes(), rel=path.name).body
+        with_markdown_it, with_scanner = _read_both(body)
+        assert with_scanner == with_markdown_it, path.name
+
+
+@pytest.mark.timeout(120)
+def test_a_long_file_parses_in_seconds() -> None:
+    """300,000 short lines (1.6 MB): markdown-it's block parser took ~27 s of CPU here."""
+    rng = random.Random(3)
+    pool = [
+        "- ok",
+        "",
+        "Tea with @Mira.",
+        "- [[Sam]] #walk",
+        "## Mon",
+        "> hm",
+        "1. x",
+        "Rain",
+        "```",
+        "| a |",
+    ]
+    text = "\n".join(rng.choice(pool) for _ in range(300_000))
+    t0 = time.process_time()
+    entry = parse(text)
+    seconds = time.process_time() - t0
+    assert seconds < 10, f"{seconds:.1f}s of CPU"
+    assert entry.passages and "walk" in entry.tags and ("Sam", None) in entry.links
