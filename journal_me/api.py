@@ -27,6 +27,7 @@ from typing import Literal
 from whoosh.index import LockError
 
 from journal_me.config import Settings, load_settings
+from journal_me.daily import DailyNotes, daily_settings
 from journal_me.datadir import clean_temp_leftovers, secure_data_dir, secure_folder
 from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint, entry_mentions
 from journal_me.memory.index import IndexedEntry, IndexError_, PassageIndex
@@ -518,12 +519,9 @@ class Journal:
             text = " " + p.text.lower() + " "
             found = [c for s, c in names.items() if s and (f"{s}" in text)]
             per_passage.append(list(dict.fromkeys(found)))
-        if "fenced" in IndexedEntry.__dataclass_fields__:  # H3's field (index stores it as private)
-            fenced = entry.private or _is_conflict(entry) or self._privacy.fenced(entry.rel)
-            return IndexedEntry(  # type: ignore[call-arg,unused-ignore]
-                entry=entry, entities=entities, passage_entities=per_passage, fenced=fenced
-            )
-        return IndexedEntry(entry=entry, entities=entities, passage_entities=per_passage)
+        # the index stores ``private`` = entry.private or a conflict copy or fenced
+        fenced = entry.private or _is_conflict(entry) or self._privacy.fenced(entry.rel)
+        return IndexedEntry(entry=entry, entities=entities, passage_entities=per_passage, fenced=fenced)
 
     # -- reading ---------------------------------------------------------------------------
     def entries(self) -> list[EntrySummary]:
@@ -854,30 +852,24 @@ class Journal:
         return result
 
     # -- daily notes -----------------------------------------------------------------------
+    def _daily(self) -> DailyNotes | None:
+        """The vault's daily-notes layout (read each time: the user may change it)."""
+        try:
+            return daily_settings(self.vault.root, self.settings)
+        except (ValueError, OSError) as exc:  # a bad .obsidian/daily-notes.json
+            log.warning("daily-notes settings unusable (%s); using the default layout", exc)
+            return None
+
     def _daily_rel(self, day: dt.date) -> str:
         """Where the daily note for ``day`` goes (daily-notes settings, else the default)."""
-        try:
-            from journal_me.daily import daily_settings  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            return self.vault.entry_rel_for(day)
-        try:
-            return str(daily_settings(self.vault.root, self.settings).rel_for(day))
-        except Exception as exc:  # a bad .obsidian/daily-notes.json: the default layout
-            log.warning("daily-notes settings unusable (%s); using the default layout", exc)
-            return self.vault.entry_rel_for(day)
+        daily = self._daily()
+        return daily.rel_for(day) if daily is not None else self.vault.entry_rel_for(day)
 
-    def _names_day(self, rel: str, day: dt.date) -> bool:
-        stem = rel.rsplit("/", 1)[-1][:-3]
-        if stem == day.isoformat():
+    def _names_day(self, rel: str, day: dt.date, daily: DailyNotes | None) -> bool:
+        """Whether ``rel`` is named as ``day``'s note (ISO name, or the daily-notes format)."""
+        if rel.rsplit("/", 1)[-1][:-3] == day.isoformat():
             return True
-        try:
-            from journal_me.daily import daily_settings
-        except ImportError:
-            return False
-        try:
-            return bool(daily_settings(self.vault.root, self.settings).day_of(rel) == day)
-        except Exception:
-            return False
+        return daily is not None and daily.day_of(rel) == day
 
     def day_entry(self, day: dt.date) -> str | None:
         """The rel of ``day``'s existing daily note, wherever it is (the daily-notes path
@@ -886,10 +878,11 @@ class Journal:
         for rel in dict.fromkeys(preferred):
             if (self.vault.root / rel).is_file():
                 return rel
+        daily = self._daily()
         candidates = [
             s.rel
             for s in self.entries()
-            if s.date == day and not s.note and s.conflict_of is None and self._names_day(s.rel, day)
+            if s.date == day and not s.note and s.conflict_of is None and self._names_day(s.rel, day, daily)
         ]
         for rel in sorted(candidates, key=lambda r: (len(r), r)):
             if (self.vault.root / rel).is_file():
@@ -987,12 +980,16 @@ class Journal:
             return found
         # indexed for the day but briefly absent on disk (deleted and recreated by a sync
         # client): wait for it rather than create a second note beside it
-        daily = self._daily_rel(day)
+        layout = self._daily()
+        daily = layout.rel_for(day) if layout is not None else self.vault.entry_rel_for(day)
         known = sorted(
             (
                 s.rel
                 for s in self.entries()
-                if s.date == day and not s.note and s.conflict_of is None and self._names_day(s.rel, day)
+                if s.date == day
+                and not s.note
+                and s.conflict_of is None
+                and self._names_day(s.rel, day, layout)
             ),
             key=lambda r: (r != daily, len(r), r),
         )

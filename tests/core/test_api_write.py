@@ -369,3 +369,12 @@ def test_entry_summaries_carry_undated_and_conflict_of(
 
     (journal.settings.index_dir / REBUILD_MARKER).write_text("killed\n")
     assert journal.index_incomplete is True
+
+
+def test_unreadable_daily_notes_settings_fall_back_to_the_default_layout(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    write(vault, ".obsidian/daily-notes.json", "{not json")
+    journal = open_journal(vault)
+    assert journal.create_entry(DAY, "Rain.").rel == "2026-03-02.md"
+    assert journal.day_entry(DAY) == "2026-03-02.md"
