@@ -119,27 +119,12 @@ class FrontMatterRefused(yaml.YAMLError):
     """Front matter that is not read at all (aliases, too many values, too large)."""
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """PyYAML's safe loader without anchors/aliases and with a bounded number of values.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 
-    A few hundred bytes of nested aliases expand into gigabytes ("billion laughs"); front
-    matter never needs them, so they are refused outright.
-    """
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._nodes = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:  # type: ignore[override]
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise FrontMatterRefused("front matter uses YAML anchors/aliases; not read")
-        self._nodes += 1
-        if self._nodes > MAX_FRONT_MATTER_NODES:
-            raise FrontMatterRefused(
-                f"front matter holds more than {MAX_FRONT_MATTER_NODES} values; not read"
-            )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+class _FrontMatterLoader(_BaseLoader):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml's when available), constructing only node graphs that
+    were checked first: no aliases, a bounded number of values (see ``load_front_matter``)."""
 
 
 def _lenient_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -153,13 +138,39 @@ def _lenient_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
 
 
+def _check_nodes(root: yaml.Node) -> None:
+    """Refuse a node graph with aliases (a node reached twice: a few hundred bytes of nested
+    aliases expand into gigabytes, the "billion laughs") or too many values."""
+    seen: set[int] = set()
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise FrontMatterRefused("front matter uses YAML anchors/aliases; not read")
+        seen.add(id(node))
+        if len(seen) > MAX_FRONT_MATTER_NODES:
+            raise FrontMatterRefused(
+                f"front matter holds more than {MAX_FRONT_MATTER_NODES} values; not read"
+            )
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+
+
 def load_front_matter(block: str) -> dict[str, Any]:
     """The front matter block as a mapping; raises ``yaml.YAMLError`` (or ValueError…)."""
     if len(block) > MAX_FRONT_MATTER_BYTES:
         raise FrontMatterRefused(f"front matter larger than {MAX_FRONT_MATTER_BYTES // 1024} KB; not read")
     loader = _FrontMatterLoader(block)
     try:
-        loaded = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        _check_nodes(node)
+        loaded = loader.construct_document(node)
     finally:
         loader.dispose()
     if loaded is None:
@@ -584,10 +595,11 @@ class Vault:
         """Whether a vault-relative path is a journal file we read (markdown or canvas)."""
         return rel.lower().endswith(ENTRY_SUFFIXES) and not self.is_ignored(rel)
 
-    def outside(self, path: Path | str) -> str | None:
-        """The real path of ``path`` when it leads out of the vault (a symlink, ``..``)."""
+    def outside(self, path: Path | str, *, real: str | None = None) -> str | None:
+        """The real path of ``path`` when it leads out of the vault (a symlink, ``..``).
+        ``real``: the real path, when already known."""
         root = os.path.realpath(self.root)
-        real = os.path.realpath(path)
+        real = real or os.path.realpath(path)
         if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
             return None
         return real
@@ -643,8 +655,6 @@ class Vault:
     # -- reading ---------------------------------------------------------------------------
     def read_bytes(self, rel: str) -> tuple[bytes, float]:
         path = self.root / rel
-        if (real := self.outside(path)) is not None:
-            raise EntryReadError(f"symlink to {real} outside the vault, skipped")
         try:
             st = path.stat()
             if not path.is_file():
@@ -654,6 +664,9 @@ class Vault:
                     f"too large ({st.st_size / 1e6:.1f} MB > {MAX_FILE_BYTES // 1_000_000} MB), skipped"
                 )
             with path.open("rb") as fh:
+                # where the open file really is (one readlink on Linux), before reading it
+                if (real := self.outside(path, real=_real_path_of(fh))) is not None:
+                    raise EntryReadError(f"symlink to {real} outside the vault, skipped")
                 data = fh.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError as exc:
             if path.is_symlink():
@@ -877,6 +890,15 @@ def _user_umask() -> int:
         os.umask(current)
         return current
     return user_umask()
+
+
+def _real_path_of(fh: Any) -> str | None:
+    """The real path of an open file (Linux ``/proc/self/fd``), or None where unknown."""
+    try:
+        real = os.readlink(f"/proc/self/fd/{fh.fileno()}")
+    except (OSError, AttributeError, ValueError):
+        return None
+    return real if real.startswith("/") and not real.endswith(" (deleted)") else None
 
 
 def _digest_of(path: Path) -> str | None:
