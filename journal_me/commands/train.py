@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.text import Text
 
 from journal_me.config import Settings
+from journal_me.termsafe import clean
 
 
 def _console(stderr: bool = False) -> Console:
@@ -69,11 +70,11 @@ class _RichReporter:
         line = Text("✓ ", style="green")
         line.append(f"{name:<10}", style="bold")
         line.append(f"{seconds:6.1f}s  ")
-        line.append(summary)
+        line.append(clean(summary))
         self.console.print(line)
 
     def note(self, text: str) -> None:
-        self.console.print(Text(f"· {text}", style="yellow"))
+        self.console.print(Text(clean(f"· {text}"), style="yellow"))
 
 
 class _JsonReporter:
@@ -138,13 +139,13 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         return outcome.exit_code
     if outcome.status == "failed":
         where = f" at {outcome.step}" if outcome.step else ""
-        err.print(Text(f"journal-me: training failed{where}: {outcome.reason}", style="bold red"))
+        err.print(Text(clean(f"journal-me: training failed{where}: {outcome.reason}"), style="bold red"))
         if outcome.hint:
-            err.print(Text(f"  what to do: {outcome.hint}"))
+            err.print(Text(clean(f"  what to do: {outcome.hint}")))
         if outcome.run_dir:
-            err.print(Text(f"  run directory: {outcome.run_dir}", style="dim"))
+            err.print(Text(clean(f"  run directory: {outcome.run_dir}"), style="dim"))
         return outcome.exit_code
-    print(outcome.line())
+    print(clean(outcome.line()))
     return outcome.exit_code
 
 

@@ -300,3 +300,18 @@ def test_limit_is_range_checked(
         main(["--vault", str(hostile_vault), *args])
     assert exc.value.code == 2
     assert f"--limit: {message}" in capsys.readouterr().err
+
+
+def test_training_progress_lines_are_clean() -> None:
+    import io
+
+    from rich.console import Console
+
+    from journal_me.commands.train import _RichReporter
+
+    buffer = io.StringIO()
+    with _RichReporter(Console(file=buffer, force_terminal=False, width=200)) as ui:
+        ui.note(f"skipped an entry titled {HOSTILE_TITLE}")
+        ui.done("synth", 1.0, f"12 pairs from {HOSTILE_TITLE}")
+    _no_escapes(buffer.getvalue())
+    assert "Evil title" in buffer.getvalue()
