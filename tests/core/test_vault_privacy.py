@@ -241,3 +241,14 @@ def test_binary_is_still_binary() -> None:
         parse_entry(
             "b.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), path=Path("/v/b.md"), mtime=0
         )
+
+
+def test_saving_a_symlink_out_of_the_vault_is_refused(vault: Path, tmp_path: Path) -> None:
+    from journal_me.vault import VaultError, sha256_bytes
+
+    outside = tmp_path / "outside.md"
+    outside.write_text("not yours\n", encoding="utf-8")
+    (vault / "x.md").symlink_to(outside)
+    with pytest.raises(VaultError, match="outside the vault"):
+        Vault(vault).save("x.md", "overwritten\n", sha256_bytes(b"not yours\n"))
+    assert outside.read_text(encoding="utf-8") == "not yours\n" and (vault / "x.md").is_symlink()
