@@ -449,6 +449,12 @@ def cmd_import_jrnl(args: argparse.Namespace, settings: Settings) -> int:
     except JrnlImportError as exc:
         return _err(clean_line(str(exc)))
     print(clean(f"imported {result.created} entries, skipped {result.skipped} already imported"))
+    if result.updated:
+        print(f"updated {result.updated} entries edited in jrnl since the last import")
+    for rel in result.conflicts:
+        print(clean(f"changed in both jrnl and the vault: your file stays, jrnl's version is in {rel}"))
+    for rel in result.held:
+        print(clean(f"{rel}: not updated, the change needs confirmation (journal-me doctor)"))
     return 0
 
 

@@ -11,6 +11,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from journal_me.api import Journal
 from journal_me.importers import clean_title, import_jrnl
 
@@ -144,3 +146,17 @@ def test_clean_title() -> None:
     )
     assert clean_title("Issue #42 fixed") == "Issue #42 fixed"
     assert clean_title("email me@example.com") == "email me@example.com"
+
+
+def test_cli_import_twice_around_an_edit(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from journal_me.cli import main
+
+    (vault / "journal").mkdir()
+    assert main(["--vault", str(vault), "import", "jrnl", str(EXPORT1)]) == 0
+    assert "imported 7 entries, skipped 0" in capsys.readouterr().out
+    assert main(["--vault", str(vault), "import", "jrnl", str(EXPORT2)]) == 0
+    out = capsys.readouterr().out
+    assert "imported 0 entries, skipped 5" in out and "updated 2 entries edited in jrnl" in out
+    files = sorted(p.relative_to(vault).as_posix() for p in vault.rglob("*.md"))
+    assert len(files) == 7 and all(f.startswith("journal/2025/2025-03-") for f in files)
+    assert "thermos" in (vault / "journal/2025/2025-03-09.md").read_text(encoding="utf-8")
