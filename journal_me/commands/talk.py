@@ -51,10 +51,14 @@ def load_engine(settings: Settings, *, quiet: bool = False) -> TalkEngine | None
         return None
 
 
-def open_store(settings: Settings, *, no_save: bool = False, quiet: bool = False) -> ConversationStore:
+def open_store(
+    settings: Settings, *, no_save: bool = False, quiet: bool = False, force_save: bool = False
+) -> ConversationStore:
     """The conversation store; in memory only with ``--no-save`` or ``save_conversations =
-    false``. A broken file is moved aside or skipped by the store; say what happened."""
-    store = ConversationStore(settings.conversations_file, save=settings.save_conversations and not no_save)
+    false`` (``force_save``: the file anyway, to read it). A broken file is moved aside or
+    skipped by the store; say what happened."""
+    save = force_save or (settings.save_conversations and not no_save)
+    store = ConversationStore(settings.conversations_file, save=save)
     if store.recovered and not quiet:
         _note(f"journal-me: {store.recovered}")
     return store
@@ -180,11 +184,14 @@ def cmd_bridge(args: argparse.Namespace, settings: Settings) -> int:
                     "memory_only": final.memory_only,
                     "copied": copied,
                     "citations": [c.to_json() for c in final.citations],
+                    "withheld": final.extra.get("withheld", {}),
                 }
             )
         )
     else:
         print(draft)
+        if final.extra.get("withheld_note"):  # how many memories were left out, and why
+            _note(f"({final.extra['withheld_note']})")
     if args.copy:
         line = result.describe()
         print(f"({line})" if result.ok else f"journal-me: {line}", file=sys.stderr)
@@ -198,7 +205,8 @@ def cmd_bridge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chats(args: argparse.Namespace, settings: Settings) -> int:
-    store = open_store(settings)
+    # the saved conversations, even when new ones are not saved (save_conversations = false)
+    store = open_store(settings, force_save=True)
     try:
         if args.chats_cmd == "list":
             for c in store.conversations():

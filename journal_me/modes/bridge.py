@@ -212,7 +212,10 @@ class BridgeSession:
         selection = select_memories(self.journal, incoming, role)
         hits = selection.hits
         citations = cite(hits)
-        extra = {"withheld": dict(selection.withheld)}
+        extra: dict[str, object] = {
+            "withheld": dict(selection.withheld),
+            "withheld_note": selection.withheld_text(),
+        }
         yield TalkEvent("memories", hits=tuple(hits), citations=tuple(citations), extra=extra)
         if selection.withheld:
             yield TalkEvent("notice", selection.withheld_text(), extra=extra)
