@@ -7,6 +7,7 @@ and gained an @mention; the 2025-03-12 one-liner's title changed.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -160,3 +161,23 @@ def test_cli_import_twice_around_an_edit(vault: Path, capsys: pytest.CaptureFixt
     files = sorted(p.relative_to(vault).as_posix() for p in vault.rglob("*.md"))
     assert len(files) == 7 and all(f.startswith("journal/2025/2025-03-") for f in files)
     assert "thermos" in (vault / "journal/2025/2025-03-09.md").read_text(encoding="utf-8")
+
+
+def test_an_edit_that_drops_private_waits_for_confirmation(
+    vault: Path, open_journal: Callable[..., Journal], tmp_path: Path
+) -> None:
+    def export(name: str, title: str, tags: list[str]) -> Path:
+        entry = {"title": title, "body": "Hard session.", "date": "2025-04-01", "time": "18:00"}
+        data = {"tags": {t: 1 for t in tags}, "entries": [{**entry, "tags": tags, "starred": False}]}
+        path = tmp_path / name
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return path
+
+    journal = open_journal(vault)
+    import_jrnl(journal, export("a.json", "Therapy #private", ["#private"]))
+    rel = _by_id(journal)["2025-04-01 18:00"]
+    before = (vault / rel).read_text(encoding="utf-8")
+    assert journal.vault.read(rel).private
+    result = import_jrnl(journal, export("b.json", "Therapy", []))
+    assert result.held == (rel,) and result.updated == 0
+    assert (vault / rel).read_text(encoding="utf-8") == before  # still private, untouched
