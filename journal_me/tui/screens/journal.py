@@ -16,6 +16,7 @@ from textual.containers import Horizontal
 from journal_me.termsafe import clean
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.screens.conflict import Choice, ConflictScreen
+from journal_me.tui.widgets.ask_dialog import AskDialog
 from journal_me.tui.widgets.editor import EntryEditor
 from journal_me.tui.widgets.entry_tree import EntryTree
 from journal_me.tui.widgets.side_panel import SidePanel
@@ -217,12 +218,24 @@ class JournalScreen(MainScreen):
         self._resolve_worker(original, copy, keep)
 
     @work(thread=True, exclusive=True, group="resolve-conflict", exit_on_error=False)
-    def _resolve_worker(self, original: str, copy: str, keep: Literal["mine", "theirs"]) -> None:
+    def _resolve_worker(
+        self, original: str, copy: str, keep: Literal["mine", "theirs"], confirm: bool = False
+    ) -> None:
         journal = self.jm.journal
         assert journal is not None
-        journal.resolve_conflict(copy, keep)
+        result = journal.resolve_conflict(copy, keep, confirm=confirm)
+        if result.needs_confirmation is not None:  # mine would make it public, or break it
+            self.app.call_from_thread(self._confirm_resolve, original, copy, result.needs_confirmation)
+            return
         self.jm.backend.refresh()
         self.app.call_from_thread(self._resolved, original, keep)
+
+    def _confirm_resolve(self, original: str, copy: str, reason: str) -> None:
+        def answered(answer: str | None) -> None:
+            if answer is not None:
+                self._resolve_worker(original, copy, "mine", True)
+
+        self.app.push_screen(AskDialog("Keep your copy?", clean(reason), yes="Keep mine anyway"), answered)
 
     def _resolved(self, original: str, keep: str) -> None:
         self._pair = None
