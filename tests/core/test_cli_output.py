@@ -282,6 +282,12 @@ def test_save_conversations_false_in_the_config(
     assert run("ask", "lighthouse?")[0] == 0
     assert run("bridge", "reply", "boats?")[0] == 0
     assert _rows(db) == 0
+    # what was saved before is still listed
+    store = ConversationStore(db)
+    store.create("from before")
+    store.close()
+    code, out, _ = run("chats", "list")
+    assert code == 0 and "from before" in out
 
 
 @pytest.mark.parametrize(
