@@ -867,6 +867,8 @@ class Journal:
 
     def _names_day(self, rel: str, day: dt.date, daily: DailyNotes | None) -> bool:
         """Whether ``rel`` is named as ``day``'s note (ISO name, or the daily-notes format)."""
+        if not rel.lower().endswith(".md"):
+            return False  # a .canvas is read, never written: no day's note
         if rel.rsplit("/", 1)[-1][:-3] == day.isoformat():
             return True
         return daily is not None and daily.day_of(rel) == day
@@ -964,7 +966,8 @@ class Journal:
             new_text = current_text.rstrip("\n") + "\n\n" + text.strip() + "\n"
             result = self.vault.save(rel, new_text, digest)
             if result.saved:
-                return self._after_append(rel)
+                # a conflict_rel here holds someone else's write displaced at that instant
+                return self._after_append(rel, result.conflict_rel)
             if result.conflict_rel:
                 # someone saved in between: undo our conflict copy and retry on the new text
                 (self.vault.root / result.conflict_rel).unlink(missing_ok=True)
@@ -1008,8 +1011,9 @@ class Journal:
                 return False
             time.sleep(0.05)
 
-    def _after_append(self, rel: str) -> Entry:
-        ok = self._update_after_write([rel], lock_wait=APPEND_INDEX_WAIT_S)
+    def _after_append(self, rel: str, displaced: str | None = None) -> Entry:
+        touched = [rel] + ([displaced] if displaced else [])
+        ok = self._update_after_write(touched, lock_wait=APPEND_INDEX_WAIT_S)
         entry = self.vault.read(rel)
         if not ok:
             # for callers that look on the entry (cmd_add): the same as ``last_index_error``

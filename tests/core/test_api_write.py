@@ -378,3 +378,31 @@ def test_unreadable_daily_notes_settings_fall_back_to_the_default_layout(
     journal = open_journal(vault)
     assert journal.create_entry(DAY, "Rain.").rel == "2026-03-02.md"
     assert journal.day_entry(DAY) == "2026-03-02.md"
+
+
+def test_append_indexes_a_version_the_save_displaced(
+    vault: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Vault.save keeps a write that landed in the instant of the swap as a conflict copy
+    (saved and conflict_rel both set): append indexes it, so it is listed to resolve."""
+    from dataclasses import replace
+
+    from journal_me.vault import SaveResult
+
+    write(vault, "2026-03-02.md", "Morning.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    real = journal.vault.save
+
+    def save(rel: str, text: str, expected: str | None) -> SaveResult:
+        result = real(rel, text, expected)
+        copy = "2026-03-02.conflict-20260302-090000.md"
+        write(vault, copy, "Morning.\nA line another program appended.\n")
+        return replace(result, conflict_rel=copy)
+
+    monkeypatch.setattr(journal.vault, "save", save)
+    journal.append("Evening.", DAY)
+    assert [c.rel for c in journal.conflicts()] == ["2026-03-02.conflict-20260302-090000.md"]
