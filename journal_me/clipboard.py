@@ -4,9 +4,9 @@ Two ways, tried in this order by :func:`copy_text`:
 
 * **OSC 52**, when a terminal is attached (stdout is a TTY, else ``/dev/tty``): the terminal
   itself sets the clipboard, so it works over SSH and inside tmux (wrapped in tmux's DCS
-  passthrough). The terminal never answers, so it cannot be confirmed; some terminals (VTE,
-  older ones) ignore it. Sequences over :data:`OSC52_MAX` bytes are not sent: terminals cut
-  or drop them.
+  passthrough, and plain for tmux's own ``set-clipboard``). The terminal never answers, so
+  it cannot be confirmed; some terminals (VTE, older ones) ignore it. Sequences over
+  :data:`OSC52_MAX` bytes are not sent: terminals cut or drop them.
 * **A native tool** (pbcopy, wl-copy, xclip, xsel, clip.exe), only in local sessions (no
   ``SSH_CONNECTION``/``SSH_TTY``: over SSH it would fill the *remote* machine's clipboard).
   Locally it runs even after OSC 52 was sent, since OSC 52 may have been silently ignored.
@@ -91,12 +91,17 @@ def copy_native(
 
 
 def osc52_sequence(text: str, *, tmux: bool = False) -> bytes:
-    """The OSC 52 "set clipboard" sequence for ``text`` (tmux: in its DCS passthrough, with
-    every ESC doubled, which tmux forwards to the outer terminal)."""
+    """The OSC 52 "set clipboard" sequence for ``text``.
+
+    ``tmux``: first in tmux's DCS passthrough (every ESC doubled), which tmux forwards to the
+    outer terminal when ``allow-passthrough`` is on, then plain, which tmux itself takes when
+    ``set-clipboard`` is on. Whichever the user's tmux allows sets the clipboard (both: the
+    same text twice); the other is dropped by tmux.
+    """
     payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
     seq = f"\x1b]52;c;{payload}\x07"
     if tmux:
-        seq = "\x1bPtmux;" + seq.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+        seq = "\x1bPtmux;" + seq.replace("\x1b", "\x1b\x1b") + "\x1b\\" + seq
     return seq.encode("ascii")
 
 

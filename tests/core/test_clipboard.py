@@ -54,7 +54,7 @@ SSH = {"SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22", "WAYLAND_DISPLAY": "waylan
 def test_osc52_bytes() -> None:
     assert osc52_sequence("héllo") == b"\x1b]52;c;" + base64.b64encode("héllo".encode()) + b"\x07"
     wrapped = osc52_sequence("hi", tmux=True)
-    assert wrapped == b"\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+    assert wrapped == b"\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\" + b"\x1b]52;c;aGk=\x07"
 
 
 def test_terminal_gets_osc52_and_local_tool_runs_too() -> None:
@@ -69,7 +69,7 @@ def test_inside_tmux_the_sequence_is_wrapped() -> None:
     tty = FakeTty()
     env = {**SSH, "TMUX": "/tmp/tmux-0/default,1,0"}
     result = copy_text("draft", env=env, terminal=lambda: tty, which=Tools(set()).which)
-    assert tty.data == b"\x1bPtmux;\x1b\x1b]52;c;ZHJhZnQ=\x07\x1b\\"
+    assert tty.data == b"\x1bPtmux;\x1b\x1b]52;c;ZHJhZnQ=\x07\x1b\\\x1b]52;c;ZHJhZnQ=\x07"
     assert result.ok
 
 
@@ -159,5 +159,5 @@ def test_bridge_copy_sends_osc52_to_the_terminal(
     assert code == 0, err
     draft = out.strip()
     payload = base64.b64encode((draft + "").encode()).decode()
-    assert tty.data == f"\x1bPtmux;\x1b\x1b]52;c;{payload}\x07\x1b\\".encode()
+    assert tty.data == f"\x1bPtmux;\x1b\x1b]52;c;{payload}\x07\x1b\\\x1b]52;c;{payload}\x07".encode()
     assert "OSC 52" in err
