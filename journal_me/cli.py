@@ -12,6 +12,7 @@ from journal_me import __version__
 from journal_me.commands import COMMAND_MODULES
 from journal_me.config import ConfigError, Settings, load_settings
 from journal_me.offline import enforce_offline
+from journal_me.termsafe import clean
 
 # options of the top-level parser that take a value (for finding the command in argv)
 _VALUE_OPTIONS = {"--vault", "--config"}
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings: Settings = load_settings(vault=args.vault, config_file=args.config)
     except ConfigError as exc:
-        print(f"journal-me: config error: {exc}", file=sys.stderr)
+        print(clean(f"journal-me: config error: {exc}"), file=sys.stderr)
         return 2
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -100,10 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VaultNotFoundError as exc:
         from journal_me.commands.output import vault_problem
 
-        print(f"journal-me: {vault_problem(settings.vault) or exc}", file=sys.stderr)
+        print(clean(f"journal-me: {vault_problem(settings.vault) or exc}"), file=sys.stderr)
         return 1
     except (VaultError, IndexError_) as exc:  # a locked index, a file that keeps changing
-        print(f"journal-me: {exc}", file=sys.stderr)
+        print(clean(f"journal-me: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

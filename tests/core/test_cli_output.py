@@ -321,3 +321,9 @@ def test_training_progress_lines_are_clean() -> None:
         ui.done("synth", 1.0, f"12 pairs from {HOSTILE_TITLE}")
     _no_escapes(buffer.getvalue())
     assert "Evil title" in buffer.getvalue()
+
+
+def test_error_lines_are_clean(run: Run, tmp_path: Path) -> None:
+    code, _, err = run("search", "x", vault=tmp_path / "gone\x1b]0;pwned\x07")
+    assert code == 1 and "no journal at" in err
+    _no_escapes(err)
