@@ -153,3 +153,21 @@ def test_conflicts_resolve_that_would_make_an_entry_public_asks(run: Run, vault:
     code, _, err = run("conflicts", "resolve", copy, "--keep", "mine", "--confirm")
     assert code == 0, err
     assert (vault / private).read_text(encoding="utf-8") == "The clinic called. All fine.\n"
+
+
+def test_doctor_names_unreadable_privacy_and_outside_symlinks(run: Run, vault: Path, tmp_path: Path) -> None:
+    (vault / "locker.md").write_text(
+        "---\ntitle: Locker: the second code\nprivate: true\n---\nThe code is 4512.\n", encoding="utf-8"
+    )
+    secret = tmp_path / "outside.md"
+    secret.write_text("root:x:0:0\n", encoding="utf-8")
+    (vault / "passwd.md").symlink_to(secret)
+    code, out, _ = run("doctor")
+    assert code == 1
+    lines = [line.strip() for line in out.splitlines()]
+    assert any(
+        line.startswith("locker.md:") and "privacy flag unreadable — treated as private" in line
+        for line in lines
+    ), out
+    assert any(line.startswith("passwd.md:") and "outside the vault" in line for line in lines), out
+    assert "entries:    3 indexed, 2 private" in out  # the locker counts as private; passwd.md is not read
