@@ -136,10 +136,16 @@ class _PublicView:
     out of every ``include_private=False`` answer."""
 
     forms: dict[str, Counter[str]] = field(default_factory=dict)  # key -> spelling -> count
-    explicit: set[str] = field(default_factory=set)  # marked up in a public entry
+    marked: Counter[str] = field(default_factory=Counter)  # key -> explicit public mentions
+
+    def spellings(self, key: str) -> dict[str, int]:
+        return {f: n for f, n in self.forms.get(key, Counter()).items() if n > 0}
 
     def lows(self, key: str) -> set[str]:
-        return {f.lower() for f in self.forms.get(key, ())}
+        return {f.lower() for f in self.spellings(key)}
+
+    def explicit(self, key: str) -> bool:
+        return self.marked.get(key, 0) > 0
 
 
 @dataclass(frozen=True)
@@ -196,7 +202,8 @@ class EntityGraph:
         self.aliases = AliasTable()  # surface forms -> canonical names
         self._note_types: dict[str, str] = {}
         self._encoded: dict[str, tuple[EntryMentions, str]] = {}  # rel -> (mentions, its JSON)
-        self._public: _PublicView | None = None  # built on demand, dropped on any change
+        # built on the first public query, kept up to date by _apply, dropped by rebuild
+        self._public: _PublicView | None = None
 
     # -- alias table -----------------------------------------------------------------------
     def _alias_pairs(self) -> tuple[tuple[str, str], ...]:
@@ -334,7 +341,8 @@ class EntityGraph:
         return out
 
     def _apply(self, em: EntryMentions, sign: int) -> None:
-        self._public = None
+        if self._public is not None:
+            self._public_apply(self._public, em, sign)
         g = self.graph
         resolved = self._resolved(em)
         for key, (name, kind, explicit) in resolved.items():
@@ -392,39 +400,49 @@ class EntityGraph:
         return best
 
     def _public_view(self) -> _PublicView:
-        """One pass over the public entries; cached until the graph changes."""
-        if self._public is not None:
-            return self._public
-        view = _PublicView()
+        """What public entries say, built once (a pass over every mention), then kept up to
+        date entry by entry: a bridge search after a save does not pay the pass again."""
+        if self._public is None:
+            view = _PublicView()
+            for em in self.by_entry.values():
+                self._public_apply(view, em, +1)
+            self._public = view
+        return self._public
+
+    def _public_apply(self, view: _PublicView, em: EntryMentions, sign: int) -> None:
+        """Add (``sign`` +1) or take away (-1) one entry's spellings and markup, as
+        :meth:`_resolved` reads its mentions."""
+        if em.private:
+            return
+        heuristic = {"heuristic", WEAK_HEURISTIC}
 
         def add(key: str, form: str) -> None:
-            if key in self.graph:
-                view.forms.setdefault(key, Counter())[form.strip()] += 1
+            forms = view.forms.get(key)
+            if forms is None:
+                forms = view.forms[key] = Counter()
+            forms[form.strip()] += sign
 
-        for em in self.by_entry.values():
-            if em.private:
-                continue
-            if em.note_name:
-                key = self.canonical(em.note_name).lower()
-                for form in (em.note_name, *em.note_aliases):
-                    add(key, form)
-            for m in em.mentions:
-                if m.source == "link-alias" or not self.counts(m):
-                    continue  # (a link's alias is added with the link)
-                key = self.canonical(m.name).lower()
-                add(key, m.name)
-                if m.source == "link" and m.alias:
-                    add(key, m.alias)
-            view.explicit.update(key for key, (_, _, explicit) in self._resolved(em).items() if explicit)
-        self._public = view
-        return view
+        if em.note_name:
+            key = self.canonical(em.note_name).lower()
+            for form in (em.note_name, *em.note_aliases):
+                add(key, form)
+            view.marked[key] += sign
+        for m in em.mentions:
+            if m.source == "link-alias" or not self.counts(m):
+                continue  # (a link's alias is added with the link)
+            key = self.canonical(m.name).lower()
+            add(key, m.name)
+            if m.source == "link" and m.alias:
+                add(key, m.alias)
+            if m.source not in heuristic:
+                view.marked[key] += sign
 
     def _name_of(self, key: str, include_private: bool) -> str:
         """The entity's name; in the public view, a spelling public text uses."""
         name: str = self.graph.nodes[key]["name"]
         if include_private:
             return name
-        forms = self._public_view().forms.get(key)
+        forms = self._public_view().spellings(key)
         if not forms or name.lower() in {f.lower() for f in forms}:
             return name
         return max(forms, key=lambda f: (forms[f], sum(ch.isupper() for ch in f), f))
@@ -467,9 +485,7 @@ class EntityGraph:
         data = self.graph.nodes[key]
         # pages about the entity are not mentions in time
         dated = [t for t in all_dated if not self.by_entry[t[0]].note_name] or all_dated
-        explicit = (
-            data["explicit"].get(True, 0) > 0 if include_private else key in self._public_view().explicit
-        )
+        explicit = data["explicit"].get(True, 0) > 0 if include_private else self._public_view().explicit(key)
         return EntityInfo(
             name=self._name_of(key, include_private),
             type=self._type_of(key),
@@ -516,7 +532,7 @@ class EntityGraph:
             if include_private:
                 explicit = data["explicit"].get(True, 0) > 0
             else:
-                explicit = other in self._public_view().explicit
+                explicit = self._public_view().explicit(other)
             if not explicit:
                 info = self.info(other, include_private)
                 if info is None or info.count < 2:
