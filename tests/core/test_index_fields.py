@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from whoosh import query as Q
 
+from journal_me.api import Journal
 from journal_me.memory.graph import EntityGraph
 from journal_me.memory.index import SCHEMA_VERSION, IndexedEntry, PassageIndex
 from journal_me.memory.retrieval import Retriever
@@ -169,3 +170,33 @@ def test_numpy_masks_match_whoosh_on_the_new_fields(index: PassageIndex) -> None
         got = set(vs.docs(flt).nonzero()[0].tolist())
         want = set(s.docs_for_query(flt))
         assert got == want, flt
+
+
+# -- the same through the vault and the Journal: real files, their names decide ------------
+def test_journal_undated_notes_and_conflict_copies(
+    vault: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+) -> None:
+    june_14 = dt.datetime(2026, 6, 14, 12, 0).timestamp()
+    write(vault, "2026-06-12.md", "Sourdough loaf number two, better crumb.\n")
+    write(vault, "recipes/sourdough.md", "Sourdough: 500 g flour, 350 g water, starter.\n", mtime=june_14)
+    write(vault, "2026-06-10.md", "Kayaking on the loch with Jo.\n")
+    write(vault, "2026-06-10.conflict-20260611-080000.md", "Kayaking on the loch with Jo, and a seal.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    summaries = {e.rel: e for e in journal.entries()}
+    assert summaries["recipes/sourdough.md"].undated
+    assert summaries["2026-06-10.conflict-20260611-080000.md"].conflict_of == "2026-06-10.md"
+    assert summaries["2026-06-10.conflict-20260611-080000.md"].private  # fenced
+
+    assert "recipes/sourdough.md" in _rels(journal.search("sourdough flour", today=TODAY))
+    for kwargs in ({"after": D(2026, 6, 1)}, {"before": D(2026, 6, 30)}):
+        hits = journal.search("sourdough flour", today=TODAY, **kwargs)  # type: ignore[arg-type]
+        assert hits and "recipes/sourdough.md" not in _rels(hits), kwargs
+    hits = journal.search("sourdough flour in June", today=TODAY)
+    assert hits and "recipes/sourdough.md" not in _rels(hits)
+
+    copy = "2026-06-10.conflict-20260611-080000.md"
+    assert copy in _rels(journal.search("kayaking seal", today=TODAY))
+    assert copy not in _rels(journal.search("kayaking seal", today=TODAY, include_private=False))
