@@ -27,9 +27,13 @@ class EmptyWindow:
     before: dt.date | None
     entries: int  # entries inside the period (0: none at all; >0: none matched)
     nearest: EntrySummary | None
+    instead: str | None = None  # "November 2025": the same month of an earlier year answered
 
     def notice(self) -> str:
         """ "No entries in November 2026; nearest: 2026-10-28 — Curry night"."""
+        if self.instead:
+            what = "Nothing in my entries" if self.entries else "No entries"
+            return f"{what} in {self.label}; these memories are from {self.instead}."
         if self.entries:
             n = self.entries
             return (
@@ -43,6 +47,11 @@ class EmptyWindow:
 
     def prompt_note(self) -> str:
         """What the model is told, explicitly, before the memories."""
+        if self.instead:
+            return (
+                f"Note: my journal has nothing from {self.label} about this; the memories below "
+                f"are from {self.instead}. Say so plainly first, and say which year you mean."
+            )
         return (
             f"Note: the question asks about {self.label}, and "
             + (
@@ -77,11 +86,21 @@ def empty_window(
     as_of: dt.date | None = None,
     include_private: bool = True,
 ) -> EmptyWindow | None:
-    """The question's date window when the search had to leave it (``plan.relaxed``)."""
+    """The question's date window when the search had to leave it: no filter at all
+    (``plan.relaxed``), or the same period of an earlier year ("in November" → last year's)."""
     hint = plan.time
-    if hint is None or not hint.has_range or not plan.relaxed:
+    if hint is None or not hint.has_range:
         return None
     after, before = hint.after, hint.before
+    shifted = (
+        not plan.relaxed
+        and hint.implicit_year
+        and after is not None
+        and plan.after is not None
+        and plan.after < after
+    )
+    if not plan.relaxed and not shifted:
+        return None
     dated = [
         s
         for s in summaries
@@ -105,4 +124,5 @@ def empty_window(
 
     outside = [s for s in dated if not inside(s.date)]
     nearest = min(outside, key=lambda s: (distance(s), s.date, s.rel)) if outside else None
-    return EmptyWindow(window_label(after, before), after, before, count, nearest)
+    instead = window_label(plan.after, plan.before) if shifted else None
+    return EmptyWindow(window_label(after, before), after, before, count, nearest, instead)

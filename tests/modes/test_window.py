@@ -84,6 +84,26 @@ def test_window_with_entries_but_no_match_says_so(sam_journal: Journal, tmp_path
     assert "Nothing in my 2 entries from October 2026 matches that" in answer
 
 
+def test_same_month_last_year_is_named_as_such(sam_journal: Journal, tmp_path: Path) -> None:
+    (sam_journal.vault.root / "journal" / "2025-11-14.md").write_text(
+        "---\ntitle: Old times\n---\nPub quiz with Sam, we came last.\n"
+    )
+    sam_journal.reindex()
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    events = list(
+        ChatSession(sam_journal, None, store, today=lambda: TODAY).ask("What did I do with Sam in November?")
+    )
+    assert [h.entry.date for h in events[0].hits] == [dt.date(2025, 11, 14)]
+    assert "No entries in November 2026; these memories are from November 2025." in events[-1].answer
+    engine = FakeEngine("ok")
+    list(
+        ChatSession(sam_journal, engine, store, today=lambda: TODAY).ask(
+            "What did I do with Sam in November?"
+        )
+    )  # type: ignore[arg-type]
+    assert "the memories below are from November 2025" in engine.prompts[0][-1]["content"]
+
+
 def test_window_labels() -> None:
     assert window_label(dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == "November 2026"
     assert window_label(dt.date(2026, 11, 3), dt.date(2026, 11, 3)) == "3 November 2026"
