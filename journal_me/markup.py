@@ -31,8 +31,10 @@ ATTACHMENT_EXTENSIONS = frozenset(
 TAG_RE = re.compile(r"(?<![\w&#/\\])#([\w][\w/-]*)", re.UNICODE)
 MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z][\w]*(?:[-.][A-Za-z]\w*)*)")
 CODE_SPAN_RE = re.compile(r"(`+)(?:.|\n)*?\1")
-MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+# Link text and emphasis stop at the next bracket or marker of their kind, so a long line of
+# unclosed "[" or "_" costs one pass, not a scan to the end for each one (quadratic).
+MD_LINK_RE = re.compile(r"!?\[([^\[\]]*)\]\([^()\n]*\)")
+EMPHASIS_RE = re.compile(r"(\*\*|__|~~|\*|_)(?=\S)((?:(?!\1).)+?)(?<=\S)\1")
 HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 DATE_IN_NAME_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 

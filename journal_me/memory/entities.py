@@ -512,10 +512,12 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
         phrase = m.group(1).strip(" -'’")
         words = phrase.split()
         # drop leading/trailing common words ("The", "My") and connectors
-        while words and (words[0].lower() in _COMMON or words[0].lower() in _CONNECTORS):
-            words = words[1:]
-        while words and (words[-1].lower() in _CONNECTORS or words[-1].lower() in _COMMON):
-            words = words[:-1]
+        lo, hi = 0, len(words)  # indices, not slices: a phrase can be a whole line long
+        while lo < hi and (words[lo].lower() in _COMMON or words[lo].lower() in _CONNECTORS):
+            lo += 1
+        while hi > lo and (words[hi - 1].lower() in _CONNECTORS or words[hi - 1].lower() in _COMMON):
+            hi -= 1
+        words = words[lo:hi]
         if not words:
             continue
         phrase = " ".join(words).replace("’", "'")

@@ -589,5 +589,5 @@ def test_a_long_file_parses_in_seconds() -> None:
     t0 = time.process_time()
     entry = parse(text)
     seconds = time.process_time() - t0
-    assert seconds < 10, f"{seconds:.1f}s of CPU"
+    assert seconds < 12, f"{seconds:.1f}s of CPU"
     assert entry.passages and "walk" in entry.tags and ("Sam", None) in entry.links
