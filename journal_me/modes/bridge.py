@@ -130,7 +130,8 @@ def select_memories(
     classifier = classifier if classifier is not None else topic_classifier(journal)
     weights = term_weights(journal, request_terms(text))
     covered = {id(h): coverage(h, weights) for h in candidates}
-    floor = max(rule.min_coverage, rule.relative * max(covered.values(), default=0.0))
+    best = max((covered[id(h)] for h in candidates if role.allows(h)), default=0.0)
+    floor = max(rule.min_coverage, rule.relative * best)
     withheld: Counter[str] = Counter()
     kept: list[Hit] = []
     for h in candidates:
