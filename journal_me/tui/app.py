@@ -166,7 +166,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         wanted = [saved, configured] if same_config else [configured, saved]
         name, note = pick_theme(self.available_themes, *wanted)
         if note is not None:
-            self.notify(f"{note}; using {name}", title="Theme", severity="warning", markup=False)
+            self.notify(f"{note}; using {name}", title="Theme", severity="warning", timeout=15, markup=False)
         self._saved_theme = saved
         self.theme = name
         self.watch(self, "theme", self._persist_theme, init=False)

@@ -13,6 +13,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 
+from journal_me.config import Settings
 from journal_me.termsafe import clean
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.screens.conflict import Choice, ConflictScreen
@@ -25,6 +26,17 @@ from journal_me.tui.widgets.side_panel import SidePanel
 def editor_command(configured: str | None) -> list[str]:
     cmd = configured or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     return shlex.split(cmd)
+
+
+def daily_rel(settings: Settings, day: dt.date) -> str | None:
+    """Where ``day``'s daily note goes by the daily-notes settings (the config, else
+    ``.obsidian/daily-notes.json``); None when they cannot be read."""
+    try:
+        from journal_me.daily import daily_settings
+
+        return daily_settings(settings.vault, settings).rel_for(day)
+    except (ImportError, ValueError, OSError):
+        return None
 
 
 def day_title(day: dt.date) -> str:
@@ -104,15 +116,26 @@ class JournalScreen(MainScreen):
         self.editor.open(rel, line=line, focus=focus, at_end=todays)
 
     def open_day(self, day: dt.date, *, separate: bool = False) -> None:
-        """Open the day's entry, or a draft for it (saved when you type)."""
+        """Open the day's note wherever it is (daily-notes settings first), or a draft for
+        it (saved when you type); ``separate``: a new, separate entry for the day."""
         journal = self.jm.journal
         if journal is None:
             return
-        rel = journal.vault.entry_rel_for(day)
+        default_rel = journal.vault.entry_rel_for(day)
+        rel = daily_rel(journal.settings, day) or default_rel
         if not separate:
+            for candidate in dict.fromkeys([rel, default_rel]):
+                if (journal.vault.root / candidate).is_file():
+                    self.open_entry(candidate, focus=True)
+                    return
             existing = sorted(
-                (s for s in self.jm.backend.entries_on(day) if not s.note),
-                key=lambda s: (s.rel != rel, len(s.rel), s.rel),  # the plain daily note first
+                (
+                    s
+                    for s in self.jm.backend.entries_on(day)
+                    if not s.note and not s.undated and s.conflict_of is None
+                ),
+                # the daily note first, then the plain YYYY-MM-DD.md, then the shortest name
+                key=lambda s: (s.rel != rel, s.rel != default_rel, len(s.rel), s.rel),
             )
             if existing:
                 self.open_entry(existing[0].rel, focus=True)
