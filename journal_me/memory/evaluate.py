@@ -29,6 +29,10 @@ class Question:
     question: str
     kind: str
     answers: tuple[Answer, ...]
+    # How the answers combine: "each" (default) scores the share of answers found; "all"
+    # scores 1 only when every answer is in context (a multi-hop question needs both
+    # passages); "any" scores 1 when at least one is (the same fact told in two entries).
+    needs: str = "each"
 
 
 @dataclass
@@ -43,16 +47,22 @@ class EvalResult:
         return f"{self.name:<8} recall@2000 {self.recall:.3f}   ({kinds})"
 
 
+NEEDS = ("each", "all", "any")
+
+
 def load_questions(paths: Sequence[Path]) -> list[Question]:
     out: list[Question] = []
     for path in paths:
         for raw in json.loads(path.read_text(encoding="utf-8")):
+            if raw.get("needs", "each") not in NEEDS:
+                raise ValueError(f"{path}: question {raw['id']}: needs must be one of {NEEDS}")
             out.append(
                 Question(
                     id=raw["id"],
                     question=raw["question"],
                     kind=raw.get("kind", "fact"),
                     answers=tuple(Answer(a["path"], a["text"]) for a in raw["answers"]),
+                    needs=raw.get("needs", "each"),
                 )
             )
     return out
@@ -80,6 +90,15 @@ def in_context(hits: Sequence[Hit], budget: int) -> list[Hit]:
     return out
 
 
+def question_score(q: Question, found: int) -> float:
+    """A question's score from how many of its answers were in context."""
+    if q.needs == "all":
+        return 1.0 if found == len(q.answers) else 0.0
+    if q.needs == "any":
+        return 1.0 if found else 0.0
+    return found / len(q.answers)
+
+
 def evaluate(
     name: str,
     search: Callable[[str], Sequence[Hit]],
@@ -96,7 +115,7 @@ def evaluate(
             a0, a1 = answer_lines(vault, ans)
             if any(h.entry.rel == ans.path and h.line_start <= a1 and a0 <= h.line_end for h in context):
                 found += 1
-        score = found / len(q.answers)
+        score = question_score(q, found)
         per_q[q.id] = score
         kinds.setdefault(q.kind, []).append(score)
     recall = sum(per_q.values()) / max(len(per_q), 1)
