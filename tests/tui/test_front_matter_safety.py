@@ -229,3 +229,22 @@ async def test_dropping_private_asks_and_save_anyway_writes(
         assert b"private" not in front_matter(path)
         assert not still_private(settings, PRIVATE_REL)
         assert not editor.dirty and editor.confirming is None
+
+
+async def test_ctrl_s_answers_save_anyway_from_the_keyboard(
+    make_app: Callable[..., JournalMeApp], settings: Settings
+) -> None:
+    path = settings.vault / PRIVATE_REL
+    original = path.read_bytes()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await _open_private(pilot, app)
+        editor.text_area.focus()
+        editor.text_area.delete((4, 0), (5, 0))  # the closing ---
+        await wait_until(pilot, lambda: editor.confirming is not None, what="the banner")
+        assert "ctrl+s" in str(editor.query_one("#confirm-reason").render())
+        assert path.read_bytes() == original
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: path.read_bytes() != original, what="saved anyway")
+        await settle(pilot)
+        assert editor.confirming is None and not editor.dirty

@@ -168,7 +168,9 @@ class JournalScreen(MainScreen):
             self.editor.toggle_preview()
 
     def action_save_now(self) -> None:
-        self.editor.save_now()
+        """Save now; while the banner asks about the front matter, this is "save anyway"."""
+        editor = self.editor
+        editor.save_now(confirm=editor.confirming is not None)
 
     def action_toggle_tree(self) -> None:
         tree = self.entry_tree

@@ -498,7 +498,8 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
                 Text.assemble(
                     ("Not saved: ", "bold"),
                     clean(reason),
-                    " The file on disk is unchanged.",
+                    " The file on disk is unchanged. ",
+                    ("ctrl+s saves anyway; ctrl+z undoes.", "italic"),
                 )
             )
 
@@ -667,7 +668,7 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             if self._saving:
                 state, style = "saving…", "italic"
             elif self.confirming is not None:
-                state, style = "● not saved — see above", "bold"
+                state, style = "● not saved", "bold"
             elif doc.draft and not self.dirty:
                 state, style = "new — saved when you type", "italic dim"
             elif self.dirty:
