@@ -12,6 +12,7 @@ both, by question kind, for each question set on its own (never mixed):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -58,6 +59,22 @@ def main() -> int:
             print(bm25.line())
             print(hybrid.line())
             print(f"ratio    hybrid/bm25 {hybrid.recall / max(bm25.recall, 1e-9):.2f}")
+            if any(q.needs != "each" for q in questions):
+                # the same questions with partial credit (share of answers found), comparable
+                # with a set whose multi-answer questions have no "needs"
+                each = [dataclasses.replace(q, needs="each") for q in questions]
+                print(
+                    evaluate("bm25/ea", lambda q: journal.bm25(q, limit=20), each, vault, args.budget).line()
+                )
+                print(
+                    evaluate(
+                        "hyb/ea",
+                        lambda q: journal.search(q, limit=20, today=SAMPLE_TODAY),
+                        each,
+                        vault,
+                        args.budget,
+                    ).line()
+                )
             if args.show_misses:
                 for q in questions:
                     if hybrid.per_question[q.id] < 1:
