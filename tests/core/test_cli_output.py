@@ -112,7 +112,12 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "args",
-    [["search", "--json", "lighthouse"], ["entities", "--json"], ["chats", "list"], ["model", "list"]],
+    [
+        ["search", "--json", "--limit", "200", "lighthouse"],  # more than a pipe buffer (64 KB)
+        ["entities", "--json"],
+        ["chats", "list"],
+        ["model", "list"],
+    ],
 )
 def test_closing_the_pipe_early_is_quiet(args: list[str], hostile_vault: Path, tmp_path: Path) -> None:
     env = _env(tmp_path)
@@ -121,6 +126,10 @@ def test_closing_the_pipe_early_is_quiet(args: list[str], hostile_vault: Path, t
         for i in range(3000):
             store.create(f"conversation number {i} " + "x" * 40)
         store.close()
+    if args[0] == "entities":  # more entities than a pipe buffer holds
+        for i in range(150):
+            tags = " ".join(f"#topic{i}x{j}" for j in range(10))
+            (hostile_vault / f"t{i}.md").write_text(f"Notes {tags}\n", encoding="utf-8")
     if args[0] == "search":
         for i in range(200):
             (hostile_vault / f"n{i}.md").write_text(f"lighthouse {i} " + "word " * 200, encoding="utf-8")
