@@ -161,3 +161,31 @@ def test_entry_reindexed_for_an_alias_change_keeps_its_fence(
     journal.reindex()
     assert _public_rels(journal, "letter nobody") == set()
     assert [c.rel for c in journal.privacy_changes()] == ["a.md"]
+
+
+def test_fenced_entry_reaches_neither_bridge_nor_training_until_confirmed(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    from journal_me.modes.bridge import bridge_memories
+    from journal_me.roles import load_roles
+    from trainer.vault_view import VaultView
+
+    text = "---\nprivate: true\n---\nA long letter from Ana about the new job offer and the move.\n"
+    write(vault, "2026-03-02.md", text)
+    write(vault, "2026-03-03.md", "Planning the move: boxes, the van, the new job next month.\n")
+    journal = open_journal(vault)
+    journal.reindex()
+    write(vault, "2026-03-02.md", text.replace("private: true\n", "title: Letter\n"))
+    journal.reindex()
+    role = load_roles(None)["work"]
+
+    def bridge() -> set[str]:
+        return {h.entry.rel for h in bridge_memories(journal, "the new job offer and the move", role)}
+
+    def training() -> set[str]:
+        return set(VaultView(journal, name=None, profile_text=None, today=dt.date(2026, 4, 1)).entries)
+
+    assert "2026-03-02.md" not in bridge() and "2026-03-02.md" not in training()
+    assert "2026-03-03.md" in training()
+    journal.confirm_privacy("2026-03-02.md")
+    assert "2026-03-02.md" in training() and "2026-03-02.md" in bridge()
