@@ -321,7 +321,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    out = _console()
+    # one line per finding, however long its path (logs, pipes, grep)
+    out = Console(highlight=False, soft_wrap=True)
     ok = True
     out.print(Text(clean_line(f"vault:      {settings.vault}")))
     out.print(Text(clean_line(f"data:       {settings.vault_data_dir}")))

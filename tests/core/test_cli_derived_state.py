@@ -113,6 +113,9 @@ def test_corrupt_model_registry_is_one_line(run: Run, vault: Path) -> None:
     assert code == 0, err
     assert out.strip() and "Traceback" not in err
     assert "registry.json" in err and "memory-only" in err
+    code, out, err = run("doctor")
+    assert code == 1 and "Traceback" not in err
+    assert any(line.startswith("model:") and "registry.json" in line for line in out.splitlines()), out
     registry.write_text(json.dumps(["a", "list"]), encoding="utf-8")
     code, _, err = run("model", "list")
     assert code == 1 and "registry.json" in err and "Traceback" not in err
