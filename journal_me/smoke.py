@@ -56,7 +56,9 @@ def chat_smoke(report: Callable[[StepResult], None]) -> bool:
         def load() -> str:
             from journal_me.llm.engine import Engine
 
-            engine = Engine(state["gguf"], lora_path=state["lora"], n_ctx=2048, n_threads=2)  # type: ignore[arg-type]
+            # one thread: a tiny model gains nothing from more, and on a busy machine llama.cpp's
+            # spinning worker threads make it ten times slower
+            engine = Engine(state["gguf"], lora_path=state["lora"], n_ctx=2048, n_threads=1)  # type: ignore[arg-type]
             state["engine"] = engine
             return f"{engine.architecture}, n_ctx {engine.n_ctx}, with LoRA adapter"
 

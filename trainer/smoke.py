@@ -141,8 +141,8 @@ def run_smoke(
             with step("llama.cpp answer") as d:
                 from journal_me.llm.engine import Engine
 
-                with Engine(
-                    state["base"], lora_path=state["adapter"], n_ctx=512, prompt_cache_bytes=0
+                with Engine(  # one thread: see journal_me.smoke
+                    state["base"], lora_path=state["adapter"], n_ctx=512, n_threads=1, prompt_cache_bytes=0
                 ) as engine:
                     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": _QA[0][0]}]
                     text = "".join(engine.stream_chat(messages, max_tokens=12, temperature=0.0, seed=0))

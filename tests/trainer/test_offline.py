@@ -38,7 +38,7 @@ max_length = 2048
 
 [llm]
 n_ctx = 2048
-n_threads = 2
+n_threads = 1  # a tiny model: more threads only spin
 max_tokens = 48
 """
 

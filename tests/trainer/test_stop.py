@@ -27,7 +27,7 @@ FAST = TrainOptions(
     max_steps=2,
     memories=1,
     synth="templates",
-    gate=GateConfig(max_items=4, max_tokens=16, n_threads=2),
+    gate=GateConfig(max_items=4, max_tokens=16, n_threads=1),
 )
 CONFIG = """\
 name = "Elena"
@@ -41,7 +41,7 @@ max_length = 2048
 
 [llm]
 n_ctx = 2048
-n_threads = 2
+n_threads = 1
 max_tokens = 48
 """
 
