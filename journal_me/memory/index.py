@@ -36,7 +36,7 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.writing import IndexWriter
 
-from journal_me.memory.vectorsearch import SegmentArrays, Unsupported, VectorSearcher
+from journal_me.memory.vectorsearch import FastPath, Unsupported
 from journal_me.vault import Entry
 
 # bump when the schema, the analyzer or passage splitting changes (10: accent folding, the
@@ -165,8 +165,7 @@ class PassageIndex:
         self.recovered: str | None = None  # why the index was rebuilt on open, if it was
         self._ix: Any = None
         self._searcher: Searcher | None = None
-        self._vector: VectorSearcher | None = None  # numpy evaluation over _searcher
-        self._segments = SegmentArrays()  # per-segment arrays, shared by successive searchers
+        self._fast = FastPath()  # numpy evaluation over _searcher, while it agrees with Whoosh
         self._lock = threading.RLock()  # the writer: held for a whole batch (a first index)
         # The shared searcher and its caches. Searches read posting files through it (seek +
         # read), so one at a time; a search during a long write sees the last commit instead
@@ -410,19 +409,33 @@ class PassageIndex:
 
         Scored with numpy over the postings (:mod:`journal_me.memory.vectorsearch`) when the
         query is a flat ``Or`` of terms, as the retriever's are; by Whoosh otherwise. Both give
-        the same hits and scores.
+        the same hits and scores. Any failure of the numpy path (Whoosh internals it reads
+        changed) turns it off for good and Whoosh answers: see :meth:`fast_path_status`.
         """
         with self._read_lock:
             s = self.searcher()
-            if self._vector is None or self._vector.searcher is not s:
-                self._vector = VectorSearcher(s, self._segments)
-            mask = self._vector.docs(filter) if filter is not None else None
-            if mask is not None and not mask.any():
-                return []  # (Whoosh would read an empty allow-set as "no filter")
-            try:
-                top = self._vector.top(query, limit, mask)
-            except Unsupported:
-                allow = None if mask is None else BitSet(np.flatnonzero(mask).tolist(), size=len(mask))
+            vector = self._fast.vector(s)
+            mask: np.ndarray | None = None
+            top: list[tuple[int, float]] | None = None
+            if vector is not None:
+                try:
+                    mask = vector.docs(filter) if filter is not None else None
+                    if mask is not None and not mask.any():
+                        return []  # (Whoosh would read an empty allow-set as "no filter")
+                    top = vector.top(query, limit, mask)
+                except Unsupported:
+                    pass
+                except Exception as exc:
+                    self._fast.disable(f"numpy scorer failed on a query ({type(exc).__name__}: {exc})")
+                    mask = None
+            if top is None:
+                allow = None
+                if mask is not None:
+                    allow = BitSet(np.flatnonzero(mask).tolist(), size=len(mask))
+                elif filter is not None:
+                    allow = BitSet(s.docs_for_query(filter), size=s.doc_count_all())
+                    if not allow:
+                        return []
                 top = [(hit.docnum, float(hit.score)) for hit in s.search(query, limit=limit, filter=allow)]
             out = []
             for docnum, score in top:
@@ -430,6 +443,14 @@ class PassageIndex:
                 fields["score"] = score
                 out.append(fields)
             return out
+
+    def fast_path_status(self) -> tuple[bool, str]:
+        """(whether searches score with numpy, why): the numpy path runs a one-query
+        self-check against Whoosh's own search when the first searcher opens, and is off when
+        that check (or any later query) failed — Whoosh then searches alone, slower."""
+        with self._read_lock:
+            self._fast.vector(self.searcher())
+            return self._fast.status()
 
     def passages_of(self, rel: str) -> list[dict[str, Any]]:
         with self._read_lock:

@@ -17,11 +17,16 @@ are cached by segment id: segments never change once written, so after a save on
 small segment is read.
 
 This leans on the layout of Whoosh 3 codec posting blocks (``W3LeafMatcher``); any other
-matcher is walked through the public matcher interface instead — slower, still right.
+matcher is walked through the public matcher interface instead — slower, still right. Those
+internals are looked up when used, never trusted: :class:`FastPath` (one per index) runs a
+one-query self-check against ``Searcher.search`` when the index's first searcher opens, and
+turns the numpy path off — saying why, for ``doctor`` — when an internal is missing, the check
+disagrees, or a later query raises; the index then searches with Whoosh alone.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -31,15 +36,66 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.idsets import BitSet
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
-from whoosh.util.times import datetime_to_long
 
-# Field lengths are stored as one byte each; this is Whoosh's own decoding of that byte.
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+def _import(name: str) -> tuple[Any, str]:
+    try:
+        return importlib.import_module(name), ""
+    except Exception as exc:  # another Whoosh: the fast path stays off, Whoosh searches
+        return None, f"cannot import {name} ({type(exc).__name__}: {exc})"
+
+
+# Whoosh internals, looked up by attribute when used (a missing one turns the fast path off)
+_w3, _W3_ERROR = _import("whoosh.codec.whoosh3")
+_wrappers, _WRAPPERS_ERROR = _import("whoosh.matching.wrappers")
+_numeric, _NUMERIC_ERROR = _import("whoosh.util.numeric")
+_times, _TIMES_ERROR = _import("whoosh.util.times")
+# what the fast path reads: (module, attribute path)
+_NEEDED: tuple[tuple[str, str], ...] = (
+    ("whoosh.codec.whoosh3", "W3LeafMatcher._read_data"),
+    ("whoosh.codec.whoosh3", "W3LeafMatcher._next_block"),
+    ("whoosh.codec.whoosh3", "W3PerDocReader._cached_reader"),
+    ("whoosh.codec.whoosh3", "LENGTHS_COLUMN"),
+    ("whoosh.matching.wrappers", "FilterMatcher"),
+    ("whoosh.util.numeric", "byte_to_length"),
+    ("whoosh.util.times", "datetime_to_long"),
+)
+_MODULES: dict[str, tuple[Any, str]] = {
+    "whoosh.codec.whoosh3": (_w3, _W3_ERROR),
+    "whoosh.matching.wrappers": (_wrappers, _WRAPPERS_ERROR),
+    "whoosh.util.numeric": (_numeric, _NUMERIC_ERROR),
+    "whoosh.util.times": (_times, _TIMES_ERROR),
+}
+
+
+def internals_missing() -> str:
+    """'' when every Whoosh internal the fast path reads is there, else what is not."""
+    for module_name, path in _NEEDED:
+        module, error = _MODULES[module_name]
+        if module is None:
+            return error
+        obj: Any = module
+        for part in path.split("."):
+            if not hasattr(obj, part):
+                return f"{module_name} has no {path}"
+            obj = getattr(obj, part)
+    return ""
+
+
+def _length_table() -> np.ndarray:
+    # Field lengths are stored as one byte each; this is Whoosh's own decoding of that byte.
+    byte_to_length = _numeric.byte_to_length
+    return np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+try:
+    _LENGTH_OF_BYTE: np.ndarray | None = _length_table()
+except Exception:  # internals_missing() says why; nothing here runs then
+    _LENGTH_OF_BYTE = None
+
 SEGMENT_CACHE_SIZE = 64  # per-segment arrays kept (one entry per segment and field)
 FILTER_CACHE_SIZE = 64  # filter masks kept per searcher
 
@@ -90,7 +146,7 @@ def _leaves(searcher: Searcher) -> list[_Leaf]:
     return out
 
 
-def _block_arrays(m: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _block_arrays(m: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(ids, weights) of every posting block of a Whoosh 3 leaf matcher, in order."""
     while m.is_active():
         if m._data is None:
@@ -112,15 +168,16 @@ def _block_arrays(m: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
 
 def _matcher_arrays(make: Callable[[], Any]) -> tuple[np.ndarray, np.ndarray]:
     """(ids, weights) of a term's postings; ``make()`` opens a fresh matcher."""
+    filter_matcher = _wrappers.FilterMatcher
     m = make()
-    if isinstance(m, FilterMatcher):  # deletions: applied with the live mask instead
+    if isinstance(m, filter_matcher):  # deletions: applied with the live mask instead
         m = m.child
-    if isinstance(m, W3LeafMatcher):
+    if isinstance(m, _w3.W3LeafMatcher):
         try:
             parts = list(_block_arrays(m))
         except AttributeError:  # another Whoosh's internals: walk a fresh matcher instead
             m = make()
-            m = m.child if isinstance(m, FilterMatcher) else m
+            m = m.child if isinstance(m, filter_matcher) else m
         else:
             if parts:
                 return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -173,8 +230,9 @@ class VectorSearcher:
     def lengths(self, field: str) -> np.ndarray:
         def build(leaf: _Leaf) -> np.ndarray:
             perdoc = getattr(leaf.reader, "_perdoc", None)
-            if isinstance(perdoc, W3PerDocReader):  # the length bytes, in one read
-                column = perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+            if isinstance(perdoc, _w3.W3PerDocReader) and _LENGTH_OF_BYTE is not None:
+                # the length bytes, in one read
+                column = perdoc._cached_reader(f"_{field}_len", _w3.LENGTHS_COLUMN)
                 if column is None:
                     return np.zeros(leaf.size, dtype=np.float64)
                 return _LENGTH_OF_BYTE[np.fromiter(column, dtype=np.uint8, count=leaf.size)]
@@ -256,6 +314,7 @@ class VectorSearcher:
 
     def _date_range(self, q: Q.DateRange) -> Mask:
         dates = self.dates(q.fieldname)
+        datetime_to_long = _times.datetime_to_long
         mask = np.ones(self.size, dtype=bool)
         if q.startdate is not None:
             lo = datetime_to_long(q.startdate)
@@ -322,3 +381,97 @@ class VectorSearcher:
             cand = cand[scores[cand] >= cut]
         order = np.lexsort((cand, -scores[cand]))[:limit]
         return [(int(cand[i]), float(scores[cand[i]])) for i in order]
+
+
+# -- the self-check and the switch -----------------------------------------------------------
+SELF_CHECK_LIMIT = 50
+SELF_CHECK_TOLERANCE = 1e-6  # relative (absolute below 1)
+
+
+SELF_CHECK_MAX_DF = 150  # postings per checked term: two blocks at most, cheap for Whoosh
+
+
+def _check_query(searcher: Searcher) -> Q.Query | None:
+    """A retriever-shaped query over two words of the index's first passage (None: nothing to
+    check yet): its most frequent word under :data:`SELF_CHECK_MAX_DF` documents (postings
+    that span blocks, still cheap for Whoosh's own matcher) and its rarest."""
+    docnum = searcher.document_number(kind="passage")
+    if docnum is None:
+        return None
+    fields = searcher.stored_fields(docnum)
+    text = f"{fields.get('title', '')} {str(fields.get('body', ''))[:400]}"
+    words = dict.fromkeys(t.text for t in searcher.schema["body"].analyzer(text))
+    df = {w: searcher.doc_frequency("body", w) for w in words}
+    ranked = sorted((w for w in words if 0 < df[w] <= SELF_CHECK_MAX_DF), key=lambda w: -df[w])
+    picked = list(dict.fromkeys(ranked[:1] + ranked[-1:]))  # a frequent word and a rare one
+    if not picked:
+        return None
+    clauses: list[Q.Query] = []
+    for w in picked:
+        clauses += [Q.Term("body", w), Q.Term("title", w, boost=0.4), Q.Term("tags", w, boost=0.6)]
+    return Q.Or(clauses)
+
+
+def self_check(searcher: Searcher, vector: VectorSearcher) -> tuple[bool | None, str]:
+    """Run one query both ways: (True, …) when numpy gives Whoosh's hits and scores, (False,
+    why) when not, (None, why) when the index has nothing to compare yet."""
+    missing = internals_missing()
+    if missing:
+        return False, missing
+    try:
+        query = _check_query(searcher)
+        if query is None:
+            return None, "not checked yet (no passages indexed)"
+        flt = Q.Term("kind", "passage")
+        allow = vector.docs(flt)
+        got = vector.top(query, SELF_CHECK_LIMIT, allow)
+        passages = BitSet(searcher.docs_for_query(flt), size=searcher.doc_count_all())
+        hits = searcher.search(query, limit=SELF_CHECK_LIMIT, filter=passages)
+        want = [(hit.docnum, float(hit.score)) for hit in hits]
+    except Exception as exc:
+        return False, f"self-check failed ({type(exc).__name__}: {exc})"
+    if [d for d, _ in got] != [d for d, _ in want]:
+        return False, f"self-check: numpy found other documents than Whoosh ({len(got)} vs {len(want)} hits)"
+    for (_, a), (_, b) in zip(got, want, strict=True):
+        if abs(a - b) > SELF_CHECK_TOLERANCE * max(1.0, abs(b)):
+            return False, f"self-check: numpy scored {a!r} where Whoosh scored {b!r}"
+    return True, f"self-check passed ({len(want)} hits equal)"
+
+
+class FastPath:
+    """Whether an index scores with numpy, and why (see the module's docstring).
+
+    :meth:`vector` gives the numpy evaluator for a searcher, or None once the fast path is off;
+    the first searcher with passages runs :func:`self_check`. Call :meth:`disable` when a query
+    on the fast path raises. Callers serialise access (the index's read lock).
+    """
+
+    def __init__(self) -> None:
+        self.segments = SegmentArrays()  # per-segment arrays, shared by successive searchers
+        self._vector: VectorSearcher | None = None
+        self._on: bool | None = None  # None: not checked yet
+        self._why = "not checked yet"
+
+    def status(self) -> tuple[bool, str]:
+        """(numpy scorer in use, why); unchecked counts as in use."""
+        return self._on is not False, self._why
+
+    def disable(self, why: str) -> None:
+        self._on, self._why, self._vector = False, why, None
+
+    def vector(self, searcher: Searcher) -> VectorSearcher | None:
+        if self._on is False:
+            return None
+        if self._vector is None or self._vector.searcher is not searcher:
+            try:
+                vector = VectorSearcher(searcher, self.segments)
+            except Exception as exc:
+                self.disable(f"numpy scorer could not open ({type(exc).__name__}: {exc})")
+                return None
+            if self._on is None:
+                self._on, self._why = self_check(searcher, vector)
+                if self._on is False:
+                    self._vector = None
+                    return None
+            self._vector = vector
+        return self._vector
