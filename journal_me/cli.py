@@ -82,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(clean(f"journal-me: config error: {exc}"), file=sys.stderr)
         return 2
+    from journal_me import dates
+
+    # the configured date order for every date typed on this command line; a note when an
+    # ambiguous date ("10/11/2026") was read in the locale's order
+    dates.configure(settings.date_order, lambda note: print(clean(f"note: {note}"), file=sys.stderr))
     handler = getattr(args, "handler", None)
     if handler is None:
         from journal_me.tui import run_tui  # imported late: the CLI never needs Textual

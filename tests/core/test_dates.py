@@ -132,3 +132,28 @@ def test_date_order_setting_is_validated(tmp_path) -> None:  # type: ignore[no-u
     cfg.write_text('date_order = "day first"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="date_order"):
         load_settings(vault=tmp_path, config_file=cfg, env={})
+
+
+def test_cli_reads_dates_in_the_configured_order_and_notes_ambiguity(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from journal_me.cli import main
+
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('date_order = "DMY"\n', encoding="utf-8")
+    try:
+        assert (
+            main(["--vault", str(vault), "--config", str(cfg), "add", "dmy line", "--date", "10/11/2026"])
+            == 0
+        )
+        assert list(vault.rglob("2026-11-10.md"))
+        assert "note:" not in capsys.readouterr().err
+        cfg.write_text("", encoding="utf-8")
+        assert (
+            main(["--vault", str(vault), "--config", str(cfg), "add", "default line", "--date", "10/11/2026"])
+            == 0
+        )
+        err = capsys.readouterr().err
+        assert "note:" in err and "date_order" in err
+    finally:
+        dates.configure(None, None)
