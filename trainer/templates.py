@@ -514,7 +514,7 @@ def bridge(view: VaultView, roles: Sequence[Role], config: TemplateConfig) -> li
         found = view.journal.search(topic, limit=12, include_private=False, today=view.today)
         for a, action in enumerate(actions):
             role = roles[(t + a) % len(roles)]
-            usable = [h for h in found if view.trainable(h.rel) and not h.entry.private and role.allows(h)]
+            usable = [h for h in found if view.trainable(h.rel) and view.shareable(h, role)]
             chosen = usable[a * 2 : a * 2 + 2] or usable[:2]
             if not chosen:
                 continue

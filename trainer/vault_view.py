@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from journal_me.api import Journal
 from journal_me.llm.prompts import bridge_messages, chat_messages
 from journal_me.memory.retrieval import Hit
+from journal_me.modes.topics import TopicClassifier
 from journal_me.roles import Role
 from journal_me.vault import Entry, EntryReadError
 from trainer.facts import long_date, sentences
@@ -124,6 +125,7 @@ class VaultView:
         self.holdout = holdout
         self.memories = max(1, memories)
         self.private_rels: set[str] = set()
+        self._topics: TopicClassifier | None = None
         self.entries: dict[str, PublicEntry] = {}
         for summary in journal.entries():
             if summary.private or summary.conflict_of is not None:
@@ -187,6 +189,17 @@ class VaultView:
 
     def notes(self) -> list[PublicEntry]:
         return sorted((e for e in self.entries.values() if e.is_note), key=lambda e: e.rel)
+
+    def shareable(self, hit: Hit, role: Role) -> bool:
+        """Whether a bridge draft in ``role`` may use ``hit``, as served: public, allowed by
+        the role's tags, and about no topic the role never shares (bridge.select_memories)."""
+        if hit.entry.private or hit.rel not in self.entries or not role.allows(hit):
+            return False
+        if self._topics is None:
+            from journal_me.modes.bridge import topic_classifier
+
+            self._topics = topic_classifier(self.journal)
+        return role.off_limits(self._topics.topics_of(hit)) is None
 
     def check_public(self, hits: Iterable[Hit]) -> None:
         for hit in hits:

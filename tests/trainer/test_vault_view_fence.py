@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -120,3 +121,26 @@ def test_the_view_fences_even_when_the_index_and_graph_do_not(built: Built) -> N
     everything = "\n".join(h.passage for pub in view.entries.values() for h in pub.passages)
     for secret in SECRETS:
         assert secret not in everything
+
+
+def test_bridge_training_examples_share_only_what_their_role_may(built: Built) -> None:
+    """Train as served: a work-role draft is never trained on a passage about health."""
+    from journal_me.memory.retrieval import EntryRef, Hit
+    from journal_me.modes.bridge import topic_classifier
+
+    roles = load_roles(None)
+    classifier = topic_classifier(built.journal)
+    result = synthesize(built.view, roles=list(roles.values()))
+    bridge = [e for e in result.examples if e.kind.startswith("bridge_")]
+    assert bridge
+    checked = 0
+    for e in bridge:
+        role = roles[str(e.meta["role"])]
+        for body in re.findall(
+            r"<memory id=\d+ nonce=\w+>\n.*?\n(.*?)\n</memory", e.prompt[1]["content"], re.S
+        ):
+            text = "\n".join(line[2:] for line in body.split("\n"))
+            hit = Hit(EntryRef("x.md", Path("x.md"), TODAY, ""), text, 1, 1, 0.0)
+            assert role.off_limits(classifier.topics_of(hit)) is None, (role.name, text[:80])
+            checked += 1
+    assert checked
