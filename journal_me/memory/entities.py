@@ -465,6 +465,12 @@ def _at_sentence_start(text: str, pos: int) -> bool:
     return False
 
 
+# Bounds on what counts as a name: the longest heuristic name in the sample vault has five
+# words ("Fig Print on Tariff Street"); explicit ones ([[links]], @mentions) may be longer.
+MAX_PHRASE_WORDS = 6
+MAX_PHRASE_CHARS = 80
+MAX_NAME_CHARS = 200
+
 # The source of a sentence-initial capitalised word: counted only for names the vault
 # knows from pages, aliases and links (see EntityGraph.counts).
 WEAK_HEURISTIC = "heuristic-weak"
@@ -525,6 +531,8 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
             phrase = phrase[:-2]
         if len(phrase) < 2 or (phrase.isupper() and len(phrase) > 5):
             continue
+        if len(words) > MAX_PHRASE_WORDS or len(phrase) > MAX_PHRASE_CHARS:
+            continue  # a Title Case heading or a shouted line, not a name
         at_start = _at_sentence_start(text, m.start()) and words[0] == m.group(1).split()[0]
         if at_start and len(words) > 1 and words[0].lower().endswith(("ed", "ing")) and len(words[0]) > 4:
             words = words[1:]  # "Texted Sam", "Meeting Priya": a verb opening the sentence
@@ -546,6 +554,8 @@ def extract_mentions(entry: Entry) -> list[Mention]:
     found: dict[tuple[str, str], Mention] = {}
 
     def add(m: Mention) -> None:
+        if len(m.name) > MAX_NAME_CHARS or (m.alias is not None and len(m.alias) > MAX_NAME_CHARS):
+            return  # a pasted paragraph in [[...]] or @…: not a name to keep in the graph
         key = (m.name.lower(), m.kind if m.kind == "tag" else "entity")
         if key not in found or (found[key].source == WEAK_HEURISTIC and m.source != WEAK_HEURISTIC):
             found[key] = m

@@ -94,3 +94,18 @@ def test_no_long_line_is_quadratic(unit: str) -> None:
     extract_mentions(entry)
     seconds = time.process_time() - t0
     assert seconds < 5, f"{unit!r}: {seconds:.1f}s of CPU"
+
+
+def test_names_are_bounded() -> None:
+    """A whole line of capitals, a Title Case sentence or a pasted paragraph in [[...]] is not
+    a name: the graph keeps names, not lines."""
+    body = (
+        "A " * 5000
+        + "\n\nThe Quick Brown Fox Jumps Over The Lazy Dog Again.\n\n"
+        + f"[[{'x' * 300}]] and @{'y' * 300} met Fig Print on Tariff Street with Sam Okafor.\n"
+    )
+    entry = parse_entry("n.md", body.encode("utf-8"), path=Path("/vault/n.md"), mtime=0.0)
+    names = {m.name for m in extract_mentions(entry)}
+    assert max(len(n) for n in names) <= 200
+    assert "Fig Print on Tariff Street" in names and "Sam Okafor" in names
+    assert not any(len(n.split()) > 6 for n in names)
