@@ -509,8 +509,13 @@ class ModelRegistry:
 
     def _pointer(self) -> dict[str, Any]:
         """``registry.json`` checked; raises :class:`RegistryCorruptError` naming it."""
-        data = _read_json(self.pointer_file) or {}
-        _check_pointer(self.pointer_file, data)
+        try:
+            data = _read_json(self.pointer_file) or {}
+            _check_pointer(self.pointer_file, data)
+        except RegistryCorruptError as exc:
+            raise RegistryCorruptError(
+                exc.path, f"{exc.why}; `journal-me model use NAME` starts a new one"
+            ) from None
         return {
             "version": REGISTRY_VERSION,
             "base": data.get("base"),
@@ -570,9 +575,21 @@ class ModelRegistry:
 
     # ------------------------------------------------------------------ writing
 
+    def _writable_pointer(self) -> dict[str, Any]:
+        """The pointer, for a write the user asked for: a corrupt ``registry.json`` is moved
+        aside (``registry.json.corrupt-STAMP``, kept for them) and a fresh one begins."""
+        try:
+            return self._pointer()
+        except RegistryCorruptError:
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            os.replace(
+                self.pointer_file, self.pointer_file.with_name(f"{self.pointer_file.name}.corrupt-{stamp}")
+            )
+            return self._pointer()
+
     def _set_pointer(self, base: str | None, adapter: str | None, reason: str) -> ActiveModel:
         with _file_lock(self._lock_file):
-            pointer = self._pointer()
+            pointer = self._writable_pointer()
             if (pointer["base"], pointer["adapter"]) != (base, adapter):
                 history = pointer["history"]
                 if pointer["base"] is not None:
@@ -715,7 +732,10 @@ class ModelRegistry:
     def _activate_base(self, base: BaseModel, *, adapter: bool) -> ActiveModel:
         chosen: str | None = None
         if adapter:
-            current = self.active().adapter
+            try:
+                current = self.active().adapter
+            except RegistryCorruptError:  # replaced by _set_pointer below
+                current = None
             if current is not None and current.base == base.name:
                 chosen = current.version
             else:

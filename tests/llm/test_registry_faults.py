@@ -153,3 +153,13 @@ def test_the_engine_reports_a_corrupt_registry_as_an_engine_error(
     published.pointer_file.write_bytes(b"[]")
     with pytest.raises(EngineError, match=r"registry\.json"):
         Engine.from_settings(settings)
+
+
+def test_choosing_a_model_again_replaces_a_corrupt_registry_json(published: ModelRegistry) -> None:
+    published.pointer_file.write_bytes(b'{"base": 7}')
+    with pytest.raises(RegistryCorruptError, match="model use NAME"):
+        published.active()
+    active = published.use("tiny")
+    assert active.label == "tiny + v0001"  # its newest adapter comes back too
+    aside = list(published.pointer_file.parent.glob("registry.json.corrupt-*"))
+    assert [p.read_bytes() for p in aside] == [b'{"base": 7}']  # kept for the user
