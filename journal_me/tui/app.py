@@ -142,6 +142,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
                     f"unknown binding id(s) in [keymap]: {', '.join(unknown)} (see ? for the ids)",
                     title="Config",
                     severity="warning",
+                    timeout=15,
                     markup=False,
                 )
         self.switch_mode(DEFAULT_MODE)

@@ -120,6 +120,8 @@ async def test_undated_notes_sit_under_notes(
         assert summary is not None and summary.undated
         screen = app.screen
         assert isinstance(screen, JournalScreen)
+        # the newest dated entry opens at start, not the note (its file time is newer)
+        assert screen.editor.doc is not None and screen.editor.doc.rel == ORIGINAL
         tree = screen.entry_tree
         await settle(pilot)
         # not in the month of its file time…

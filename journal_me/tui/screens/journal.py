@@ -95,7 +95,7 @@ class JournalScreen(MainScreen):
         self.entry_tree.set_entries(jm.backend.summaries)
         if self.editor.doc is None and not self.editor.opening:
             # the newest entry; on a vault's first run the list fills after the first index
-            latest = [s for s in jm.backend.summaries if not s.note]
+            latest = [s for s in jm.backend.summaries if not (s.note or s.undated or s.conflict_of)]
             if latest:
                 self.open_entry(latest[-1].rel)
         elif reason == "indexed":
