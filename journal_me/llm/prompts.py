@@ -244,8 +244,8 @@ def bridge_messages(
 
 def summary_messages(turns: Sequence[Message], previous: str | None) -> list[dict[str, str]]:
     """Ask the model to fold older turns into a short running summary (L0 budget)."""
-    transcript = "\n".join(f"{m['role']}: {m['content'].strip()}" for m in turns)
-    prior = f"Summary so far:\n{previous.strip()}\n\n" if previous else ""
+    transcript = "\n".join(f"{m['role']}: {neutralise(m['content'].strip())}" for m in turns)
+    prior = f"Summary so far:\n{neutralise(previous.strip())}\n\n" if previous else ""
     return [
         {
             "role": "system",
