@@ -181,9 +181,7 @@ class Weights:
     bridge_entities: int = 3  # 0: no second round
     bridge: float = 0.3  # boost of an entity-field match for a bridge entity
     keep_first: int = 2  # first-round passages kept in front of the second round's
-    second_candidates: int = (
-        30  # passages the second round re-ranks (60: the same recall)  # passages the second round re-ranks
-    )
+    second_candidates: int = 30  # passages the second round re-ranks (60: same recall)
 
 
 class Retriever:
