@@ -102,6 +102,12 @@ async def _people(pilot: Pilot[Any]) -> None:
     await pilot.press("f4")
     screen: Any = pilot.app.screen
     await wait_until(pilot, lambda: bool(getattr(screen, "_points", None)), what="details")
+    # the list refills after the start-up index; wait for its columns to fit their rows again
+    await wait_until(
+        pilot,
+        lambda: all(c.get_render_width(screen.table) > 6 for c in screen.table.columns.values()),
+        what="column widths",
+    )
 
 
 async def _chat(pilot: Pilot[Any]) -> None:
