@@ -295,7 +295,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
             if journal is None:
                 raise RuntimeError("the vault is not open")
             engine = jm.engine_slot.wait()
-            store = ConversationStore(settings.conversations_file)
+            store = ConversationStore(settings.conversations_file, save=settings.save_conversations)
             profile = Profile.load(settings.profile_file)
             session = BridgeSession(
                 journal,

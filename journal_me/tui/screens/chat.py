@@ -190,7 +190,9 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
 
         with self._store_lock:
             if self.store is None:
-                self.store = ConversationStore(self.jm.settings.conversations_file)
+                self.store = ConversationStore(
+                    self.jm.settings.conversations_file, save=self.jm.settings.save_conversations
+                )
             return self.store
 
     @work(thread=True, exclusive=True, group="chat-list", exit_on_error=False)
