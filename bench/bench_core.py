@@ -397,9 +397,9 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         "added": report.added,
         "warnings": len(report.warnings),
         "index_mb": dir_size_mb(journal.settings.index_dir),
-        "graph_mb": journal.settings.graph_file.stat().st_size / 1e6,
-        "entities": journal.graph.graph.number_of_nodes(),
-        "edges": journal.graph.graph.number_of_edges(),
+        "graph_mb": sum(p.stat().st_size for p in journal.data_dir.glob("graph.sqlite3*")) / 1e6,
+        "entities": len(journal.graph.node_keys()),
+        "edges": len(journal.graph.edges()),
         "profiled": bool(profiler),
     }
     log(

@@ -1,30 +1,33 @@
 """L1 entity graph: people, places, orgs, topics and tags, linked by co-mention over time.
 
-Source of truth is the per-entry list of mentions (``EntryMentions``); the networkx graph is
-derived from it, updated incrementally per entry, and rebuilt whole only when the alias table
-changes (a person page edited, a new ``[[Full Name|nick]]`` link). Persisted as JSON
-(networkx node-link data plus the per-entry mentions) outside the vault.
+Source of truth is the per-entry list of mentions (``EntryMentions``). Everything the queries
+need is persisted in SQLite (see :mod:`journal_me.memory.graph_store`): the entries' mentions,
+the alias table, and one row per (entity, entry) resolved through it, with indexes for
+"entries mentioning X", "neighbours of X" (a join on the entry) and alias lookup. Opening the
+graph reads nothing; each query reads only the rows it needs. A networkx graph is built only
+on request (:meth:`EntityGraph.nx_graph`), for algorithms that need one. Writes come in
+batches, one transaction each (:meth:`EntityGraph.apply_batch`). When the alias table changes
+(a person page edited, a new ``[[Full Name|nick]]`` link) every entry is resolved again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from journal_me.memory.entities import WEAK_HEURISTIC, Mention, extract_mentions
+from journal_me.memory.graph_store import connect_store
 from journal_me.vault import Entry
 
-GRAPH_FORMAT = 3  # 3: sentence-initial names kept as weak mentions
+if TYPE_CHECKING:
+    import networkx as nx
+
 MAX_HEURISTIC_PER_ENTRY = 40
 
 
@@ -129,25 +132,6 @@ def entry_mentions(entry: Entry) -> EntryMentions:
     )
 
 
-@dataclass
-class _PublicView:
-    """What public entries alone say about each entity (node key): the spellings they use and
-    whether they mark it up. Names and aliases known only from private entries and pages stay
-    out of every ``include_private=False`` answer."""
-
-    forms: dict[str, Counter[str]] = field(default_factory=dict)  # key -> spelling -> count
-    marked: Counter[str] = field(default_factory=Counter)  # key -> explicit public mentions
-
-    def spellings(self, key: str) -> dict[str, int]:
-        return {f: n for f, n in self.forms.get(key, Counter()).items() if n > 0}
-
-    def lows(self, key: str) -> set[str]:
-        return {f.lower() for f in self.spellings(key)}
-
-    def explicit(self, key: str) -> bool:
-        return self.marked.get(key, 0) > 0
-
-
 @dataclass(frozen=True)
 class AliasTable:
     """Which surface forms name which entity. Replaced, never changed, when aliases change, so
@@ -192,69 +176,271 @@ class AliasTable:
         return low in self.canon or low in self.first_names
 
 
-class EntityGraph:
-    """Entities of a vault and their co-mentions. Not thread-safe: callers hold a lock."""
+@dataclass(frozen=True)
+class BatchResult:
+    """What :meth:`EntityGraph.apply_batch` changed beyond the batch itself."""
 
-    def __init__(self) -> None:
-        self.by_entry: dict[str, EntryMentions] = {}
-        self.graph: nx.Graph = nx.Graph()
-        self._alias_sig: tuple[tuple[str, str], ...] = ()
-        self.aliases = AliasTable()  # surface forms -> canonical names
-        self._note_types: dict[str, str] = {}
-        self._encoded: dict[str, tuple[EntryMentions, str]] = {}  # rel -> (mentions, its JSON)
-        # built on the first public query, kept up to date by _apply, dropped by rebuild
-        self._public: _PublicView | None = None
+    alias_changed: bool = False
+    # entries outside the batch whose entity names (``entity_names``) changed with the aliases
+    renamed: tuple[str, ...] = ()
+
+
+_HEURISTIC = frozenset({"heuristic", WEAK_HEURISTIC})
+
+
+def _encode(em: EntryMentions) -> str:
+    return json.dumps(
+        {
+            "mentions": [[m.name, m.kind, m.source, m.alias] for m in em.mentions],
+            "note_aliases": list(em.note_aliases),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _decode(row: tuple[Any, ...]) -> EntryMentions:
+    rel, date, title, private, note_name, note_type, data = row
+    raw = json.loads(data)
+    return EntryMentions(
+        rel=rel,
+        date=dt.date.fromisoformat(date),
+        title=title,
+        private=bool(private),
+        mentions=tuple(Mention(n, k, s, a) for n, k, s, a in raw["mentions"]),
+        note_name=note_name,
+        note_type=note_type,
+        note_aliases=tuple(raw["note_aliases"]),
+    )
+
+
+_ENTRY_COLS = "rel, date, title, private, note_name, note_type, data"
+
+
+def _pairs_of(em: EntryMentions) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    if em.note_name:
+        pairs.add((em.note_name, em.note_name))
+        for alias in em.note_aliases:
+            pairs.add((em.note_name, alias))
+    for m in em.mentions:
+        if m.source == "link" and m.alias:
+            pairs.add((m.name, m.alias))
+    return pairs
+
+
+def _build_alias_table(pairs: Iterable[tuple[str, str]], notes: dict[str, str]) -> AliasTable:
+    """The alias table from the distinct alias pairs and the pages (lower name -> name)."""
+    ordered = sorted(set(pairs))
+    uf = _UnionFind()
+    for a, b in ordered:
+        uf.union(a.lower(), b.lower())
+    groups: dict[str, list[str]] = {}
+    surface: dict[str, str] = {}
+    for a, b in ordered:
+        for name in (a, b):
+            surface.setdefault(name.lower(), name)
+            groups.setdefault(uf.find(name.lower()), [])
+    for low in surface:
+        groups[uf.find(low)].append(low)
+    canon: dict[str, str] = {}
+    for members in groups.values():
+        note_members = [m for m in members if m in notes]
+        if note_members:
+            canonical = notes[sorted(note_members)[0]]
+        else:
+            canonical = surface[max(members, key=lambda m: (len(m.split()), len(m)))]
+        for m in members:
+            canon[m] = canonical
+    # unique first names of multi-word canonical people ("Priya" -> "Priya Raman")
+    firsts: dict[str, set[str]] = {}
+    for low, canonical in canon.items():
+        words = low.split()
+        if len(words) >= 2:
+            firsts.setdefault(words[0], set()).add(canonical)
+    first_names = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
+    return AliasTable.build(canon, first_names)
+
+
+def _resolved(em: EntryMentions, table: AliasTable) -> dict[str, tuple[str, str, bool]]:
+    """node key -> (display name, type vote, explicit) for one entry."""
+    out: dict[str, tuple[str, str, bool]] = {}
+    if em.note_name:
+        name = table.canonical(em.note_name)
+        out[name.lower()] = (name, em.note_type or "person", True)
+    for m in em.mentions:
+        if m.source == "link-alias" or not table.counts(m):
+            continue
+        name = table.canonical(m.name)
+        key = name.lower()
+        explicit = m.source not in _HEURISTIC
+        # a sentence-initial word says nothing about the type: no vote ("")
+        kind = "" if m.source == WEAK_HEURISTIC else m.kind
+        prev = out.get(key)
+        if prev is None or (explicit and not prev[2]) or (kind and not prev[1]):
+            out[key] = (name, kind, explicit)
+    return out
+
+
+def _public_of(em: EntryMentions, table: AliasTable) -> tuple[dict[str, Counter[str]], Counter[str]]:
+    """What one public entry says about each entity: the spellings it uses, and how often it
+    marks the entity up. Names known only from private entries and pages stay out of every
+    ``include_private=False`` answer. Nothing for a private entry."""
+    forms: dict[str, Counter[str]] = {}
+    marked: Counter[str] = Counter()
+    if em.private:
+        return forms, marked
+
+    def add(key: str, form: str) -> None:
+        forms.setdefault(key, Counter())[form.strip()] += 1
+
+    if em.note_name:
+        key = table.canonical(em.note_name).lower()
+        for form in (em.note_name, *em.note_aliases):
+            add(key, form)
+        marked[key] += 1
+    for m in em.mentions:
+        if m.source == "link-alias" or not table.counts(m):
+            continue  # (a link's alias is added with the link)
+        key = table.canonical(m.name).lower()
+        add(key, m.name)
+        if m.source == "link" and m.alias:
+            add(key, m.alias)
+        if m.source not in _HEURISTIC:
+            marked[key] += 1
+    return forms, marked
+
+
+def _names_of(em: EntryMentions, t: AliasTable) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for m in em.mentions:
+        if m.kind == "tag" or not t.counts(m):
+            continue
+        canonical = t.canonical(m.name)
+        names[m.name.lower()] = canonical
+        names[canonical.lower()] = canonical
+    others = sorted(
+        (low for c in set(names.values()) for low in t.surfaces.get(c, ())),
+        key=t.order.__getitem__,
+    )
+    for low in others:
+        names.setdefault(low, t.canon[low])
+    return names
+
+
+def _best_form(forms: dict[str, int]) -> str:
+    return max(forms, key=lambda f: (forms[f], sum(ch.isupper() for ch in f), f))
+
+
+class _EntriesView(Mapping[str, EntryMentions]):
+    """``by_entry`` as a read-only mapping over the store (one row per lookup)."""
+
+    def __init__(self, graph: EntityGraph) -> None:
+        self._graph = graph
+
+    def __getitem__(self, rel: str) -> EntryMentions:
+        em = self._graph.mentions_of(rel)
+        if em is None:
+            raise KeyError(rel)
+        return em
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._graph.known_entries()))
+
+    def __len__(self) -> int:
+        return self._graph._count_entries()
+
+
+class _NodeNames(Mapping[str, Mapping[str, str]]):
+    """``graph.nodes[key]["name"]`` for callers written for the networkx attribute."""
+
+    def __init__(self, graph: EntityGraph) -> None:
+        self._graph = graph
+
+    def __getitem__(self, key: str) -> Mapping[str, str]:
+        if not self._graph._has(key):
+            raise KeyError(key)
+        return {"name": self._graph.display_name(key)}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._graph.node_keys())
+
+    def __len__(self) -> int:
+        return len(self._graph.node_keys())
+
+
+@dataclass(frozen=True)
+class _NodesOnly:
+    nodes: _NodeNames
+
+
+class EntityGraph:
+    """Entities of a vault and their co-mentions, in a SQLite store (in memory when no path).
+
+    Safe to share between threads (each call holds the store's lock); callers that need
+    several calls to agree hold their own lock. Other processes may write the same store:
+    what this one caches (the alias table) is dropped when the store changed."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._db = connect_store(path)
+        self._mutex = threading.RLock()
+        self._table: AliasTable | None = None
+        self._version: int | None = None
+        self.by_entry: Mapping[str, EntryMentions] = _EntriesView(self)
+
+    @property
+    def graph(self) -> _NodesOnly:
+        """Node names the way the networkx attribute gave them (``graph.nodes[k]["name"]``),
+        one lookup each; use :meth:`display_name`, or :meth:`nx_graph` for algorithms."""
+        return _NodesOnly(_NodeNames(self))
+
+    @classmethod
+    def open(cls, path: Path) -> EntityGraph:
+        return cls(path)
+
+    def close(self) -> None:
+        with self._mutex:
+            self._db.close()
+
+    # -- store plumbing --------------------------------------------------------------------
+    def _fresh(self) -> None:
+        """Drop caches when another connection changed the store."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._version = version
+            self._table = None
+
+    def _q(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self._mutex:
+            self._fresh()
+            return self._db.execute(sql, args).fetchall()
+
+    def _count_entries(self) -> int:
+        return int(self._q("SELECT COUNT(*) FROM entry")[0][0])
 
     # -- alias table -----------------------------------------------------------------------
-    def _alias_pairs(self) -> tuple[tuple[str, str], ...]:
-        pairs: set[tuple[str, str]] = set()
-        for em in self.by_entry.values():
-            if em.note_name:
-                pairs.add((em.note_name, em.note_name))
-                for alias in em.note_aliases:
-                    pairs.add((em.note_name, alias))
-            for m in em.mentions:
-                if m.source == "link" and m.alias:
-                    pairs.add((m.name, m.alias))
-        return tuple(sorted(pairs))
+    @property
+    def aliases(self) -> AliasTable:
+        """Surface forms -> canonical names (read from the store when first needed)."""
+        with self._mutex:
+            self._fresh()
+            if self._table is None:
+                canon = {
+                    low: c
+                    for low, c, _ in self._db.execute("SELECT low, canonical, pos FROM alias ORDER BY pos")
+                }
+                firsts = dict(self._db.execute("SELECT low, canonical FROM first_name").fetchall())
+                self._table = AliasTable.build(canon, firsts)
+            return self._table
 
-    def _build_alias_table(self) -> None:
-        uf = _UnionFind()
+    def _table_from_entries(self) -> AliasTable:
+        pairs = self._db.execute("SELECT DISTINCT a, b FROM pair").fetchall()
         notes: dict[str, str] = {}
-        self._note_types = {}
-        for em in self.by_entry.values():
-            if em.note_name:
-                notes[em.note_name.lower()] = em.note_name
-                if em.note_type:
-                    self._note_types[em.note_name.lower()] = em.note_type
-        for a, b in self._alias_pairs():
-            uf.union(a.lower(), b.lower())
-        groups: dict[str, list[str]] = {}
-        surface: dict[str, str] = {}
-        for a, b in self._alias_pairs():
-            for name in (a, b):
-                surface.setdefault(name.lower(), name)
-                groups.setdefault(uf.find(name.lower()), [])
-        for low in surface:
-            groups[uf.find(low)].append(low)
-        canon: dict[str, str] = {}
-        for members in groups.values():
-            note_members = [m for m in members if m in notes]
-            if note_members:
-                canonical = notes[sorted(note_members)[0]]
-            else:
-                canonical = surface[max(members, key=lambda m: (len(m.split()), len(m)))]
-            for m in members:
-                canon[m] = canonical
-        # unique first names of multi-word canonical people ("Priya" -> "Priya Raman")
-        firsts: dict[str, set[str]] = {}
-        for low, canonical in canon.items():
-            words = low.split()
-            if len(words) >= 2:
-                firsts.setdefault(words[0], set()).add(canonical)
-        first_names = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
-        self.aliases = AliasTable.build(canon, first_names)
-        self._alias_sig = self._alias_pairs()
+        for name, low in self._db.execute(
+            "SELECT note_name, note_lower FROM entry WHERE note_lower IS NOT NULL ORDER BY rel"
+        ):
+            notes[low] = name
+        return _build_alias_table(pairs, notes)
 
     def canonical(self, name: str) -> str:
         return self.aliases.canonical(name)
@@ -263,189 +449,275 @@ class EntityGraph:
         """Whether a mention names an entity: a weak one only if the name is known."""
         return self.aliases.counts(m)
 
+    def mentions_of(self, rel: str) -> EntryMentions | None:
+        rows = self._q(f"SELECT {_ENTRY_COLS} FROM entry WHERE rel=?", (rel,))
+        return _decode(rows[0]) if rows else None
+
     def entity_names(self, rel: str, table: AliasTable | None = None) -> dict[str, str]:
         """Lower surface form -> canonical name for every entity the entry names, with all the
         other forms of those entities (what the index stores as the entry's entities; an alias
         written in a passage counts). ``table``: an older alias table, to see what changed."""
-        t = table if table is not None else self.aliases
-        em = self.by_entry.get(rel)
-        names: dict[str, str] = {}
+        em = self.mentions_of(rel)
         if em is None:
-            return names
-        for m in em.mentions:
-            if m.kind == "tag" or not t.counts(m):
-                continue
-            canonical = t.canonical(m.name)
-            names[m.name.lower()] = canonical
-            names[canonical.lower()] = canonical
-        others = sorted(
-            (low for c in set(names.values()) for low in t.surfaces.get(c, ())),
-            key=t.order.__getitem__,
-        )
-        for low in others:
-            names.setdefault(low, t.canon[low])
-        return names
+            return {}
+        return _names_of(em, table if table is not None else self.aliases)
+
+    def _has(self, key: str) -> bool:
+        return bool(self._q("SELECT 1 FROM mention WHERE key=? LIMIT 1", (key,)))
 
     def resolve(self, name: str) -> str | None:
         """The node key for a name, alias or first name, if the graph knows it."""
         key = self.canonical(name).lower()
-        return key if key in self.graph else None
+        return key if self._has(key) else None
 
     # -- updates ---------------------------------------------------------------------------
     def update(self, entry: Entry) -> None:
-        self.update_mentions(entry_mentions(entry))
+        self.apply_batch([entry], [])
 
     def update_mentions(self, em: EntryMentions) -> None:
-        old = self.by_entry.get(em.rel)
-        if old is not None:
-            self._apply(old, -1)
-        self.by_entry[em.rel] = em
-        if self._alias_pairs() != self._alias_sig:
-            self.rebuild()
-        else:
-            self._apply(em, +1)
+        self.apply_mentions([em], [])
 
     def remove(self, rel: str) -> None:
-        old = self.by_entry.pop(rel, None)
-        if old is None:
-            return
-        if self._alias_pairs() != self._alias_sig:
-            self.rebuild()
-        else:
-            self._apply(old, -1)
+        self.apply_mentions([], [rel])
 
-    def rebuild(self) -> None:
-        self._public = None
-        self._build_alias_table()
-        self.graph = nx.Graph()
-        for em in self.by_entry.values():
-            self._apply(em, +1)
+    def apply_batch(self, changed: Sequence[Entry], gone: Sequence[str]) -> BatchResult:
+        """Bring the graph up to date with changed and deleted entries: one transaction."""
+        return self.apply_mentions([entry_mentions(e) for e in changed], gone)
 
-    def _resolved(self, em: EntryMentions) -> dict[str, tuple[str, str, bool]]:
-        """node key -> (display name, type vote, explicit) for one entry."""
-        out: dict[str, tuple[str, str, bool]] = {}
-        if em.note_name:
-            name = self.canonical(em.note_name)
-            out[name.lower()] = (name, em.note_type or "person", True)
-        for m in em.mentions:
-            if m.source == "link-alias" or not self.counts(m):
+    def apply_mentions(self, new: Sequence[EntryMentions], gone: Sequence[str]) -> BatchResult:
+        if not new and not gone:
+            return BatchResult()
+        with self._mutex:
+            before = self.aliases
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                touched = list(dict.fromkeys([*gone, *(em.rel for em in new)]))
+                pages = any(em.note_name or _pairs_of(em) for em in new)
+                for rel in touched:
+                    if (
+                        db.execute("SELECT 1 FROM pair WHERE rel=? LIMIT 1", (rel,)).fetchone()
+                        or db.execute(
+                            "SELECT 1 FROM entry WHERE rel=? AND note_lower IS NOT NULL", (rel,)
+                        ).fetchone()
+                    ):
+                        pages = True
+                    for tname in ("mention", "form", "pair", "raw", "entry"):
+                        db.execute(f"DELETE FROM {tname} WHERE rel=?", (rel,))
+                latest = {em.rel: em for em in new}
+                for em in latest.values():
+                    self._insert_entry(em)
+                table = self._table_from_entries() if pages else before
+                result = BatchResult()
+                if table.canon != before.canon or table.first_names != before.first_names:
+                    self._write_alias_table(table)
+                    result = self._resolve_changed(before, table, set(latest))
+                else:
+                    for em in latest.values():
+                        self._insert_resolved(em, table)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                self._table = None
+                raise
+            self._table = table
+            return result
+
+    def _insert_entry(self, em: EntryMentions) -> None:
+        self._db.execute(
+            f"INSERT INTO entry ({_ENTRY_COLS}, note_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                em.rel,
+                em.date.isoformat(),
+                em.title,
+                int(em.private),
+                em.note_name,
+                em.note_type if em.note_name else None,
+                _encode(em),
+                em.note_name.lower() if em.note_name else None,
+            ),
+        )
+        self._db.executemany(
+            "INSERT INTO pair (a, b, rel) VALUES (?, ?, ?)", [(a, b, em.rel) for a, b in _pairs_of(em)]
+        )
+        lows: set[str] = set()
+        for name in [em.note_name or "", *(m.name for m in em.mentions)]:
+            low = name.strip().lower()
+            lows.update((low, *low.split()[:1]))
+        lows.discard("")
+        self._db.executemany("INSERT INTO raw (low, rel) VALUES (?, ?)", [(low, em.rel) for low in lows])
+
+    def _insert_resolved(self, em: EntryMentions, table: AliasTable) -> None:
+        forms, marked = _public_of(em, table)
+        date = em.date.isoformat()
+        extra = (int(em.private), em.title, int(bool(em.note_name)))
+        self._db.executemany(
+            "INSERT INTO mention VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (key, em.rel, pos, name, kind, int(explicit), marked.get(key, 0), date, *extra)
+                for pos, (key, (name, kind, explicit)) in enumerate(_resolved(em, table).items())
+            ],
+        )
+        self._db.executemany(
+            "INSERT INTO form VALUES (?, ?, ?, ?)",
+            [(key, em.rel, form, n) for key, counts in forms.items() for form, n in counts.items()],
+        )
+
+    def _write_alias_table(self, table: AliasTable) -> None:
+        db = self._db
+        db.execute("DELETE FROM alias")
+        db.execute("DELETE FROM first_name")
+        db.executemany(
+            "INSERT INTO alias VALUES (?, ?, ?)",
+            [(low, c, table.order[low]) for low, c in table.canon.items()],
+        )
+        db.executemany("INSERT INTO first_name VALUES (?, ?)", list(table.first_names.items()))
+
+    def _resolve_all(self, before: AliasTable, table: AliasTable, batch: set[str]) -> BatchResult:
+        """Resolve every entry again through a new alias table (rare: a page or a link alias
+        changed); report the entries outside the batch whose entity names changed."""
+        db = self._db
+        db.execute("DELETE FROM mention")
+        db.execute("DELETE FROM form")
+        renamed: list[str] = []
+        for row in db.execute(f"SELECT {_ENTRY_COLS} FROM entry ORDER BY rel").fetchall():
+            em = _decode(row)
+            self._insert_resolved(em, table)
+            if em.rel not in batch and _names_of(em, before) != _names_of(em, table):
+                renamed.append(em.rel)
+        return BatchResult(alias_changed=True, renamed=tuple(renamed))
+
+    def _resolve_changed(self, before: AliasTable, table: AliasTable, batch: set[str]) -> BatchResult:
+        """Resolve again, through a new alias table, the batch and the entries whose names
+        it maps differently (or whose entities gained or lost a spelling): not the vault."""
+        lows = set(before.canon) | set(table.canon) | set(before.first_names) | set(table.first_names)
+        moved = {
+            low
+            for low in lows
+            if before.canon.get(low) != table.canon.get(low)
+            or before.first_names.get(low) != table.first_names.get(low)
+        }
+        canonicals = {t.canon[low] for t in (before, table) for low in moved if low in t.canon}
+        canonicals |= {t.first_names[low] for t in (before, table) for low in moved if low in t.first_names}
+        canonicals |= {
+            c
+            for c in set(before.surfaces) | set(table.surfaces)
+            if before.surfaces.get(c) != table.surfaces.get(c)
+        }
+        rels = set(batch)
+        rels |= self._rels_where("raw", "low", moved)
+        rels |= self._rels_where("mention", "key", {c.lower() for c in canonicals})
+        db = self._db
+        renamed: list[str] = []
+        for rel in sorted(rels):
+            db.execute("DELETE FROM mention WHERE rel=?", (rel,))
+            db.execute("DELETE FROM form WHERE rel=?", (rel,))
+            row = db.execute(f"SELECT {_ENTRY_COLS} FROM entry WHERE rel=?", (rel,)).fetchone()
+            if row is None:
                 continue
-            name = self.canonical(m.name)
-            key = name.lower()
-            explicit = m.source not in {"heuristic", WEAK_HEURISTIC}
-            # a sentence-initial word says nothing about the type: no vote ("")
-            kind = "" if m.source == WEAK_HEURISTIC else m.kind
-            prev = out.get(key)
-            if prev is None or (explicit and not prev[2]) or (kind and not prev[1]):
-                out[key] = (name, kind, explicit)
+            em = _decode(row)
+            self._insert_resolved(em, table)
+            if rel not in batch and _names_of(em, before) != _names_of(em, table):
+                renamed.append(rel)
+        return BatchResult(alias_changed=True, renamed=tuple(renamed))
+
+    def _rels_where(self, table: str, column: str, values: set[str]) -> set[str]:
+        wanted = sorted(values)
+        out: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT DISTINCT rel FROM {table} WHERE {column} IN ({marks})"
+            out.update(r for (r,) in self._db.execute(sql, chunk))
         return out
 
-    def _apply(self, em: EntryMentions, sign: int) -> None:
-        if self._public is not None:
-            self._public_apply(self._public, em, sign)
-        g = self.graph
-        resolved = self._resolved(em)
-        for key, (name, kind, explicit) in resolved.items():
-            if sign > 0:
-                if key not in g:
-                    g.add_node(
-                        key, name=name, entries={}, types=Counter(), explicit=Counter(), names=Counter()
-                    )
-                data = g.nodes[key]
-                data["entries"][em.rel] = (em.date, em.private, em.title)
-                if kind:
-                    data["types"][kind] += 1
-                data["explicit"][explicit] += 1
-                data["names"][name] += 1
-                data["name"] = _display_name(data["names"])
-            elif key in g:
-                data = g.nodes[key]
-                data["entries"].pop(em.rel, None)
-                if kind:
-                    data["types"][kind] -= 1
-                data["explicit"][explicit] -= 1
-                data["names"][name] -= 1
-                if not data["entries"]:
-                    g.remove_node(key)
-                else:
-                    data["name"] = _display_name(data["names"])
-        if em.note_name:
-            # pages describe an entity; they do not co-mention things in time
-            return
-        keys = sorted(k for k in resolved if k in g)
-        for a, b in combinations(keys, 2):
-            if sign > 0:
-                if g.has_edge(a, b):
-                    g[a][b]["entries"][em.rel] = em.date
-                else:
-                    g.add_edge(a, b, entries={em.rel: em.date})
-            elif g.has_edge(a, b):
-                g[a][b]["entries"].pop(em.rel, None)
-                if not g[a][b]["entries"]:
-                    g.remove_edge(a, b)
+    def rebuild(self) -> None:
+        """Build the alias table and every entity row again from the entries' mentions."""
+        with self._mutex:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                table = self._table_from_entries()
+                self._write_alias_table(table)
+                self._resolve_all(table, table, set())
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._table = None
+                raise
+            self._table = table
 
-    # -- queries ---------------------------------------------------------------------------
-    def _type_of(self, key: str) -> str:
+    def clear(self) -> None:
+        """Forget everything (a rebuild of the whole vault follows)."""
+        with self._mutex:
+            self._db.execute("BEGIN IMMEDIATE")
+            for table in ("entry", "pair", "raw", "alias", "first_name", "mention", "form"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("COMMIT")
+            self._table = None
+
+    # -- per-entity facts ------------------------------------------------------------------
+    def display_name(self, key: str) -> str:
+        """The spelling most entries use ("Theo" over "theo" on a tie)."""
+        names = Counter(
+            {n: c for n, c in self._q("SELECT name, COUNT(*) FROM mention WHERE key=? GROUP BY name", (key,))}
+        )
+        return _display_name(names) if names else key
+
+    def _note_type(self, key: str) -> str | None:
+        rows = self._q(
+            "SELECT note_type FROM entry WHERE note_lower=? AND note_type IS NOT NULL"
+            " ORDER BY rel DESC LIMIT 1",
+            (key,),
+        )
+        return rows[0][0] if rows and rows[0][0] else None
+
+    @staticmethod
+    def _type_from(key: str, note_type: str | None, types: Counter[str]) -> str:
         if key.startswith("#"):
             return "tag"
-        if key in self._note_types:
-            t = self._note_types[key]
-            return "person" if t == "pet" else t
-        types: Counter[str] = self.graph.nodes[key]["types"]
+        if note_type:
+            return "person" if note_type == "pet" else note_type
         for preferred in ("person", "place", "org"):
             if types.get(preferred, 0) > 0 and types[preferred] >= max(types.values()) / 2:
                 return preferred
-        votes = [(k, v) for k, v in types.items() if v > 0]  # removals leave zero counts
-        best = max(votes, key=lambda kv: (kv[1], kv[0]))[0] if votes else "topic"
-        return best
+        votes = [(k, v) for k, v in types.items() if v > 0]
+        return max(votes, key=lambda kv: (kv[1], kv[0]))[0] if votes else "topic"
 
-    def _public_view(self) -> _PublicView:
-        """What public entries say, built once (a pass over every mention), then kept up to
-        date entry by entry: a bridge search after a save does not pay the pass again."""
-        if self._public is None:
-            view = _PublicView()
-            for em in self.by_entry.values():
-                self._public_apply(view, em, +1)
-            self._public = view
-        return self._public
+    def _type_of(self, key: str) -> str:
+        if key.startswith("#"):
+            return "tag"
+        types: Counter[str] = Counter(
+            dict(
+                self._q("SELECT kind, COUNT(*) FROM mention WHERE key=? AND kind != '' GROUP BY kind", (key,))
+            )
+        )
+        return self._type_from(key, self._note_type(key), types)
 
-    def _public_apply(self, view: _PublicView, em: EntryMentions, sign: int) -> None:
-        """Add (``sign`` +1) or take away (-1) one entry's spellings and markup, as
-        :meth:`_resolved` reads its mentions."""
-        if em.private:
-            return
-        heuristic = {"heuristic", WEAK_HEURISTIC}
+    def _public_forms(self, key: str) -> dict[str, int]:
+        return {
+            f: int(n)
+            for f, n in self._q("SELECT form, SUM(n) FROM form WHERE key=? GROUP BY form", (key,))
+            if n > 0
+        }
 
-        def add(key: str, form: str) -> None:
-            forms = view.forms.get(key)
-            if forms is None:
-                forms = view.forms[key] = Counter()
-            forms[form.strip()] += sign
+    def _public_explicit(self, key: str) -> bool:
+        return bool(self._q("SELECT 1 FROM mention WHERE key=? AND private=0 AND marked>0 LIMIT 1", (key,)))
 
-        if em.note_name:
-            key = self.canonical(em.note_name).lower()
-            for form in (em.note_name, *em.note_aliases):
-                add(key, form)
-            view.marked[key] += sign
-        for m in em.mentions:
-            if m.source == "link-alias" or not self.counts(m):
-                continue  # (a link's alias is added with the link)
-            key = self.canonical(m.name).lower()
-            add(key, m.name)
-            if m.source == "link" and m.alias:
-                add(key, m.alias)
-            if m.source not in heuristic:
-                view.marked[key] += sign
+    def _explicit(self, key: str) -> bool:
+        return bool(self._q("SELECT 1 FROM mention WHERE key=? AND explicit=1 LIMIT 1", (key,)))
+
+    @staticmethod
+    def _public_name(name: str, forms: dict[str, int]) -> str:
+        if not forms or name.lower() in {f.lower() for f in forms}:
+            return name
+        return _best_form(forms)
 
     def _name_of(self, key: str, include_private: bool) -> str:
         """The entity's name; in the public view, a spelling public text uses."""
-        name: str = self.graph.nodes[key]["name"]
+        name = self.display_name(key)
         if include_private:
             return name
-        forms = self._public_view().spellings(key)
-        if not forms or name.lower() in {f.lower() for f in forms}:
-            return name
-        return max(forms, key=lambda f: (forms[f], sum(ch.isupper() for ch in f), f))
+        return self._public_name(name, self._public_forms(key))
 
     def _key_for(self, name: str, include_private: bool) -> str | None:
         """``resolve``; in the public view only through a name public text uses (a name known
@@ -454,85 +726,134 @@ class EntityGraph:
         if key is None or include_private or key.startswith("#"):
             return key
         low = name.strip().lower()
-        if low in self._public_view().lows(key) or low == self._name_of(key, False).lower():
+        forms = self._public_forms(key)
+        if (
+            low in {f.lower() for f in forms}
+            or low == self._public_name(self.display_name(key), forms).lower()
+        ):
             return key
         return None
+
+    def _aliases_from(
+        self, key: str, name: str, include_private: bool, forms: dict[str, int]
+    ) -> tuple[str, ...]:
+        lows = set(self.aliases.surfaces.get(name, ()))
+        if include_private:
+            return tuple(sorted(low for low in lows if low != key))
+        public = {f.lower() for f in forms}
+        own = self._public_name(name, forms).lower()
+        return tuple(sorted(low for low in lows & public if low != own))
 
     def aliases_of(self, key: str, include_private: bool = True) -> tuple[str, ...]:
         """Other spellings of an entity (lower case); in the public view, only those public
         text uses: an alias from a private person page never shows."""
-        name = self.graph.nodes[key]["name"]
-        lows = set(self.aliases.surfaces.get(name, ()))
-        if include_private:
-            return tuple(sorted(low for low in lows if low != key))
-        public = self._public_view().lows(key)
-        own = self._name_of(key, False).lower()
-        return tuple(sorted(low for low in lows & public if low != own))
+        forms = {} if include_private else self._public_forms(key)
+        return self._aliases_from(key, self.display_name(key), include_private, forms)
 
-    def _dated(self, key: str, include_private: bool) -> list[tuple[str, dt.date, str]]:
-        entries = self.graph.nodes[key]["entries"]
-        return sorted(
-            ((rel, d, title) for rel, (d, priv, title) in entries.items() if include_private or not priv),
-            key=lambda t: (t[1], t[0]),
-        )
+    def _dated(self, key: str, include_private: bool) -> list[tuple[str, dt.date, str, bool]]:
+        vis = "" if include_private else " AND private=0"
+        return [
+            (rel, dt.date.fromisoformat(d), title, bool(note))
+            for rel, d, title, note in self._q(
+                f"SELECT rel, date, title, is_note FROM mention WHERE key=?{vis} ORDER BY date, rel", (key,)
+            )
+        ]
 
     def info(self, key: str, include_private: bool = True) -> EntityInfo | None:
-        if key not in self.graph:
-            return None
-        all_dated = self._dated(key, include_private)
-        if not all_dated:
-            return None
-        data = self.graph.nodes[key]
-        # pages about the entity are not mentions in time
-        dated = [t for t in all_dated if not self.by_entry[t[0]].note_name] or all_dated
-        explicit = data["explicit"].get(True, 0) > 0 if include_private else self._public_view().explicit(key)
-        return EntityInfo(
-            name=self._name_of(key, include_private),
-            type=self._type_of(key),
-            count=sum(1 for rel, _, _ in dated if not self.by_entry[rel].note_name),
-            first=dated[0][1],
-            last=dated[-1][1],
-            aliases=self.aliases_of(key, include_private),
-            explicit=explicit,
+        infos = self._infos(include_private, key)
+        return infos.get(key)
+
+    def _infos(self, include_private: bool, key: str | None = None) -> dict[str, EntityInfo]:
+        """Entity facts, for one key or all of them, in a few aggregate queries."""
+        where, args = ("WHERE key=?", (key,)) if key is not None else ("", ())
+        vis = "1" if include_private else "private=0"
+        rows = self._q(
+            f"""SELECT key,
+                SUM(CASE WHEN {vis} AND is_note=0 THEN 1 ELSE 0 END),
+                MIN(CASE WHEN {vis} AND is_note=0 THEN date END),
+                MAX(CASE WHEN {vis} AND is_note=0 THEN date END),
+                MIN(CASE WHEN {vis} THEN date END),
+                MAX(CASE WHEN {vis} THEN date END),
+                MAX(explicit),
+                MAX(CASE WHEN private=0 AND marked>0 THEN 1 ELSE 0 END)
+            FROM mention {where} GROUP BY key""",
+            args,
         )
+        rows = [r for r in rows if r[4] is not None]  # nothing visible: no entity
+        if not rows:
+            return {}
+        names: dict[str, Counter[str]] = {}
+        for k, n, c in self._q(f"SELECT key, name, COUNT(*) FROM mention {where} GROUP BY key, name", args):
+            names.setdefault(k, Counter())[n] = c
+        votes: dict[str, Counter[str]] = {}
+        kind_where = f"{where} AND kind != ''" if where else "WHERE kind != ''"
+        for k, kind, c in self._q(
+            f"SELECT key, kind, COUNT(*) FROM mention {kind_where} GROUP BY key, kind", args
+        ):
+            votes.setdefault(k, Counter())[kind] = c
+        note_where = "AND note_lower=?" if key is not None else ""
+        note_types: dict[str, str] = {}
+        for low, t in self._q(
+            f"SELECT note_lower, note_type FROM entry WHERE note_type IS NOT NULL {note_where} ORDER BY rel",
+            args,
+        ):
+            if t:
+                note_types[low] = t
+        forms: dict[str, dict[str, int]] = {}
+        if not include_private:
+            for k, f, n in self._q(f"SELECT key, form, SUM(n) FROM form {where} GROUP BY key, form", args):
+                if n > 0:
+                    forms.setdefault(k, {})[f] = int(n)
+        out: dict[str, EntityInfo] = {}
+        for k, count, nfirst, nlast, afirst, alast, explicit, marked in rows:
+            name = _display_name(names[k])
+            f = forms.get(k, {})
+            first, last = (nfirst, nlast) if count else (afirst, alast)
+            out[k] = EntityInfo(
+                name=name if include_private else self._public_name(name, f),
+                type=self._type_from(k, note_types.get(k), votes.get(k, Counter())),
+                count=int(count),
+                first=dt.date.fromisoformat(first),
+                last=dt.date.fromisoformat(last),
+                aliases=self._aliases_from(k, name, include_private, f),
+                explicit=bool(explicit if include_private else marked),
+            )
+        return out
 
     def entities(
         self, kind: str | None = None, include_private: bool = True, min_count: int = 1
     ) -> list[EntityInfo]:
         """Entities sorted by mention count; heuristic-only ones need two entries."""
-        out: list[EntityInfo] = []
-        for key in self.graph.nodes:
-            info = self.info(key, include_private)
-            if info is None or (kind and info.type != kind):
-                continue
-            if info.count < min_count or (not info.explicit and info.count < 2):
-                continue
-            out.append(info)
+        out = [
+            info
+            for info in self._infos(include_private).values()
+            if not (kind and info.type != kind)
+            and info.count >= min_count
+            and (info.explicit or info.count >= 2)
+        ]
         out.sort(key=lambda i: (-i.count, i.name.lower()))
         return out
+
+    def _neighbours(self, key: str, include_private: bool) -> list[tuple[str, int, str, str]]:
+        """(other key, entries mentioning both, first, last), strongest first."""
+        vis = "" if include_private else " AND a.private=0"
+        return self._q(
+            f"""SELECT b.key, COUNT(*) AS w, MIN(a.date), MAX(a.date)
+            FROM mention a JOIN mention b ON b.rel = a.rel
+            WHERE a.key=? AND a.is_note=0 AND b.key != a.key{vis}
+            GROUP BY b.key ORDER BY w DESC, b.key""",
+            (key,),
+        )
 
     def related(self, name: str, limit: int = 10, include_private: bool = True) -> list[Related]:
         key = self._key_for(name, include_private)
         if key is None:
             return []
-        # Rank neighbours by co-mention count first and describe only the best few: computing
-        # each neighbour's full info walks all its entries (slow for a person met daily).
-        weighted: list[tuple[int, str, list[dt.date]]] = []
-        for other in self.graph.neighbors(key):
-            entries = self.graph[key][other]["entries"]
-            dates = [d for rel, d in entries.items() if include_private or not self.by_entry[rel].private]
-            if dates:
-                weighted.append((len(dates), other, dates))
-        weighted.sort(key=lambda t: (-t[0], t[1]))
         out: list[Related] = []
-        for weight, other, dates in weighted:
+        for other, weight, first, last in self._neighbours(key, include_private):
             if len(out) >= limit and weight < out[-1].weight:
                 break
-            data = self.graph.nodes[other]
-            if include_private:
-                explicit = data["explicit"].get(True, 0) > 0
-            else:
-                explicit = self._public_view().explicit(other)
+            explicit = self._explicit(other) if include_private else self._public_explicit(other)
             if not explicit:
                 info = self.info(other, include_private)
                 if info is None or info.count < 2:
@@ -541,9 +862,9 @@ class EntityGraph:
                 Related(
                     self._name_of(other, include_private),
                     self._type_of(other),
-                    weight,
-                    min(dates),
-                    max(dates),
+                    int(weight),
+                    dt.date.fromisoformat(first),
+                    dt.date.fromisoformat(last),
                 )
             )
         out.sort(key=lambda r: (-r.weight, r.name.lower()))
@@ -555,15 +876,12 @@ class EntityGraph:
             return []
         return [
             TimelinePoint(d, rel, title)
-            for rel, d, title in self._dated(key, include_private)
-            if not self.by_entry[rel].note_name
+            for rel, d, title, note in self._dated(key, include_private)
+            if not note
         ]
 
     def entities_in(self, rel: str) -> list[str]:
-        em = self.by_entry.get(rel)
-        if em is None:
-            return []
-        return [name for name, _, _ in self._resolved(em).values()]
+        return [n for (n,) in self._q("SELECT name FROM mention WHERE rel=? ORDER BY pos", (rel,))]
 
     def find_in_text(self, text: str) -> list[str]:
         """Node keys named in free text (a question): aliases, first names, tags.
@@ -573,9 +891,18 @@ class EntityGraph:
         or "back" would find a "BACK" someone once shouted in an entry."""
         norm = " " + " ".join(text.replace("?", " ").replace(",", " ").split()) + " "
         low = norm.lower()
+        words = low.split()
+        grams: set[str] = set()
+        for i in range(len(words)):
+            for j in range(i + 1, min(len(words), i + 8) + 1):
+                gram = " ".join(words[i:j])
+                for g in {gram, gram.removesuffix("'s"), gram.lstrip("#")}:
+                    grams.update((g, "#" + g))
+        table = self.aliases
+        candidates = {g for g in grams if g in table.canon or g in table.first_names}
+        keys_known = self._known_keys(grams)
         found: dict[str, None] = {}
-        candidates = set(self.aliases.canon) | set(self.aliases.first_names) | set(self.graph.nodes)
-        for cand in candidates:
+        for cand in sorted(candidates | keys_known):
             if len(cand) < 2:
                 continue
             probe = cand[1:] if cand.startswith("#") else cand
@@ -585,7 +912,7 @@ class EntityGraph:
             key = self.resolve(cand)
             if key is None:
                 continue
-            explicit = key.startswith("#") or self.graph.nodes[key]["explicit"].get(True, 0) > 0
+            explicit = key.startswith("#") or self._explicit(key)
             if not explicit:
                 at = low.index(hit)
                 if not norm[at : at + len(hit)].strip()[:1].isupper():
@@ -593,111 +920,56 @@ class EntityGraph:
             found[key] = None
         return list(found)
 
-    # -- persistence -----------------------------------------------------------------------
-    @staticmethod
-    def _entry_json(em: EntryMentions) -> dict[str, Any]:
-        return {
-            "date": em.date.isoformat(),
-            "title": em.title,
-            "private": em.private,
-            "note_name": em.note_name,
-            "note_type": em.note_type,
-            "note_aliases": list(em.note_aliases),
-            "mentions": [[m.name, m.kind, m.source, m.alias] for m in em.mentions],
-        }
-
-    def _graph_json(self) -> dict[str, Any]:
-        g = nx.Graph()
-        for key in self.graph.nodes:
-            info = self.info(key)
-            if info is None:
-                continue
-            g.add_node(
-                key,
-                name=info.name,
-                type=info.type,
-                count=info.count,
-                first=info.first.isoformat() if info.first else None,
-                last=info.last.isoformat() if info.last else None,
-                aliases=list(info.aliases),
+    def _known_keys(self, keys: Iterable[str]) -> set[str]:
+        wanted = sorted(set(keys))
+        out: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                k for (k,) in self._q(f"SELECT DISTINCT key FROM mention WHERE key IN ({marks})", chunk)
             )
-        for a, b, data in self.graph.edges(data=True):
-            dates = data["entries"].values()
-            g.add_edge(a, b, weight=len(dates), first=min(dates).isoformat(), last=max(dates).isoformat())
-        return dict(nx.node_link_data(g, edges="links"))
+        return out
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": GRAPH_FORMAT,
-            "entries": {rel: self._entry_json(em) for rel, em in self.by_entry.items()},
-            "graph": self._graph_json(),
-        }
+    # -- whole-graph views (tests, algorithms) ---------------------------------------------
+    def node_keys(self) -> list[str]:
+        return [k for (k,) in self._q("SELECT DISTINCT key FROM mention ORDER BY key")]
 
-    def dumps(self) -> str:
-        """``json.dumps(self.to_json())``, re-encoding only the entries that changed since the
-        last call (the watch loop saves the graph after every save: 0.4 s at 10k entries when
-        every entry was encoded again)."""
-        cache = self._encoded
-        fresh: dict[str, tuple[EntryMentions, str]] = {}
-        parts = []
-        for rel, em in self.by_entry.items():
-            hit = cache.get(rel)
-            if hit is not None and hit[0] is em:
-                text = hit[1]
-            else:
-                text = f"{json.dumps(rel)}: {json.dumps(self._entry_json(em))}"
-            fresh[rel] = (em, text)
-            parts.append(text)
-        self._encoded = fresh
-        entries = "{" + ", ".join(parts) + "}"
-        graph = json.dumps(self._graph_json())
-        return f'{{"format": {GRAPH_FORMAT}, "entries": {entries}, "graph": {graph}}}'
+    def edges(self) -> list[tuple[str, str, int, dt.date, dt.date]]:
+        """Co-mention edges (a < b, entries mentioning both, first, last): the whole graph."""
+        return [
+            (a, b, int(w), dt.date.fromisoformat(f), dt.date.fromisoformat(la))
+            for a, b, w, f, la in self._q(
+                """SELECT a.key, b.key, COUNT(*), MIN(a.date), MAX(a.date)
+                FROM mention a JOIN mention b ON b.rel = a.rel AND b.key > a.key
+                WHERE a.is_note=0 GROUP BY a.key, b.key ORDER BY a.key, b.key"""
+            )
+        ]
 
-    @classmethod
-    def from_json(cls, data: Any) -> EntityGraph:
-        """The graph saved by :meth:`to_json`; ValueError for anything else (an old format,
-        valid JSON of the wrong shape): it is derived state, the caller rebuilds it."""
-        if not isinstance(data, dict):
-            raise ValueError(f"graph file holds a {type(data).__name__}, not a graph")
-        if data.get("format") != GRAPH_FORMAT:
-            raise ValueError("graph file has an old format")
-        entries = data.get("entries")
-        if not isinstance(entries, dict):
-            raise ValueError("graph file has no entries table")
-        graph = cls()
-        for rel, raw in entries.items():
-            try:
-                graph.by_entry[rel] = EntryMentions(
-                    rel=str(rel),
-                    date=dt.date.fromisoformat(raw["date"]),
-                    title=str(raw["title"]),
-                    private=_flag(raw["private"]),
-                    mentions=tuple(
-                        Mention(str(n), str(k), str(s), None if a is None else str(a))
-                        for n, k, s, a in raw["mentions"]
-                    ),
-                    note_name=_optional_str(raw.get("note_name")),
-                    note_type=_optional_str(raw.get("note_type")),
-                    note_aliases=tuple(str(a) for a in raw.get("note_aliases", ()) or ()),
-                )
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ValueError(f"graph file entry {rel!r} is malformed ({type(exc).__name__})") from None
-        graph.rebuild()
-        return graph
+    def public_view(self) -> tuple[dict[str, dict[str, int]], set[str]]:
+        """What public entries say: key -> spellings and counts; keys marked up publicly."""
+        forms: dict[str, dict[str, int]] = {}
+        for k, f, n in self._q("SELECT key, form, SUM(n) FROM form GROUP BY key, form"):
+            if n > 0:
+                forms.setdefault(k, {})[f] = int(n)
+        marked = {k for (k,) in self._q("SELECT DISTINCT key FROM mention WHERE private=0 AND marked>0")}
+        return forms, marked
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".graph.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(self.dumps())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+    def nx_graph(self, keys: Iterable[str] | None = None) -> nx.Graph:
+        """A networkx graph of the co-mentions (only among ``keys`` when given), built now:
+        for algorithms that need one. Nodes carry ``name``; edges ``weight``, ``first``,
+        ``last``."""
+        import networkx as nx
 
-    @classmethod
-    def load(cls, path: Path) -> EntityGraph:
-        with path.open(encoding="utf-8") as fh:
-            return cls.from_json(json.load(fh))
+        wanted = None if keys is None else set(keys)
+        g = nx.Graph()
+        for k in self.node_keys():
+            if wanted is None or k in wanted:
+                g.add_node(k, name=self.display_name(k))
+        for a, b, w, first, last in self.edges():
+            if wanted is None or (a in wanted and b in wanted):
+                g.add_edge(a, b, weight=w, first=first, last=last)
+        return g
 
     def known_entries(self) -> Iterable[str]:
-        return self.by_entry.keys()
+        return [r for (r,) in self._q("SELECT rel FROM entry")]

@@ -54,7 +54,7 @@ def test_index_and_conversations_are_owner_only_with_umask_022(
     store.close()
     assert any(f.startswith("index/") for f in files)
     assert "conversations.sqlite3" in files
-    assert "graph.json" in files and "warnings.json" in files
+    assert "graph.sqlite3" in files and "warnings.json" in files
     # owner-only everywhere (Whoosh creates its empty lock file 0777 & ~umask: 0700)
     assert {k: oct(v) for k, v in files.items() if v & 0o077} == {}
     assert {k: oct(v) for k, v in files.items() if v != 0o600 and not k.endswith("WRITELOCK")} == {}
@@ -71,8 +71,8 @@ def test_existing_readable_files_are_tightened_on_open(
     (data / "index").mkdir(parents=True)
     os.chmod(data, 0o755)
     os.chmod(data / "index", 0o755)
-    old = data / "graph.json"
-    old.write_text("{}")
+    old = data / "warnings.json"
+    old.write_text("[]")
     os.chmod(old, 0o644)
     (data / "exports").mkdir()
     chat = data / "exports" / "chat.md"
@@ -86,7 +86,7 @@ def test_existing_readable_files_are_tightened_on_open(
 
     folders, files = _modes(data)
     assert folders["index"] == 0o700 and folders["exports"] == 0o700
-    assert files["graph.json"] == 0o600 and files["exports/chat.md"] == 0o600
+    assert files["warnings.json"] == 0o600 and files["exports/chat.md"] == 0o600
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
     assert stat.S_IMODE(settings.data_root.stat().st_mode) == 0o700

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +17,7 @@ from journal_me.api import Journal, open_vault
 from journal_me.config import load_settings
 from journal_me.memory.entities import extract_mentions, guess_type
 from journal_me.memory.graph import EntityGraph
+from journal_me.memory.graph_store import store_path
 from journal_me.vault import Entry, parse_entry
 
 D = dt.date
@@ -163,15 +164,24 @@ def test_heuristic_entities_need_two_entries() -> None:
 
 
 def _snapshot(g: EntityGraph) -> dict[str, Any]:
-    data = g.to_json()
-    nodes = {n["id"]: {k: v for k, v in n.items() if k != "id"} for n in data["graph"]["nodes"]}
-    for node in nodes.values():
-        node["aliases"] = sorted(node["aliases"])
-    edges = {
-        tuple(sorted((e["source"], e["target"]))): (e["weight"], e["first"], e["last"])
-        for e in data["graph"]["links"]
-    }
+    nodes: dict[str, Any] = {}
+    for key in g.node_keys():
+        info = g.info(key)
+        assert info is not None
+        nodes[key] = dataclasses.replace(info, aliases=tuple(sorted(info.aliases)))
+    edges = {(a, b): (w, first, last) for a, b, w, first, last in g.edges()}
     return {"nodes": nodes, "edges": edges, "canon": dict(sorted(g.aliases.canon.items()))}
+
+
+def _answers(g: EntityGraph) -> dict[str, Any]:
+    """What the trainer, the TUI and retrieval read, owner's and public view."""
+    out: dict[str, Any] = {"snapshot": _snapshot(g), "public": g.public_view()}
+    for private in (True, False):
+        out[f"entities{private}"] = g.entities(include_private=private)
+        for name in ["Sam", "Dev", "Theo Brennan", "#friends", "Victoria Baths", "Sammy", "Devendra"]:
+            out[f"{name}{private}"] = (g.timeline(name, private), g.related(name, 10, private))
+    out["in"] = {rel: g.entities_in(rel) for rel in sorted(g.known_entries())}
+    return out
 
 
 POOL = [
@@ -194,30 +204,56 @@ POOL = [
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.booleans(), st.integers(0, len(POOL) - 1)), min_size=1, max_size=14))
-def test_incremental_updates_match_a_full_rebuild(ops: list[tuple[bool, int]]) -> None:
-    g = EntityGraph()
-    current: dict[str, Entry] = {}
-    for remove, i in ops:
-        rel, text = POOL[i]
-        if remove:
-            g.remove(rel)
-            current.pop(rel, None)
-        else:
-            e = entry(rel, text)
-            g.update(e)
-            current[rel] = e
-        # the saved form re-encodes only changed entries: still the whole graph, exactly
-        assert json.loads(g.dumps()) == json.loads(json.dumps(g.to_json()))
-    fresh = EntityGraph()
-    for e in current.values():
-        fresh.update(e)
-    fresh.rebuild()
-    assert _snapshot(g) == _snapshot(fresh)
-    for name in ["Sam", "Dev", "Theo Brennan", "#friends", "Victoria Baths"]:
-        assert g.timeline(name) == fresh.timeline(name)
-        assert g.related(name) == fresh.related(name)
-    assert g.entities() == fresh.entities()
+@given(
+    st.lists(
+        st.lists(st.tuples(st.booleans(), st.integers(0, len(POOL) - 1)), min_size=1, max_size=5),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_incremental_batches_match_a_full_rebuild(batches: list[list[tuple[bool, int]]]) -> None:
+    """Random batches of saves and deletions into a store on disk: after each, a second
+    connection (another process) reads what the writer does; at the end the store answers as
+    a fresh graph built from the surviving entries does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.sqlite3"
+        g = EntityGraph(path)
+        reader = EntityGraph(path)
+        current: dict[str, Entry] = {}
+        try:
+            for batch in batches:
+                changed: dict[str, Entry] = {}
+                gone: list[str] = []
+                for remove, i in batch:
+                    rel, text = POOL[i]
+                    if remove:
+                        changed.pop(rel, None)
+                        gone.append(rel)
+                        current.pop(rel, None)
+                    else:
+                        changed[rel] = current[rel] = entry(rel, text)
+                before = g.aliases
+                result = g.apply_batch(list(changed.values()), [r for r in gone if r not in changed])
+                assert _snapshot(reader) == _snapshot(g)
+                # the entries outside the batch whose entity names changed: exactly those
+                renamed = {
+                    rel
+                    for rel in g.known_entries()
+                    if rel not in changed and g.entity_names(rel, before) != g.entity_names(rel)
+                }
+                assert set(result.renamed) == renamed
+                assert result.alias_changed or not renamed
+            fresh = EntityGraph()
+            for e in current.values():
+                fresh.update(e)
+            fresh.rebuild()
+            assert _answers(g) == _answers(fresh)
+            reopened = EntityGraph(path)
+            assert _answers(reopened) == _answers(fresh)
+            reopened.close()
+        finally:
+            g.close()
+            reader.close()
 
 
 def test_journal_incremental_graph_matches_rebuild(journal: Journal, vault: Path) -> None:
@@ -234,23 +270,15 @@ def test_journal_incremental_graph_matches_rebuild(journal: Journal, vault: Path
     assert _snapshot(journal.graph) == incremental
 
 
-def test_persistence_round_trip(journal: Journal, tmp_path: Path) -> None:
-    path = tmp_path / "g" / "graph.json"
-    journal.graph.save(path)
-    loaded = EntityGraph.load(path)
+def test_persistence_round_trip(journal: Journal) -> None:
+    """A new session reads the journal's store as it was left, without an index."""
+    loaded = EntityGraph.open(store_path(journal.data_dir))
     assert _snapshot(loaded) == _snapshot(journal.graph)
     assert loaded.timeline("Sammy") == journal.graph.timeline("Sammy")
     assert loaded.related("Sam") == journal.graph.related("Sam")
     assert loaded.entities(include_private=False) == journal.graph.entities(include_private=False)
-    # and the journal's own file is what a new session starts from
-    assert EntityGraph.load(journal.settings.graph_file).entities() == journal.entities()
-
-
-def test_graph_file_of_an_old_format_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "graph.json"
-    path.write_text('{"format": 1, "entries": {}}', encoding="utf-8")
-    with pytest.raises(ValueError, match="old format"):
-        EntityGraph.load(path)
+    assert loaded.entities() == journal.entities()
+    loaded.close()
 
 
 def test_find_in_text(journal: Journal) -> None:

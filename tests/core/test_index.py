@@ -11,6 +11,7 @@ import pytest
 from whoosh import index as windex
 
 from journal_me.api import Journal
+from journal_me.memory.graph_store import store_path
 from journal_me.memory.index import INDEX_NAME, IndexedEntry, IndexLockedError
 
 ENTRIES = {
@@ -150,7 +151,7 @@ def test_deleted_or_garbled_graph_file_is_rebuilt(
     journal: Journal, vault: Path, open_journal: Callable[..., Journal]
 ) -> None:
     journal.reindex()
-    graph_file = journal.settings.graph_file
+    graph_file = store_path(journal.data_dir)
     journal.close()
     graph_file.write_text("{not json", encoding="utf-8")
     reopened = open_journal(vault)
@@ -158,6 +159,8 @@ def test_deleted_or_garbled_graph_file_is_rebuilt(
     assert [p.rel for p in reopened.timeline("Dev")] == ["2026-01-05.md"]
     reopened.close()
     graph_file.unlink()
+    Path(f"{graph_file}-wal").unlink(missing_ok=True)
+    Path(f"{graph_file}-shm").unlink(missing_ok=True)
     third = open_journal(vault)
     third.reindex()
     assert [p.rel for p in third.timeline("Dev")] == ["2026-01-05.md"]

@@ -3,7 +3,6 @@ a traceback; a transient failure never deletes a good index."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from whoosh import index as windex
 
 from journal_me.api import Journal
-from journal_me.memory.graph import EntityGraph
 from journal_me.memory.index import INDEX_NAME, IndexLockedError, PassageIndex
 
 ENTRIES = {
@@ -163,38 +161,7 @@ def test_permission_error_is_reported_not_rebuilt(journal: Journal, monkeypatch:
     assert sorted(p.name for p in index_dir.iterdir()) == before
 
 
-# -- graph.json of the wrong shape -----------------------------------------------------------
-@pytest.mark.parametrize(
-    "content",
-    [
-        "null",
-        "[]",
-        "[1, 2]",
-        '"graph"',
-        "42",
-        "{}",
-        '{"format": 3}',
-        '{"format": 3, "entries": null}',
-        '{"format": 3, "entries": []}',
-        '{"format": 3, "entries": {"a.md": null}}',
-        '{"format": 3, "entries": {"a.md": {"date": "2026-01-01"}}}',
-        '{"format": 3, "entries": {"a.md": {"date": 5, "title": "", "private": false, "mentions": []}}}',
-        '{"format": 3, "entries": {"a.md": {"date": "2026-01-01", "title": "", "private": false,'
-        ' "mentions": [["Sam", "person"]]}}}',
-        '{"format": 3, "entries": {"a.md": {"date": "2026-01-01", "title": "", "private": "no",'
-        ' "mentions": []}}}',
-        '{"format": 3, "entries": {"a.md": {"date": "2026-01-01", "title": "", "private": false,'
-        ' "mentions": [], "note_aliases": 7}}}',
-    ],
-)
-def test_graph_file_of_the_wrong_shape_raises_value_error(tmp_path: Path, content: str) -> None:
-    path = tmp_path / "graph.json"
-    path.write_text(content, encoding="utf-8")
-    json.loads(content)  # valid JSON: only the shape is wrong
-    with pytest.raises(ValueError):
-        EntityGraph.load(path)
-
-
+# -- graph.json of earlier versions, of any shape: deleted, the store is filled ------------
 @pytest.mark.parametrize("content", ["null", "[]", '{"format": 3, "entries": {"x.md": []}}'])
 def test_journal_rebuilds_a_wrong_shape_graph_file(
     journal: Journal, vault: Path, open_journal: Callable[..., Journal], content: str
