@@ -29,7 +29,8 @@ from whoosh.index import LockError
 from journal_me.config import Settings, load_settings
 from journal_me.daily import DailyNotes, daily_settings
 from journal_me.datadir import clean_temp_leftovers, secure_data_dir, secure_folder
-from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint, entry_mentions
+from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint
+from journal_me.memory.graph_store import store_path
 from journal_me.memory.index import IndexedEntry, IndexError_, PassageIndex
 from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
 from journal_me.privacy import FrontMatterRegression, PrivacyChange, PrivacyLedger
@@ -221,18 +222,15 @@ class Journal:
         atomic_write(self._warnings_file, json.dumps(data, indent=1))
 
     def _load_graph(self) -> EntityGraph:
-        path = self.settings.graph_file
-        if path.is_file():
+        """The graph store (SQLite, opened without reading it). A ``graph.json`` of earlier
+        versions is derived state: deleted, and the next index fills the store."""
+        old = self.settings.graph_file
+        if old.suffix == ".json":
             try:
-                return EntityGraph.load(path)
-            except Exception as exc:  # derived state of any shape: rebuilt by the next reindex
-                log.warning(
-                    "ignoring unreadable %s (%s: %s); the next index rebuilds it",
-                    path,
-                    type(exc).__name__,
-                    exc,
-                )
-        return EntityGraph()
+                old.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not delete the old graph file %s: %s", old, exc)
+        return EntityGraph.open(store_path(self.data_dir))
 
     @property
     def warnings(self) -> list[FileWarning]:
@@ -250,8 +248,7 @@ class Journal:
                 was_private = self._fenced_in_index(None)
                 with self._lock:
                     self.index.clear()
-                    self.graph.by_entry.clear()
-                    self.graph.rebuild()
+                    self.graph.clear()
             scan_warnings: list[FileWarning] = []
             on_disk = list(self.vault.scan(scan_warnings))
             manifest = self.index.manifest()
@@ -446,21 +443,14 @@ class Journal:
 
     def _apply_batch(self, changed: Sequence[Entry], gone: Sequence[str], progress: Progress | None) -> None:
         with self._lock:
-            sig_before = self.graph._alias_sig
-            aliases_before = self.graph.aliases
-            self._update_graph(changed, gone)
+            result = self.graph.apply_batch(changed, gone)  # one transaction
         items = [self._indexed(e) for e in changed]
-        if self.graph._alias_sig != sig_before:
+        if result.renamed:
             # canonical names changed: re-index the entries whose entity fields change with
             # them (a new person page "Sam" with `aliases: [Sammy]` touches the entries naming
             # Sam or Sammy, not the whole vault)
-            changed_rels = {e.rel for e in changed}
             reread: list[Entry] = []
-            for rel in list(self.graph.known_entries()):
-                if rel in changed_rels:
-                    continue
-                if self.graph.entity_names(rel, aliases_before) == self.graph.entity_names(rel):
-                    continue
+            for rel in result.renamed:
                 try:
                     reread.append(self.vault.read(rel))
                 except EntryReadError:
@@ -476,40 +466,8 @@ class Journal:
             progress(total, total, "indexing")
         else:
             self.index.write(items, gone)
-        self.graph.save(self.settings.graph_file)
         with self._lock:
             self._summaries = None
-
-    def _update_graph(self, changed: Sequence[Entry], gone: Sequence[str]) -> None:
-        """Apply a batch to the graph, checking the alias table once for the whole batch.
-
-        ``EntityGraph.update`` compares the alias table (a walk over every entry) after each
-        entry and rebuilds the graph whenever it changed: quadratic over a reindex (about a
-        quarter of a 10k-entry index, see docs/benchmarks.md). Equivalent here: swap the
-        batch's mentions in, then one rebuild if the aliases changed, else apply the
-        differences.
-        TODO: move into graph.py as ``EntityGraph.update_many``.
-        """
-        g = self.graph
-        if len(changed) + len(gone) <= 1:
-            for rel in gone:
-                g.remove(rel)
-            for e in changed:
-                g.update(e)
-            return
-        new = [entry_mentions(e) for e in changed]
-        old = {rel: g.by_entry[rel] for rel in [*gone, *(em.rel for em in new)] if rel in g.by_entry}
-        for rel in gone:
-            g.by_entry.pop(rel, None)
-        for em in new:
-            g.by_entry[em.rel] = em
-        if g._alias_pairs() != g._alias_sig:
-            g.rebuild()
-            return
-        for em in old.values():
-            g._apply(em, -1)
-        for em in new:
-            g._apply(em, +1)
 
     def _indexed(self, entry: Entry) -> IndexedEntry:
         names = self.graph.entity_names(entry.rel)  # surface (lower) -> canonical
@@ -1022,6 +980,7 @@ class Journal:
 
     def close(self) -> None:
         self.index.close()
+        self.graph.close()
 
 
 def open_vault(
