@@ -34,6 +34,10 @@ def predict(root: Path) -> dict[str, str]:
     strong: set[str] = set()
     shown: dict[str, str] = {}
     for entry in entries:
+        page = entry.note_type() if callable(entry.note_type) else entry.note_type
+        if page in TYPES:  # a page about a person/place/org: its name and aliases are typed
+            for n in (entry.path.stem, *entry.aliases):
+                explicit[n.lower()] = str(page)
         for m in extract_mentions(entry):
             if m.kind == "tag":
                 continue

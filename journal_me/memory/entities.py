@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
 
 from journal_me.markup import CODE_SPAN_RE, WIKILINK_RE, to_plain
 from journal_me.vault import Entry
@@ -486,13 +487,33 @@ class Mention:
     alias: str | None = None  # [[target|alias]]: alias is another name of target
 
 
+def _load_words(name: str) -> frozenset[str]:
+    text = resources.files("journal_me.data").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+# Data, not code (issue 10): journal_me/data/entity_*.txt.
+_STOP = _load_words("entity_stoplist.txt")
+_GIVEN = _load_words("entity_given_names.txt")
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "auntie", "aunt", "uncle", "nan"})
+
+
 def guess_type(name: str) -> str:
     words = [w.lower().strip(".'’") for w in name.split()]
     if any(w in _ORG_HINTS for w in words):
         return "org"
     if any(w in _PLACE_HINTS for w in words):
         return "place"
-    if len(words) in (2, 3) and all(w[:1].isalpha() for w in words) and not (_CONNECTORS & set(words)):
+    if len(words) == 1 and words[0] in _GIVEN and words[0] not in _TITLES:
+        return "person"
+    if (
+        len(words) in (2, 3)
+        and words[0] in _GIVEN
+        and all(w[:1].isalpha() for w in words)
+        and not (_CONNECTORS & set(words))
+    ):
         return "person"
     return "topic"
 
@@ -519,12 +540,14 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
         words = phrase.split()
         # drop leading/trailing common words ("The", "My") and connectors
         lo, hi = 0, len(words)  # indices, not slices: a phrase can be a whole line long
-        while lo < hi and (words[lo].lower() in _COMMON or words[lo].lower() in _CONNECTORS):
+        while lo < hi and (
+            words[lo].lower() in _COMMON or words[lo].lower() in _CONNECTORS or words[lo].lower() in _STOP
+        ):
             lo += 1
         while hi > lo and (words[hi - 1].lower() in _CONNECTORS or words[hi - 1].lower() in _COMMON):
             hi -= 1
         words = words[lo:hi]
-        if not words:
+        if not words or " ".join(words).lower() in _STOP:
             continue
         phrase = " ".join(words).replace("’", "'")
         if phrase.endswith("'s"):
