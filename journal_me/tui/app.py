@@ -26,13 +26,18 @@ from journal_me.tui import backend as be
 from journal_me.tui.commands import JournalCommands
 from journal_me.tui.keys import binding_ids, help_rows
 from journal_me.tui.messages import BackendMessage, OpenEntity, OpenEntry
-from journal_me.tui.modes import DEFAULT_MODE, MODE_SPECS
+from journal_me.tui.modes import DEFAULT_MODE, MODE_SPECS, ModeSpec
+from journal_me.tui.screens.chat import ChatList
+from journal_me.tui.screens.conflict import ConflictScreen
 from journal_me.tui.screens.help import HelpScreen
 from journal_me.tui.screens.jump import JumpScreen
+from journal_me.tui.screens.profile import ProfileScreen
 from journal_me.tui.state import load_state, update_state
 from journal_me.tui.themes import load_themes, pick_theme, theme_dirs
-from journal_me.tui.widgets.editor import EntryEditor, SaveOutcome
+from journal_me.tui.widgets.ask_dialog import AskDialog
+from journal_me.tui.widgets.editor import EntryEditor, EntryText, SaveOutcome
 from journal_me.tui.widgets.model_status import EngineFactory, EngineSlot, ModelChanged, configured_engine
+from journal_me.tui.widgets.month_grid import MonthGrid
 from journal_me.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -58,6 +63,8 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         STYLES / "bridge.tcss",
         STYLES / "training.tcss",
     ]
+    # the screens (and their tabs) read the modes from here, never import them upward
+    MODE_SPECS: ClassVar[tuple[ModeSpec, ...]] = MODE_SPECS
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         spec.name: spec.screen for spec in MODE_SPECS
     }
@@ -136,7 +143,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
         self._setup_themes()
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-            unknown = sorted(set(self.settings.keymap) - binding_ids())
+            unknown = sorted(set(self.settings.keymap) - binding_ids(bindable_classes()))
             if unknown:
                 self.notify(
                     f"unknown binding id(s) in [keymap]: {', '.join(unknown)} (see ? for the ids)",
@@ -442,3 +449,20 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
 def _editor_of(screen: Screen[None]) -> EntryEditor | None:
     found = screen.query(EntryEditor)
     return found.first() if found else None
+
+
+def bindable_classes() -> list[type[Any]]:
+    """The app and every screen or widget class whose ``BINDINGS`` ``[keymap]`` can remap
+    (tests/tui/test_app.py checks this against every class under journal_me/tui)."""
+    return [
+        JournalMeApp,
+        HelpScreen,
+        JumpScreen,
+        MonthGrid,
+        ChatList,
+        ProfileScreen,
+        AskDialog,
+        EntryText,
+        ConflictScreen,
+        *(spec.screen for spec in MODE_SPECS if isinstance(spec.screen, type)),
+    ]

@@ -38,8 +38,6 @@ class JournalCommands(Provider):
         return cast("JournalMeApp", self.app)
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        from journal_me.tui.modes import MODE_SPECS
-
         app = self.jm
         out: list[tuple[str, Callable[[], object], str]] = [
             ("journal: today's entry", app.action_today, "open or start today's entry"),
@@ -95,7 +93,7 @@ class JournalCommands(Provider):
             ("model: reload", app.reload_engine, "load the active model again (after a new adapter)"),
             ("help: keys", app.action_show_help, "every key, and how to remap them"),
         ]
-        for spec in MODE_SPECS:
+        for spec in app.MODE_SPECS:
             out.append((f"screen: {spec.label}", partial(app.switch_mode, spec.name), spec.description))
         for name in sorted(app.available_themes):
             if name.startswith("journal-") or name in {"textual-dark", "textual-light"}:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from textual.app import App
@@ -10,31 +11,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 
-def binding_ids() -> set[str]:
-    """Every binding id of the app and its screens (the names ``[keymap]`` accepts)."""
-    from journal_me.tui.app import JournalMeApp
-    from journal_me.tui.modes import MODE_SPECS
-    from journal_me.tui.screens.chat import ChatList
-    from journal_me.tui.screens.conflict import ConflictScreen
-    from journal_me.tui.screens.help import HelpScreen
-    from journal_me.tui.screens.jump import JumpScreen
-    from journal_me.tui.screens.profile import ProfileScreen
-    from journal_me.tui.widgets.ask_dialog import AskDialog
-    from journal_me.tui.widgets.editor import EntryText
-    from journal_me.tui.widgets.month_grid import MonthGrid
-
-    classes: list[type[Any]] = [
-        JournalMeApp,
-        HelpScreen,
-        JumpScreen,
-        MonthGrid,
-        ChatList,
-        ProfileScreen,
-        AskDialog,
-        EntryText,
-        ConflictScreen,
-    ]
-    classes += [spec.screen for spec in MODE_SPECS if isinstance(spec.screen, type)]
+def binding_ids(classes: Iterable[type[Any]]) -> set[str]:
+    """Every binding id of ``classes`` (the app's ``bindable_classes()``: the names
+    ``[keymap]`` accepts). The classes are passed in: this module imports no screen."""
     ids: set[str] = set()
     for cls in classes:
         for binding in cls.__dict__.get("BINDINGS", []):

@@ -89,41 +89,45 @@ async def test_keymap_from_settings_remaps_bindings(
         assert screen.editor.doc is not None and screen.editor.doc.draft
 
 
+def _classes_with_bindings() -> set[type]:
+    """Every class defined under journal_me/tui that declares its own ``BINDINGS``, found
+    by importing each module of the package (not from a list kept by hand)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import journal_me.tui as tui
+
+    found: set[type] = set()
+    for info in pkgutil.walk_packages(tui.__path__, prefix="journal_me.tui."):
+        module = importlib.import_module(info.name)
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and "BINDINGS" in cls.__dict__:
+                found.add(cls)
+    return found
+
+
 def test_every_binding_has_an_id() -> None:
     from textual.binding import Binding
 
+    from journal_me.tui.app import bindable_classes
+    from journal_me.tui.first_run import FirstRunApp
     from journal_me.tui.keys import binding_ids
-    from journal_me.tui.modes import MODE_SPECS
-    from journal_me.tui.screens.chat import ChatList
-    from journal_me.tui.screens.conflict import ConflictScreen
-    from journal_me.tui.screens.help import HelpScreen
-    from journal_me.tui.screens.jump import JumpScreen
-    from journal_me.tui.screens.profile import ProfileScreen
-    from journal_me.tui.widgets.ask_dialog import AskDialog
-    from journal_me.tui.widgets.editor import EntryText
-    from journal_me.tui.widgets.month_grid import MonthGrid
 
-    classes: list[type] = [
-        JournalMeApp,
-        HelpScreen,
-        JumpScreen,
-        MonthGrid,
-        ChatList,
-        ProfileScreen,
-        AskDialog,
-        EntryText,
-        ConflictScreen,
-    ]
-    classes += [spec.screen for spec in MODE_SPECS if isinstance(spec.screen, type)]
-    assert {JournalScreen, SearchScreen, PeopleScreen} <= set(classes)
+    classes = _classes_with_bindings()
+    assert {JournalMeApp, JournalScreen, SearchScreen, PeopleScreen, FirstRunApp} <= classes
+    # a class with keys that [keymap] does not know of would be missed by remapping and help;
+    # the set-up app runs before there is a config (no keymap), so it is the one exception
+    assert classes - {FirstRunApp} == set(bindable_classes())
     ids: list[str] = []
     for cls in classes:
-        for binding in cls.__dict__.get("BINDINGS", []):
+        for binding in cls.__dict__["BINDINGS"]:
             assert isinstance(binding, Binding), f"{cls.__name__}: {binding!r}"
             assert binding.id, f"{cls.__name__}: {binding.key} has no id"
             ids.append(binding.id)
     assert len(ids) == len(set(ids)), "binding ids must be unique"
-    assert set(ids) == binding_ids()
+    assert set(ids) == binding_ids(classes)
+    assert "first-run-quit" not in binding_ids(bindable_classes())
 
 
 async def test_help_screen_lists_keys_with_ids(make_app: Callable[..., JournalMeApp]) -> None:

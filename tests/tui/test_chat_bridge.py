@@ -22,7 +22,7 @@ from journal_me.conversations import ConversationStore
 from journal_me.llm.reasoning import ReasoningEvent, ReasoningSplitter
 from journal_me.modes.common import NO_MODEL_HINT
 from journal_me.profile import Profile
-from journal_me.tui.app import JournalMeApp
+from journal_me.tui.app import JournalMeApp, bindable_classes
 from journal_me.tui.keys import binding_ids, help_rows
 from journal_me.tui.screens.bridge import BridgeScreen
 from journal_me.tui.screens.chat import ChatList, ChatScreen
@@ -488,7 +488,7 @@ async def test_model_load_failure_is_memory_only_and_reload_retries(
 
 
 async def test_keys_palette_and_help(make_app: Callable[..., JournalMeApp]) -> None:
-    ids = binding_ids()
+    ids = binding_ids(bindable_classes())
     for ident in (
         "goto-chat",
         "goto-bridge",

@@ -160,9 +160,10 @@ async def test_ctrl_home_and_ctrl_end(make_app: Callable[..., JournalMeApp]) -> 
 
 
 def _binding_ids() -> set[str]:
+    from journal_me.tui.app import bindable_classes
     from journal_me.tui.keys import binding_ids
 
-    return binding_ids()
+    return binding_ids(bindable_classes())
 
 
 async def _open_private(pilot: Pilot[Any], app: JournalMeApp) -> Any:

@@ -43,7 +43,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
-            yield ModeTabs(self.MODE)
+            yield ModeTabs(self.MODE, [(spec.name, spec.label) for spec in self.jm.MODE_SPECS])
             yield Static(self.jm.title_text(), id="app-title")
         yield from self.compose_body()
         yield StatusBar(id="status-bar")
@@ -63,13 +63,11 @@ class MainScreen(Screen[None]):
             return
         self.narrow = narrow
         self.set_class(narrow, "-narrow")
-        from journal_me.tui.modes import MODE_SPECS
-
         keys: dict[str, str] = {}
         for active in super().active_bindings.values():
             if active.binding.id and active.binding.id not in keys:
                 keys[active.binding.id] = self.app.get_key_display(active.binding)
-        for spec in MODE_SPECS:
+        for spec in self.jm.MODE_SPECS:
             key = keys.get(f"goto-{spec.name}")
             label = f"{key} {spec.key_label}" if narrow and key else spec.label
             for tab in self.query(f"#mode-{spec.name}").results(Tab):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from textual import on
@@ -12,13 +13,12 @@ if TYPE_CHECKING:
 
 
 class ModeTabs(Tabs):
-    """One tab per entry of ``journal_me.tui.modes.MODE_SPECS``."""
+    """One tab per mode: ``modes`` is (mode name, tab label) in order (the screen passes the
+    app's ``MODE_SPECS``; a widget does not import the screens that hold it)."""
 
-    def __init__(self, active: str) -> None:
-        from journal_me.tui.modes import MODE_SPECS
-
+    def __init__(self, active: str, modes: Sequence[tuple[str, str]]) -> None:
         super().__init__(
-            *(Tab(spec.label, id=f"mode-{spec.name}") for spec in MODE_SPECS),
+            *(Tab(label, id=f"mode-{name}") for name, label in modes),
             active=f"mode-{active}",
             id="mode-tabs",
         )
