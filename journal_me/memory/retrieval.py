@@ -10,6 +10,7 @@ nothing matches inside the period).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as Q
+from whoosh.analysis import RegexTokenizer
 
 from journal_me.memory.graph import EntityGraph
 from journal_me.memory.index import PassageIndex, make_analyzer
@@ -137,15 +139,24 @@ def analyse(text: str) -> list[str]:
     return [t.text for t in _ANALYZER(text)]
 
 
+# The analyzer treats each token alone (lowercase, fold, stop, stem: no context), so a
+# passage's highlights need only its tokens' spans and each distinct word analysed once.
+_TOKEN_RE = RegexTokenizer().expression  # the analyzer's own tokenizer (make_analyzer)
+
+
+@functools.lru_cache(maxsize=65536)
+def _term_of(word: str) -> str | None:
+    """The index term of one token's text (None: a stop word)."""
+    out = analyse(word)
+    return out[0] if len(out) == 1 else None
+
+
 def highlight_spans(passage: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
+    """Character spans of the passage's words whose index term is one of ``terms`` (what
+    ``_ANALYZER(passage, chars=True)`` would mark, ~10x faster: it was half a search)."""
     if not terms:
         return ()
-    spans = [
-        (t.startchar, t.endchar)
-        for t in _ANALYZER(passage, chars=True, positions=False, removestops=True)
-        if t.text in terms
-    ]
-    return tuple(spans)
+    return tuple((m.start(), m.end()) for m in _TOKEN_RE.finditer(passage) if _term_of(m.group()) in terms)
 
 
 def _to_datetime(day: dt.date, end: bool = False) -> dt.datetime:
