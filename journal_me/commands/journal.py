@@ -20,6 +20,7 @@ from rich.text import Text
 
 from journal_me.commands.output import clean, clean_line, print_json, vault_problem
 from journal_me.config import Settings
+from journal_me.datadir import user_umask
 from journal_me.termsafe import clean_with_offsets
 
 # The journal's modules (index, graph, dates) load in the handlers, not here: `journal-me
@@ -135,7 +136,9 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
         journal.update_paths([rel])
 
     try:
-        subprocess.run([*_editor(settings), str(path)], check=False)
+        # the user's own umask: journal-me's owner-only one is for the data dir, and editors
+        # that save by rename would otherwise turn a 0644 entry into 0600
+        subprocess.run([*_editor(settings), str(path)], check=False, umask=user_umask())
     except FileNotFoundError:
         if created:
             discard()

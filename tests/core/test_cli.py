@@ -385,3 +385,27 @@ def test_watch_runs_in_the_foreground_until_ctrl_c(
     assert outcome == [True]
     assert "watching" in out and "stopped" in out
     assert "1 added" in out or "1 updated" in out  # reported by the watcher
+
+
+def test_editor_runs_with_the_users_umask_not_the_data_dirs(
+    run: Callable[..., tuple[int, str, str]], cli_vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor that saves by writing a new file and renaming it (vim, many GUI editors) must
+    create it with the user's usual mode: the data dir's owner-only umask is journal-me's own."""
+    from journal_me.datadir import user_umask
+
+    script = tmp_path / "rename_editor.py"
+    script.write_text(
+        "import os, pathlib, sys\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "tmp = p.with_name(p.name + '.new')\n"
+        "tmp.write_text(p.read_text(encoding='utf-8') + 'Saved by renaming.\\n', encoding='utf-8')\n"
+        "os.replace(tmp, p)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    code, _, err = run("new", "--date", "2026-06-17")
+    assert code == 0, err
+    path = cli_vault / "journal/2026/2026-06-17.md"
+    assert "Saved by renaming" in path.read_text(encoding="utf-8")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~user_umask()

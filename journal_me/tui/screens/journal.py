@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 
 from journal_me.config import Settings
+from journal_me.datadir import user_umask
 from journal_me.termsafe import clean
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.screens.conflict import Choice, ConflictScreen
@@ -294,7 +295,8 @@ class JournalScreen(MainScreen):
         cmd = editor_command(journal.settings.editor)
         try:
             with self.app.suspend():
-                subprocess.run([*cmd, str(path)], check=False)
+                # the user's umask, not the data dir's owner-only one (editors save by rename)
+                subprocess.run([*cmd, str(path)], check=False, umask=user_umask())
         except SuspendNotSupported:
             self.notify("This terminal cannot hand over to $EDITOR.", severity="error", markup=False)
         except FileNotFoundError:
