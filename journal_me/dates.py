@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from journal_me.memory.temporal import NUM_WORDS, parse_temporal
+
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 
 
@@ -69,27 +71,7 @@ def locale_date_order() -> str:
 
 
 # -- exact relative days ----------------------------------------------------------------------
-_NUMBERS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "a couple of": 2,
-    "a couple": 2,
-    "couple of": 2,
-    "a few": 3,
-}
-_NUM = r"(?P<n>\d{1,4}|" + "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True)) + ")"
+_NUM = r"(?P<n>\d{1,4}|" + "|".join(sorted((re.escape(k) for k in NUM_WORDS), key=len, reverse=True)) + ")"
 _UNIT = r"(?P<unit>day|week|fortnight|month|year)s?"
 _AGO = re.compile(rf"^{_NUM}\s+{_UNIT}\s+(?:ago|back|before)$")
 _AHEAD = (
@@ -143,7 +125,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _count(text: str) -> int:
-    return int(text) if text.isdigit() else _NUMBERS[text]
+    return int(text) if text.isdigit() else NUM_WORDS[text]
 
 
 def _shift(today: dt.date, n: int, unit: str) -> dt.date:
@@ -255,8 +237,6 @@ def read_day(
     numeric = _numeric_day(raw, explicit if isinstance(explicit, str) else None)
     if numeric is not None:
         return numeric
-
-    from journal_me.memory.temporal import parse_temporal
 
     hint = parse_temporal(raw, today)
     if hint.has_range and not hint.text.strip(" ,."):

@@ -17,7 +17,7 @@ MONTHS = {name.lower(): i for i in range(1, 13) for name in (calendar.month_name
 MONTHS["sept"] = 9
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
-_NUM_WORDS = {
+NUM_WORDS = {  # counts written as words ("two weeks ago"); dates.py reads the same table
     "a": 1,
     "an": 1,
     "one": 1,
@@ -30,7 +30,11 @@ _NUM_WORDS = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
     "a couple of": 2,
+    "a couple": 2,
+    "couple of": 2,
     "a few": 3,
 }
 
@@ -303,7 +307,7 @@ def _interpret(
             return dt.date(year, 1, 1), dt.date(year, 12, 31), None, None
         if kind == "ago":
             raw = g[0].lower()
-            n = int(raw) if raw.isdigit() else _NUM_WORDS.get(raw, 1)
+            n = int(raw) if raw.isdigit() else NUM_WORDS.get(raw, 1)
             unit = g[1].lower()
             days = {"day": 1, "week": 7, "month": 30, "year": 365}[unit] * n
             centre = today - dt.timedelta(days=days)
