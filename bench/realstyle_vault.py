@@ -1445,7 +1445,9 @@ class _Writer:
         lang = rng.choice(("python", "bash", "json", "sql", "dataviewjs", ""))
         n = rng.randrange(100)
         bodies = {
-            "python": f"def step_{n}(xs):\n    # #not-a-tag: [[not a link]]\n    return [x * {n} for x in xs if x]\n",
+            "python": (
+                f"def step_{n}(xs):\n    # #not-a-tag: [[not a link]]\n    return [x * {n} for x in xs if x]\n"
+            ),
             "bash": f'# #not-a-tag\nfor f in *.md; do wc -c "$f"; done | sort -n | tail -{n}\n',
             "json": f'{{"id": {n}, "tags": ["#not-a-tag"], "link": "[[nope]]"}}\n',
             "sql": f"SELECT title, count(*) FROM notes WHERE tag = '#not-a-tag' GROUP BY title LIMIT {n};\n",
