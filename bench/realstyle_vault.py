@@ -1446,7 +1446,8 @@ class _Writer:
         n = rng.randrange(100)
         bodies = {
             "python": (
-                f"def step_{n}(xs):\n    # #not-a-tag: [[not a link]]\n    return [x * {n} for x in xs if x]\n"
+                f"def step_{n}(xs):\n    # #not-a-tag: [[not a link]]\n"
+                f"    return [x * {n} for x in xs if x]\n"
             ),
             "bash": f'# #not-a-tag\nfor f in *.md; do wc -c "$f"; done | sort -n | tail -{n}\n',
             "json": f'{{"id": {n}, "tags": ["#not-a-tag"], "link": "[[nope]]"}}\n',
