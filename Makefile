@@ -18,12 +18,12 @@ $(VENV)/.created:
 	touch $@
 
 $(VENV)/.app: $(VENV)/.created pyproject.toml
-	$(PIP) install -e .
+	$(PIP) install -e '.[net]'
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.created pyproject.toml
 	$(PIP) install $(TORCH)
-	$(PIP) install -e '.[train,dev]'
+	$(PIP) install -e '.[train,net,dev]'
 	touch $@
 
 install: $(VENV)/.app

@@ -152,7 +152,9 @@ class CatalogEntry:
     gguf_file: str
     hf_repo: str
     approx_bytes: int
+    family: str  # architecture family of its training weights: "qwen2", "qwen3", "llama3" (trainer.twins)
     reasoning: bool = False
+    chat_only: bool = False  # True: offered for chat, but the trainer cannot train it (say why in note)
     note: str = ""
 
     @property
@@ -171,6 +173,7 @@ CATALOG: dict[str, CatalogEntry] = {
             "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf",
             "Qwen/Qwen2.5-1.5B-Instruct",
             int(0.99 * _GB),
+            "qwen2",
         ),
         CatalogEntry(
             "qwen2.5-3b",
@@ -179,6 +182,7 @@ CATALOG: dict[str, CatalogEntry] = {
             "Qwen2.5-3B-Instruct-Q4_K_M.gguf",
             "Qwen/Qwen2.5-3B-Instruct",
             int(1.93 * _GB),
+            "qwen2",
         ),
         CatalogEntry(
             "llama-3.2-1b",
@@ -187,6 +191,7 @@ CATALOG: dict[str, CatalogEntry] = {
             "Llama-3.2-1B-Instruct-Q4_K_M.gguf",
             "unsloth/Llama-3.2-1B-Instruct",
             int(0.81 * _GB),
+            "llama3",
             note="Llama 3.2 community licence; training weights from the ungated unsloth mirror",
         ),
         CatalogEntry(
@@ -196,6 +201,7 @@ CATALOG: dict[str, CatalogEntry] = {
             "Llama-3.2-3B-Instruct-Q4_K_M.gguf",
             "unsloth/Llama-3.2-3B-Instruct",
             int(2.02 * _GB),
+            "llama3",
             note="Llama 3.2 community licence; training weights from the ungated unsloth mirror",
         ),
         CatalogEntry(
@@ -205,6 +211,7 @@ CATALOG: dict[str, CatalogEntry] = {
             "Qwen3-1.7B-Q8_0.gguf",
             "Qwen/Qwen3-1.7B",
             int(2.17 * _GB),
+            "qwen3",
             reasoning=True,
         ),
         CatalogEntry(
@@ -214,6 +221,7 @@ CATALOG: dict[str, CatalogEntry] = {
             "Qwen3-4B-Q4_K_M.gguf",
             "Qwen/Qwen3-4B",
             int(2.5 * _GB),
+            "qwen3",
             reasoning=True,
         ),
     )

@@ -7,4 +7,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "journal_me.commands.model",  # model list/use/rollback/pull (chat issue)
     "journal_me.commands.talk",  # ask, bridge (chat issue)
     "journal_me.commands.train",  # train, schedule (trainer issue)
+    "journal_me.commands.net",  # serve, mcp, peers, outbox, space (network issue)
+    "journal_me.commands.life",  # log, metrics, tasks, remind (life issue)
+    "journal_me.commands.practice",  # practice, study (life issue)
 )
