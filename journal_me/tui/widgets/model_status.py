@@ -78,6 +78,7 @@ class EngineSlot:
         self.reason = ""  # why memory-only (the factory's error), if it said
         self.loaded_label: str | None = None  # the label of the engine that loaded
         self.configured: str | None = None  # what the registry says (refresh_configured)
+        self.registry_error = ""  # why the registry could not be read ("" when it could)
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._closed = False
@@ -127,9 +128,12 @@ class EngineSlot:
 
     def _read_configured(self) -> str | None:
         try:
-            return configured_label(self.settings)
-        except Exception:  # a broken registry must not break the status bar
+            label = configured_label(self.settings)
+        except Exception as exc:  # a broken registry must not break the status bar: say so
+            self.registry_error = f"the model registry is unreadable: {exc} (see `journal-me doctor`)"
             return None
+        self.registry_error = ""
+        return label
 
     def reset(self) -> bool:
         """Forget the engine (closing it: blocking, a running answer is stopped first) so the
@@ -162,6 +166,8 @@ class EngineSlot:
     def failure(self) -> str:
         """Why a configured model did not load ("" when there simply is none)."""
         reason = self.reason.strip()
+        if self.registry_error:  # "no model" would hide a broken registry.json
+            return self.registry_error
         return "" if not reason or reason.lower().startswith("no model") else reason
 
     def describe(self) -> str:
@@ -173,6 +179,8 @@ class EngineSlot:
             if self.configured and self.configured != label:
                 return f"model: {label} ({self.configured} after reload)"
             return f"model: {label}"
+        if self.registry_error:
+            return "memory-only (model registry unreadable)"
         if self.state == "memory-only":
             return "memory-only"
         return f"model: {self.configured}" if self.configured else "memory-only"
