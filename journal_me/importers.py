@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from journal_me.api import Journal
+from journal_me.vault import EntryReadError
 
 
 class JrnlImportError(ValueError):
@@ -181,7 +182,7 @@ def _imported(journal: Journal) -> _Vault:
     for rel, _path in journal.vault.scan():
         try:
             entry = journal.vault.read(rel)
-        except Exception:  # unreadable files are reported by doctor, not here
+        except EntryReadError:  # unreadable files are reported by doctor, not here
             continue
         jid = entry.meta.get("jrnl_id")
         if jid is None:

@@ -181,3 +181,19 @@ def test_an_edit_that_drops_private_waits_for_confirmation(
     result = import_jrnl(journal, export("b.json", "Therapy", []))
     assert result.held == (rel,) and result.updated == 0
     assert (vault / rel).read_text(encoding="utf-8") == before  # still private, untouched
+
+
+def test_an_unexpected_read_error_is_not_swallowed(
+    vault: Path, open_journal: Callable[..., Journal], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only an unreadable entry is skipped (doctor reports it); a bug while reading the vault
+    surfaces instead of silently importing duplicates."""
+    journal = open_journal(vault)
+    import_jrnl(journal, EXPORT1)
+
+    def broken(rel: str) -> None:
+        raise KeyError("a bug, not an unreadable file")
+
+    monkeypatch.setattr(journal.vault, "read", broken)
+    with pytest.raises(KeyError):
+        import_jrnl(journal, EXPORT2)
