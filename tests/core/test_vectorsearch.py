@@ -28,6 +28,8 @@ from journal_me.memory.vectorsearch import SegmentArrays, Unsupported, VectorSea
 
 from .conftest import QUESTION_FILES
 
+HELDOUT_FILES = sorted((Path(__file__).parents[1] / "data" / "heldout").glob("questions_*.json"))
+
 D = dt.date
 
 
@@ -173,10 +175,32 @@ def test_several_segments_and_deleted_documents(
         assert len(hits) == 28 == len({h["rel"] for h in hits})
 
 
-def test_search_through_the_api_is_unchanged_on_the_sample(sample_journal: Journal) -> None:
-    hits = sample_journal.search("when did I run the half marathon?", today=SAMPLE_TODAY)
-    assert hits and all(h.score > 0 for h in hits)
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+def test_search_through_the_api_is_unchanged_on_the_sample(
+    sample_journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every labelled question (tuning and held-out), through the whole retriever: the same
+    hits, lines and scores with the numpy scorer as with Whoosh alone."""
+    from journal_me.memory.vectorsearch import FastPath
+
+    questions = [q.question for q in load_questions(QUESTION_FILES + HELDOUT_FILES)]
+    assert len(questions) > 100
+
+    def answers() -> list[list[tuple[str, int, float]]]:
+        return [
+            [(h.entry.rel, h.line_start, h.score) for h in sample_journal.search(q, today=SAMPLE_TODAY)]
+            for q in questions
+        ]
+
+    fast = answers()
+    assert sample_journal.index.fast_path_status()[0]
+    whoosh_only = FastPath()
+    whoosh_only.disable("this test: Whoosh alone")
+    monkeypatch.setattr(sample_journal.index, "_fast", whoosh_only)
+    slow = answers()
+    assert sum(map(len, fast)) > 500
+    for q, got, want in zip(questions, fast, slow, strict=True):
+        assert [(r, line) for r, line, _ in got] == [(r, line) for r, line, _ in want], q
+        assert [s for _, _, s in got] == pytest.approx([s for _, _, s in want], rel=1e-6), q
 
 
 def test_posting_blocks_it_cannot_read_are_walked_through_the_matcher(
