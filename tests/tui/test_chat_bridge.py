@@ -411,6 +411,19 @@ async def test_bridge_memory_only_draft_copy_and_save(
         assert screen.draft_area.text.startswith("ask a physio about my knee")
 
 
+async def test_bridge_says_what_the_role_withheld(make_app: Callable[..., JournalMeApp]) -> None:
+    """The social role never shares health: the knee memories are withheld, and the screen
+    says so under the shared ones (as `journal-me bridge` does), not silently."""
+    app = make_app(engine_factory=memory_only)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "f8", BridgeScreen)
+        await wait_until(pilot, lambda: screen.role is not None, what="roles")
+        assert screen.role is not None and screen.role.name == "social"
+        await draft(pilot, screen, "How is your knee injury after the physio?")
+        note = str(screen.query_one("#bridge-memories-note", Static).content)
+        assert "withheld" in note and "about health" in note, note
+
+
 async def test_bridge_reasoning_collapsed_and_never_copied(
     make_app: Callable[..., JournalMeApp], no_native_clipboard: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,6 +31,7 @@ from textual.widgets import Button, Collapsible, Input, Label, Markdown, Select,
 from textual.widgets.markdown import MarkdownStream
 
 from journal_me.clipboard import copy_native, native_tool
+from journal_me.termsafe import clean
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.widgets.ask_dialog import output_path, unused_path
 from journal_me.tui.widgets.chat_log import CitationList
@@ -101,6 +102,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
         self.roles: dict[str, Role] = {}
         self._ids = itertools.count(1)
         self._request: DraftRequest | None = None
+        self._withheld = ""  # the core's "notice": memories the role withheld, and why
         self._reasoning_stream: MarkdownStream | None = None
         self.reasoning = ""
         self.last_saved: Path | None = None
@@ -358,6 +360,9 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
                 self._status("memory-only: what your journal says")
             else:
                 self._status("done — edit it, F6 copies, ctrl+s saves")
+        elif event.kind == "notice" and event.text:  # "3 memories withheld: 2 about health…"
+            self._withheld = event.text
+            self._memories_note(len(self.query_one("#bridge-memories", CitationList).citations))
         elif event.kind == "error":
             self._status(f"failed: {event.text}")
 
@@ -379,11 +384,14 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
 
     def _memories_note(self, n: int | None) -> None:
         if n is None:
+            self._withheld = ""
             text = Text("Private entries are never used.", style="dim")
         elif n:
             text = Text(f"{n} shared (never private entries) — select one to open it.", style="dim")
         else:
             text = Text("None matched: the draft draws on your profile only.", style="dim")
+        if self._withheld:  # what the role kept back, and why (the CLI prints the same line)
+            text.append("\n" + clean(self._withheld), style="dim")
         self.query_one("#bridge-memories-note", Static).update(text)
 
     def action_stop(self) -> None:
