@@ -47,7 +47,7 @@ def chat_smoke(report: Callable[[StepResult], None]) -> bool:
         state: dict[str, object] = {}
 
         def build() -> str:
-            from journal_me.llm.tiny_gguf import build_tiny_adapter, build_tiny_gguf
+            from trainer.tiny_gguf import build_tiny_adapter, build_tiny_gguf
 
             state["gguf"] = build_tiny_gguf(root / "tiny.gguf")
             state["lora"] = build_tiny_adapter(root / "tiny-lora.gguf")

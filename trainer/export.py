@@ -2,7 +2,7 @@
 
 The nightly run publishes only the small adapter; the base GGUF is converted once. The file
 matches what ``convert_lora_to_gguf.py`` (llama.cpp, vendored in the llama-cpp-python sdist)
-writes, through the project's one writer, ``journal_me.llm.tiny_gguf.write_lora_gguf``:
+writes, through the project's one writer, ``journal_me.llm.gguf_write.write_lora_gguf``:
 
 - KV ``general.architecture`` (= the base's, or llama.cpp refuses: "model arch and LoRA arch
   mismatch"), ``general.type = adapter``, ``adapter.type = lora``, ``adapter.lora.alpha``;
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from journal_me.llm.tiny_gguf import lora_pairs_from_peft, write_lora_gguf
+from journal_me.llm.gguf_write import lora_pairs_from_peft, write_lora_gguf
 from trainer.gguf_base import (
     GGUFConversionError,
     convert_base_to_gguf,

@@ -11,20 +11,22 @@ import numpy as np
 import pytest
 
 from journal_me.llm.gguf_info import GGUFFormatError, is_gguf, read_gguf_info
-from journal_me.llm.tiny_gguf import (
-    CHATML_TEMPLATE,
+from journal_me.llm.gguf_write import (
     GGUFTokenizer,
     GGUFWriteError,
-    build_tiny_gguf,
     gguf_tensor_name,
     lora_pairs_from_peft,
+    write_base_gguf,
+    write_lora_gguf,
+)
+from trainer.tiny_gguf import (
+    CHATML_TEMPLATE,
+    build_tiny_gguf,
     tiny_bpe_tokenizer,
     tiny_hparams,
     tiny_lora,
     tiny_spm_tokenizer,
     tiny_tensors,
-    write_llama_gguf,
-    write_lora_gguf,
 )
 
 ALL_TARGETS = (
@@ -98,7 +100,7 @@ def test_logits_match_hf_reference(tmp_path: Path, arch: Any, hf_reference: Call
     tok = tiny_spm_tokenizer() if arch == "llama" else tiny_bpe_tokenizer()
     hparams = tiny_hparams(len(tok.tokens))
     tensors = tiny_tensors(hparams, tok, seed=7, arch=arch)
-    path = write_llama_gguf(
+    path = write_base_gguf(
         tmp_path / "m.gguf",
         arch=arch,
         hparams=hparams,
@@ -121,7 +123,7 @@ def test_lora_logits_match_hf_reference(
     tok = tiny_spm_tokenizer() if arch == "llama" else tiny_bpe_tokenizer()
     hparams = tiny_hparams(len(tok.tokens))
     tensors = tiny_tensors(hparams, tok, seed=1, arch=arch)
-    base = write_llama_gguf(
+    base = write_base_gguf(
         tmp_path / "base.gguf",
         arch=arch,
         hparams=hparams,
@@ -171,7 +173,7 @@ def test_writer_rejects_bad_input(tmp_path: Path) -> None:
     tok, hparams, tensors = _valid_inputs()
     out = tmp_path / "x.gguf"
     with pytest.raises(GGUFWriteError, match="vocab_size"):
-        write_llama_gguf(
+        write_base_gguf(
             out,
             arch="llama",
             hparams={**hparams, "vocab_size": 10},
@@ -180,7 +182,7 @@ def test_writer_rejects_bad_input(tmp_path: Path) -> None:
             chat_template=None,
         )
     with pytest.raises(GGUFWriteError, match="lack rope_theta"):
-        write_llama_gguf(
+        write_base_gguf(
             out,
             arch="llama",
             hparams={k: v for k, v in hparams.items() if k != "rope_theta"},
@@ -190,11 +192,11 @@ def test_writer_rejects_bad_input(tmp_path: Path) -> None:
         )
     missing = {k: v for k, v in tensors.items() if "layers.1.mlp.up_proj" not in k}
     with pytest.raises(GGUFWriteError, match=r"blk\.1\.ffn_up"):
-        write_llama_gguf(
+        write_base_gguf(
             out, arch="llama", hparams=hparams, tensors=missing, tokenizer=tok, chat_template=None
         )
     with pytest.raises(GGUFWriteError, match="unsupported tensor"):
-        write_llama_gguf(
+        write_base_gguf(
             out,
             arch="llama",
             hparams=hparams,
