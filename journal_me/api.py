@@ -16,23 +16,19 @@ import datetime as dt
 import json
 import logging
 import math
+import os
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from whoosh.index import LockError
-
+from journal_me import statcache
 from journal_me.config import Settings, load_settings
 from journal_me.daily import DailyNotes, daily_settings
 from journal_me.datadir import clean_temp_leftovers, secure_data_dir, secure_folder
-from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint
-from journal_me.memory.graph_store import store_path
-from journal_me.memory.index import IndexedEntry, IndexError_, PassageIndex
-from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
 from journal_me.privacy import FrontMatterRegression, PrivacyChange, PrivacyLedger
 from journal_me.vault import (
     FRONT_MATTER_RE,
@@ -49,7 +45,37 @@ from journal_me.vault import (
     sha256_bytes,
 )
 
+# The memory (Whoosh index, numpy scorer, entity graph, retriever) loads on first use, not at
+# import: `journal-me add`, `new` and `--help` never pay for it, `entities` and `doctor` read
+# only the graph store.
+if TYPE_CHECKING:
+    from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint
+    from journal_me.memory.index import IndexedEntry, PassageIndex
+    from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
+
 log = logging.getLogger(__name__)
+
+# names this module re-exports from the memory modules, imported when first asked for
+_LAZY_EXPORTS = {
+    "EntityInfo": "journal_me.memory.graph",
+    "Related": "journal_me.memory.graph",
+    "TimelinePoint": "journal_me.memory.graph",
+    "EntryRef": "journal_me.memory.retrieval",
+    "Hit": "journal_me.memory.retrieval",
+    "QueryPlan": "journal_me.memory.retrieval",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY_EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ConflictInfo",
@@ -98,6 +124,16 @@ class IndexReport:
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
         return ", ".join(parts) + f" in {self.seconds:.2f}s"
+
+
+@dataclass
+class _Digests:
+    """What a refresh learnt of each file (its digest; None: unreadable), and whether the
+    refresh cache needs writing although nothing changed."""
+
+    values: dict[str, str | None] = field(default_factory=dict)
+    racy_seen: bool = False  # a racily clean file was hashed: record it with a later walk
+    restat: bool = False  # stats moved without a change (touched files, unreadable ones gone)
 
 
 @dataclass(frozen=True)
@@ -162,7 +198,13 @@ class RelatedEntry:
 class Journal:
     """A vault with its L1 memory (index + graph)."""
 
-    def __init__(self, settings: Settings, *, on_wait: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        on_wait: Callable[[str], None] | None = None,
+        defer_index: bool = False,
+    ) -> None:
         self.settings = settings
         self.vault = Vault(settings.vault, ignore=settings.ignore, private_tags=settings.private_tags)
         if not self.vault.root.is_dir():
@@ -193,11 +235,64 @@ class Journal:
         # write. Order: _write_lock, then _lock.
         self._write_lock = threading.RLock()
         self._lock = threading.RLock()
-        self.index = PassageIndex(settings.index_dir, on_wait=on_wait)
-        self.graph = self._load_graph()
-        self.retriever = Retriever(self.index, self.graph, self.vault.root)
+        self._on_wait = on_wait
+        # opened on first use (see the properties): a quick add never loads the index
+        self._index: PassageIndex | None = None
+        self._graph: EntityGraph | None = None
+        self._retriever: Retriever | None = None
+        self._open_lock = threading.Lock()
+        # writes (new, append, save) leave indexing to the next refresh: `journal-me add`
+        # and `new` set it, so they never load the index
+        self.defer_index = defer_index
         self._warnings: dict[str, FileWarning] = self._load_warnings()
         self._summaries: dict[str, EntrySummary] | None = None
+
+    # -- the memory, opened on first use ---------------------------------------------------
+    @property
+    def index(self) -> PassageIndex:
+        if self._index is None:
+            with self._open_lock:
+                if self._index is None:
+                    from journal_me.memory.index import PassageIndex
+
+                    self._index = PassageIndex(self.settings.index_dir, on_wait=self._on_wait)
+        return self._index
+
+    @index.setter
+    def index(self, value: PassageIndex) -> None:
+        self._index = value
+
+    @property
+    def graph(self) -> EntityGraph:
+        if self._graph is None:
+            with self._open_lock:
+                if self._graph is None:
+                    self._graph = self._load_graph()
+        return self._graph
+
+    @graph.setter
+    def graph(self, value: EntityGraph) -> None:
+        self._graph = value
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            index, graph = self.index, self.graph  # (each takes _open_lock)
+            with self._open_lock:
+                if self._retriever is None:
+                    from journal_me.memory.retrieval import Retriever
+
+                    self._retriever = Retriever(index, graph, self.vault.root)
+        return self._retriever
+
+    @retriever.setter
+    def retriever(self, value: Retriever) -> None:
+        self._retriever = value
+
+    @property
+    def index_recovered(self) -> str | None:
+        """Why the index was rebuilt when it opened (damaged), if it was and it is open."""
+        return self._index.recovered if self._index is not None else None
 
     # -- state files -----------------------------------------------------------------------
     @property
@@ -230,6 +325,9 @@ class Journal:
                 old.unlink(missing_ok=True)
             except OSError as exc:
                 log.warning("could not delete the old graph file %s: %s", old, exc)
+        from journal_me.memory.graph import EntityGraph
+        from journal_me.memory.graph_store import store_path
+
         return EntityGraph.open(store_path(self.data_dir))
 
     @property
@@ -238,77 +336,238 @@ class Journal:
         return sorted(self._warnings.values(), key=lambda w: w.rel)
 
     # -- indexing --------------------------------------------------------------------------
+    @property
+    def _refresh_file(self) -> Path:
+        return self.data_dir / statcache.CACHE_NAME
+
+    def _trusted_cache(self) -> statcache.StatCache | None:
+        """The refresh cache, when the index and graph are as it left them."""
+        cache = statcache.StatCache.load(self._refresh_file)
+        if cache is None or self.index.incomplete:
+            return None
+        if cache.index_mark != statcache.folder_mark(self.settings.index_dir):
+            return None  # written since by another process (the TUI, watch), rebuilt, recovered
+        if set(self.graph.known_entries()) != cache.indexed():
+            return None  # a graph store deleted or replaced, a write that failed midway
+        return cache
+
     def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Bring index and graph up to date with the vault (incremental by content hash)."""
+        """Bring index and graph up to date with the vault.
+
+        One ``stat`` per file; only files whose stat changed since the last refresh are read,
+        and their digest decides whether they changed (see :mod:`journal_me.statcache`). When
+        nothing changed, neither the index's manifest nor any file is read."""
         start = time.perf_counter()
-        report = IndexReport(recovered=self.index.recovered)
+        report = IndexReport(recovered=self.index.recovered)  # (opening it may recover it)
         with self._write_lock, self._ledger_batch():
             was_private: set[str] = set()
             if rebuild:
+                statcache.delete(self._refresh_file)
                 was_private = self._fenced_in_index(None)
                 with self._lock:
                     self.index.clear()
                     self.graph.clear()
             scan_warnings: list[FileWarning] = []
-            on_disk = list(self.vault.scan(scan_warnings))
-            manifest = self.index.manifest()
-            known = set(self.graph.known_entries())
-            # graph and index can disagree (a crash or a failed index write between the
-            # two saves, a deleted graph file): forget what the index lacks, re-read what
-            # the graph lacks. Never clear the index here: another process may be using it.
-            with self._lock:
-                for rel in known - set(manifest):
-                    self.graph.remove(rel)
-            stale = set(manifest) - known
-            previous = dict(self._warnings)
-            warnings = {w.rel: w for w in scan_warnings}
-            changed: list[Entry] = []
-            unreadable: list[str] = []
-            total = len(on_disk)
-            for i, (rel, _path) in enumerate(on_disk):
-                if progress and i % 200 == 0:
-                    progress(i, total, "reading")
-                try:
-                    data, mtime = self.vault.read_bytes(rel)
-                    if rel not in stale and manifest.get(rel) == sha256_bytes(data):
-                        report.unchanged += 1
-                        if rel in previous:  # e.g. bad YAML: still true, file unchanged
-                            warnings[rel] = previous[rel]
-                        continue
-                    entry = parse_entry(
-                        rel,
-                        data,
-                        path=self.vault.root / rel,
-                        mtime=mtime,
-                        private_tags=self.vault.private_tags,
-                    )
-                except EntryReadError as exc:
-                    warnings[rel] = FileWarning(rel, str(exc))
-                    unreadable.append(rel)
-                    continue
-                if entry.meta_error:
-                    warnings[rel] = FileWarning(rel, entry.meta_error)
-                self._privacy.note_meta(
-                    rel, entry.meta_error, parsed_before=rel in manifest and rel not in previous
-                )
-                changed.append(entry)
-                if rel in manifest:
-                    report.updated += 1
-                else:
-                    report.added += 1
-            seen = {rel for rel, _ in on_disk}
-            gone = [rel for rel in manifest if rel not in seen or rel in unreadable]
-            report.removed = len(gone)
-            self._warnings = warnings  # one swap: readers never see a half-built table
+            walked_ns = time.time_ns()
+            stats = self.vault.stat_walk(scan_warnings)
+            cache = None if rebuild else self._trusted_cache()
+            if cache is not None:
+                changed, gone, digests = self._changed_since(cache, stats, scan_warnings, report, progress)
+            else:
+                old = None if rebuild else statcache.StatCache.load(self._refresh_file)
+                changed, gone, digests = self._reconcile(old, stats, scan_warnings, report, progress)
             self._apply(changed, gone, progress, was_private=was_private)
             finish = getattr(self.index, "finish_rebuild", None)
             if rebuild and callable(finish):
                 finish()  # an empty vault writes nothing: the index is whole all the same
             report.warnings = self.warnings
-            self._save_warnings()
+            if cache is None or report.changed or digests.racy_seen or digests.restat:
+                self._save_warnings()
+                self._save_refresh_cache(stats, digests.values, walked_ns)
         report.seconds = time.perf_counter() - start
         self.index.recovered = None
         return report
+
+    def _save_refresh_cache(
+        self, stats: dict[str, os.stat_result], digests: dict[str, str | None], walked_ns: int
+    ) -> None:
+        files = {
+            rel: statcache.Seen(statcache.stat_key(st), digests.get(rel))
+            for rel, st in stats.items()
+            if rel in digests
+        }
+        cache = statcache.StatCache(
+            files=files, walked_ns=walked_ns, index_mark=statcache.folder_mark(self.settings.index_dir)
+        )
+        try:
+            cache.save(self._refresh_file)
+        except (OSError, VaultError) as exc:  # only a cache: the next refresh reads more
+            log.warning("could not save %s: %s", self._refresh_file, exc)
+
+    def _read_changed(
+        self, rel: str, warnings: dict[str, FileWarning]
+    ) -> tuple[bytes | None, float, str | None]:
+        """(bytes, mtime, digest) of ``rel``; (None, 0, None) with a warning if unreadable."""
+        try:
+            data, mtime = self.vault.read_bytes(rel)
+        except EntryReadError as exc:
+            warnings[rel] = FileWarning(rel, str(exc))
+            return None, 0.0, None
+        return data, mtime, sha256_bytes(data)
+
+    def _parse_changed(
+        self,
+        rel: str,
+        data: bytes,
+        mtime: float,
+        warnings: dict[str, FileWarning],
+        *,
+        parsed_before: bool,
+    ) -> Entry | None:
+        try:
+            entry = parse_entry(
+                rel, data, path=self.vault.root / rel, mtime=mtime, private_tags=self.vault.private_tags
+            )
+        except EntryReadError as exc:
+            warnings[rel] = FileWarning(rel, str(exc))
+            return None
+        if entry.meta_error:
+            warnings[rel] = FileWarning(rel, entry.meta_error)
+        self._privacy.note_meta(rel, entry.meta_error, parsed_before=parsed_before)
+        return entry
+
+    def _changed_since(
+        self,
+        cache: statcache.StatCache,
+        stats: dict[str, os.stat_result],
+        scan_warnings: list[FileWarning],
+        report: IndexReport,
+        progress: Progress | None,
+    ) -> tuple[list[Entry], list[str], _Digests]:
+        """What changed since a trusted refresh cache: only files whose stat moved are read."""
+        previous = dict(self._warnings)
+        warnings = {w.rel: w for w in scan_warnings}
+        digests = _Digests()
+        changed: list[Entry] = []
+        gone: list[str] = []
+        reads: list[str] = []
+        for rel, st in stats.items():
+            seen = cache.files.get(rel)
+            if seen is not None and not cache.needs_read(rel, st):
+                digests.values[rel] = seen.digest
+                report.unchanged += 1
+                if rel in previous:  # e.g. bad YAML, unreadable: still true, file unchanged
+                    warnings[rel] = previous[rel]
+                continue
+            reads.append(rel)
+        total = len(reads)
+        for i, rel in enumerate(reads):
+            if progress and i % 200 == 0:
+                progress(i, total, "reading")
+            seen = cache.files.get(rel)
+            digests.racy_seen |= seen is not None and cache.racy(seen)
+            data, mtime, digest = self._read_changed(rel, warnings)
+            digests.values[rel] = digest
+            if data is None or digest is None:
+                if seen is not None and seen.digest is not None:
+                    gone.append(rel)  # indexed, now unreadable: out of the index
+                continue
+            if seen is not None and seen.digest == digest:
+                digests.restat = True  # touched, not changed: only the stat moved
+                report.unchanged += 1
+                if rel in previous:
+                    warnings[rel] = previous[rel]
+                continue
+            entry = self._parse_changed(
+                rel, data, mtime, warnings, parsed_before=seen is not None and rel not in previous
+            )
+            if entry is None:
+                digests.values[rel] = None
+                if seen is not None and seen.digest is not None:
+                    gone.append(rel)
+                continue
+            changed.append(entry)
+        gone.extend(rel for rel, seen in cache.files.items() if rel not in stats and seen.digest is not None)
+        in_index = self.index.digests([*(e.rel for e in changed), *gone]) if changed or gone else {}
+        for e in changed:
+            if e.rel in in_index:
+                report.updated += 1
+            else:
+                report.added += 1
+        gone = [rel for rel in gone if rel in in_index]
+        report.removed = len(gone)
+        digests.restat |= len(stats) != len(cache.files)  # e.g. an unreadable file went away
+        self._warnings = warnings  # one swap: readers never see a half-built table
+        return changed, gone, digests
+
+    def _reconcile(
+        self,
+        old: statcache.StatCache | None,
+        stats: dict[str, os.stat_result],
+        scan_warnings: list[FileWarning],
+        report: IndexReport,
+        progress: Progress | None,
+    ) -> tuple[list[Entry], list[str], _Digests]:
+        """Vault against the whole index (first refresh, or the index changed meanwhile):
+        files whose stat matches an old refresh cache are still not read."""
+        manifest = self.index.manifest()
+        known = set(self.graph.known_entries())
+        # graph and index can disagree (a crash or a failed index write between the
+        # two saves, a deleted graph file): forget what the index lacks, re-read what
+        # the graph lacks. Never clear the index here: another process may be using it.
+        with self._lock:
+            for rel in known - set(manifest):
+                self.graph.remove(rel)
+        stale = set(manifest) - known
+        previous = dict(self._warnings)
+        warnings = {w.rel: w for w in scan_warnings}
+        digests = _Digests()
+        changed: list[Entry] = []
+        unreadable: list[str] = []
+        total = len(stats)
+        for i, (rel, st) in enumerate(stats.items()):
+            if progress and i % 200 == 0:
+                progress(i, total, "reading")
+            seen = old.files.get(rel) if old is not None else None
+            if (
+                old is not None
+                and seen is not None
+                and seen.digest is not None
+                and not old.needs_read(rel, st)
+                and rel not in stale
+                and manifest.get(rel) == seen.digest
+            ):
+                digests.values[rel] = seen.digest
+                report.unchanged += 1
+                if rel in previous:
+                    warnings[rel] = previous[rel]
+                continue
+            data, mtime, digest = self._read_changed(rel, warnings)
+            digests.values[rel] = digest
+            if data is None:
+                unreadable.append(rel)
+                continue
+            if rel not in stale and manifest.get(rel) == digest:
+                report.unchanged += 1
+                if rel in previous:  # e.g. bad YAML: still true, file unchanged
+                    warnings[rel] = previous[rel]
+                continue
+            entry = self._parse_changed(
+                rel, data, mtime, warnings, parsed_before=rel in manifest and rel not in previous
+            )
+            if entry is None:
+                digests.values[rel] = None
+                unreadable.append(rel)
+                continue
+            changed.append(entry)
+            if rel in manifest:
+                report.updated += 1
+            else:
+                report.added += 1
+        gone = [rel for rel in manifest if rel not in stats or rel in unreadable]
+        report.removed = len(gone)
+        self._warnings = warnings  # one swap: readers never see a half-built table
+        return changed, gone, digests
 
     def update_paths(self, rels: Iterable[str]) -> IndexReport:
         """Reconcile the given vault paths with disk (the watch loop calls this)."""
@@ -470,6 +729,8 @@ class Journal:
             self._summaries = None
 
     def _indexed(self, entry: Entry) -> IndexedEntry:
+        from journal_me.memory.index import IndexedEntry
+
         names = self.graph.entity_names(entry.rel)  # surface (lower) -> canonical
         entities = list(dict.fromkeys(names.values()))
         per_passage: list[list[str]] = []
@@ -717,6 +978,12 @@ class Journal:
         error (the vault write stands, the next index catches up). Returns success.
         ``lock_wait``: wait at most this long for another process's index lock."""
         self.last_index_error = None
+        if self.defer_index:
+            return True  # the next refresh indexes it (stat walk: it sees the new file)
+        from whoosh.index import LockError
+
+        from journal_me.memory.index import IndexError_
+
         try:
             with self._write_lock:
                 before = self.index.lock_timeout
@@ -831,6 +1098,34 @@ class Journal:
             return True
         return daily is not None and daily.day_of(rel) == day
 
+    def _known_day_notes(self, day: dt.date, daily: DailyNotes | None) -> list[str]:
+        """Entries known as ``day``'s note (named for the day, dated that day, not a page
+        about someone, not a conflict copy): from the index, or, when writes are deferred
+        and the index is not loaded, from the files the last refresh saw (those on disk
+        parsed to check; a missing one by its name)."""
+        if self._index is not None or not self.defer_index:
+            return [
+                s.rel
+                for s in self.entries()
+                if s.date == day
+                and not s.note
+                and s.conflict_of is None
+                and self._names_day(s.rel, day, daily)
+            ]
+        cache = statcache.StatCache.load(self._refresh_file)
+        out: list[str] = []
+        for rel, seen in cache.files.items() if cache is not None else ():
+            if seen.digest is None or not self._names_day(rel, day, daily) or conflict_original(rel):
+                continue
+            try:
+                entry = self.vault.read(rel)
+            except EntryReadError:
+                out.append(rel)  # gone for a moment, perhaps (a sync client): known by name
+                continue
+            if entry.date == day and entry.kind != "note" and not _is_conflict(entry):
+                out.append(rel)
+        return out
+
     def day_entry(self, day: dt.date) -> str | None:
         """The rel of ``day``'s existing daily note, wherever it is (the daily-notes path
         first, then the default layout, then any indexed entry named for the day)."""
@@ -838,12 +1133,7 @@ class Journal:
         for rel in dict.fromkeys(preferred):
             if (self.vault.root / rel).is_file():
                 return rel
-        daily = self._daily()
-        candidates = [
-            s.rel
-            for s in self.entries()
-            if s.date == day and not s.note and s.conflict_of is None and self._names_day(s.rel, day, daily)
-        ]
+        candidates = self._known_day_notes(day, self._daily())
         for rel in sorted(candidates, key=lambda r: (len(r), r)):
             if (self.vault.root / rel).is_file():
                 return rel
@@ -943,17 +1233,7 @@ class Journal:
         # client): wait for it rather than create a second note beside it
         layout = self._daily()
         daily = layout.rel_for(day) if layout is not None else self.vault.entry_rel_for(day)
-        known = sorted(
-            (
-                s.rel
-                for s in self.entries()
-                if s.date == day
-                and not s.note
-                and s.conflict_of is None
-                and self._names_day(s.rel, day, layout)
-            ),
-            key=lambda r: (r != daily, len(r), r),
-        )
+        known = sorted(self._known_day_notes(day, layout), key=lambda r: (r != daily, len(r), r))
         if known and self._reappears(known[0]):
             return known[0]
         return None
@@ -979,8 +1259,10 @@ class Journal:
         return entry
 
     def close(self) -> None:
-        self.index.close()
-        self.graph.close()
+        if self._index is not None:
+            self._index.close()
+        if self._graph is not None:
+            self._graph.close()
 
 
 def open_vault(
@@ -988,12 +1270,14 @@ def open_vault(
     settings: Settings | None = None,
     *,
     on_wait: Callable[[str], None] | None = None,
+    defer_index: bool = False,
 ) -> Journal:
-    """Open a vault with its memory. Call ``reindex()`` to bring the memory up to date."""
+    """Open a vault with its memory. Call ``reindex()`` to bring the memory up to date.
+    ``defer_index``: writes are not indexed at once but by the next ``reindex()``."""
     if settings is None:
         settings = load_settings(vault=path)
     elif path is not None:
         from dataclasses import replace
 
         settings = replace(settings, vault=Path(path))
-    return Journal(settings, on_wait=on_wait)
+    return Journal(settings, on_wait=on_wait, defer_index=defer_index)

@@ -50,6 +50,8 @@ CONFLICT_NAME_RE = re.compile(
 # the temp files atomic_write leaves behind when killed: ".NAME.md.XXXXXXXX.tmp"
 LEFTOVER_RE = re.compile(r"^\..+\.[A-Za-z0-9_]{6,16}\.tmp$")
 # (?:…\n)?? lets an empty block ("---\n---") count as front matter too
+# what stat_walk records for a file it could not stat (its read says why)
+_NO_STAT = os.stat_result((0,) * 10, {"st_atime_ns": 0, "st_mtime_ns": 0, "st_ctime_ns": 0})
 FRONT_MATTER_RE = re.compile(r"\A(---[ \t]*\r?\n)((?:.*?\r?\n)??)((?:---|\.\.\.)[ \t]*(?:\r?\n|\Z))", re.S)
 
 
@@ -607,49 +609,78 @@ class Vault:
     def scan(self, warnings: list[FileWarning] | None = None) -> Iterator[tuple[str, Path]]:
         """Yield (rel, path) for every entry file, following symlinks inside the vault only
         and without looping."""
+        for rel, item in self._walk(warnings):
+            yield rel, Path(item.path)
+
+    def stat_walk(self, warnings: list[FileWarning] | None = None) -> dict[str, os.stat_result]:
+        """rel -> ``os.stat`` (through symlinks) of every entry file, in :meth:`scan` order:
+        one ``stat`` per file and nothing read. A file that vanishes meanwhile is left out;
+        one that cannot be stat-ed gets a zero stat (reading it says why)."""
+        out: dict[str, os.stat_result] = {}
+        for rel, item in self._walk(warnings):
+            try:
+                out[rel] = item.stat()
+            except FileNotFoundError:
+                if item.is_symlink():
+                    out[rel] = _NO_STAT  # a broken symlink: reading it reports it
+                continue
+            except OSError:
+                out[rel] = _NO_STAT
+        return out
+
+    def _walk(self, warnings: list[FileWarning] | None) -> Iterator[tuple[str, os.DirEntry[str]]]:
         if not self.root.is_dir():
             raise VaultNotFoundError(f"vault folder not found: {self.root}")
         seen_dirs: set[tuple[int, int]] = set()
-        stack = [self.root]
+        root = str(self.root)
+        stack: list[tuple[str, str]] = [(root, "")]  # (folder, its rel + "/")
         while stack:
-            folder = stack.pop()
+            folder, prefix = stack.pop()
             try:
-                st = folder.stat()
+                st = os.stat(folder)
             except OSError as exc:
                 if warnings is not None:
-                    warnings.append(FileWarning(self.rel(folder), f"cannot open folder: {exc.strerror}"))
+                    warnings.append(
+                        FileWarning(prefix.rstrip("/") or ".", f"cannot open folder: {exc.strerror}")
+                    )
                 continue
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
                 if warnings is not None:
-                    warnings.append(FileWarning(self.rel(folder), "symlink loop, skipped"))
+                    warnings.append(FileWarning(prefix.rstrip("/") or ".", "symlink loop, skipped"))
                 continue
             seen_dirs.add(key)
             try:
-                children = sorted(os.scandir(folder), key=lambda d: d.name)
+                with os.scandir(folder) as it:
+                    children = sorted(it, key=lambda d: d.name)
             except OSError as exc:
                 if warnings is not None:
-                    warnings.append(FileWarning(self.rel(folder), f"cannot list folder: {exc.strerror}"))
+                    warnings.append(
+                        FileWarning(prefix.rstrip("/") or ".", f"cannot list folder: {exc.strerror}")
+                    )
                 continue
-            subdirs: list[Path] = []
+            subdirs: list[tuple[str, str]] = []
             for child in children:
-                rel = self.rel(child.path)
-                if self.is_ignored(rel):
+                name = child.name
+                if name.startswith("."):  # .obsidian, .git, .trash, editors' temp files
+                    continue
+                rel = prefix + name
+                if self.ignore and self.is_ignored(rel):
                     continue
                 try:
                     is_dir = child.is_dir(follow_symlinks=True)
                 except OSError:
                     is_dir = False
-                if not is_dir and not child.name.lower().endswith(ENTRY_SUFFIXES):
+                if not is_dir and not name.lower().endswith(ENTRY_SUFFIXES):
                     continue
                 if child.is_symlink() and (real := self.outside(child.path)) is not None:
                     if warnings is not None:
                         warnings.append(FileWarning(rel, f"symlink to {real} outside the vault, skipped"))
                     continue
                 if is_dir:
-                    subdirs.append(Path(child.path))
+                    subdirs.append((child.path, rel + "/"))
                 else:
-                    yield rel, Path(child.path)
+                    yield rel, child
             stack.extend(reversed(subdirs))
 
     # -- reading ---------------------------------------------------------------------------

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from journal_me.commands.output import clean, clean_line, print_json, vault_problem
@@ -48,20 +46,28 @@ def _index_incomplete(journal: Journal) -> bool:
     return bool(journal.index_incomplete)
 
 
-def open_journal(settings: Settings, *, refresh: bool = True, quiet: bool = False) -> Journal:
-    """Open the vault and bring its memory up to date, with a progress bar when slow."""
+def open_journal(
+    settings: Settings, *, refresh: bool = True, quiet: bool = False, defer_index: bool = False
+) -> Journal:
+    """Open the vault and bring its memory up to date, with a progress bar when slow.
+
+    ``defer_index``: what the command writes is indexed by the next refresh, not now (`add`,
+    `new`: they never load the index)."""
     from journal_me.api import open_vault
 
     err = _console(stderr=True)
-    journal = open_vault(settings=settings, on_wait=lambda msg: err.print(msg, style="yellow"))
-    if journal.index.recovered and not quiet:
-        err.print(Text(f"note: {clean(str(journal.index.recovered))}", style="yellow"))
-    if refresh:
-        reindex_with_progress(journal, quiet=quiet)
+    journal = open_vault(
+        settings=settings, on_wait=lambda msg: err.print(msg, style="yellow"), defer_index=defer_index
+    )
+    recovered = reindex_with_progress(journal, quiet=quiet).recovered if refresh else journal.index_recovered
+    if recovered and not quiet:
+        err.print(Text(f"note: {clean(str(recovered))}", style="yellow"))
     return journal
 
 
 def reindex_with_progress(journal: Journal, *, rebuild: bool = False, quiet: bool = False) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     err = _console(stderr=True)
     show = not quiet and err.is_terminal
     with Progress(
@@ -120,7 +126,7 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
         day = _day(args.date)
     except DateParseError as exc:
         return _err(str(exc))
-    journal = open_journal(settings, refresh=False)
+    journal = open_journal(settings, refresh=False, defer_index=True)
     existing = None if args.separate else journal.day_entry(day)  # the day's note, wherever it is
     created = existing is None
     if existing is None:
@@ -131,9 +137,9 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     before = path.read_bytes()
 
     def discard() -> None:
-        # the blank entry made for the editor, left as it was: leave nothing behind
+        # the blank entry made for the editor, left as it was: leave nothing behind (never
+        # indexed: the next refresh indexes what `new` wrote)
         path.unlink(missing_ok=True)
-        journal.update_paths([rel])
 
     try:
         # the user's own umask: journal-me's owner-only one is for the data dir, and editors
@@ -148,8 +154,7 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
         discard()
         print("nothing written; no entry created")
         return 0
-    journal.update_paths([rel])
-    print(f"saved {clean_line(rel)}")
+    print(f"saved {clean_line(rel)}")  # indexed by the next refresh (search, the TUI…)
     return 0
 
 
@@ -166,7 +171,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         day = _day(args.date)
     except DateParseError as exc:
         return _err(str(exc))
-    journal = open_journal(settings, refresh=False)
+    journal = open_journal(settings, refresh=False, defer_index=True)
     try:
         entry = journal.append(text, day)
     except (VaultError, RuntimeError) as exc:  # e.g. the day's file keeps changing on disk
@@ -270,6 +275,8 @@ def cmd_entities(args: argparse.Namespace, settings: Settings) -> int:
             ]
         )
         return 0
+    from rich.table import Table
+
     table = Table("entity", "type", "entries", "first", "last", "aliases")
     for e in items:
         table.add_row(
@@ -293,6 +300,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         report = reindex_with_progress(journal, rebuild=args.rebuild)
     except IndexLockedError as exc:
         return _err(str(exc))
+    if report.recovered:
+        _console(stderr=True).print(Text(f"note: {clean(str(report.recovered))}", style="yellow"))
     print(clean(report.summary()))
     for w in report.warnings:
         print(f"warning: {clean_line(str(w))}", file=sys.stderr)
