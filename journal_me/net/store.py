@@ -238,7 +238,8 @@ class PeerStore:
             row = db.execute("SELECT name FROM peers WHERE name = ?", (name,)).fetchone()
             if row is None:
                 db.execute(
-                    "INSERT INTO peers (name, url, role, mode, outbound_token, created) VALUES (?, NULL, ?, 'manual', NULL, ?)",
+                    "INSERT INTO peers (name, url, role, mode, outbound_token, created) "
+                    "VALUES (?, NULL, ?, 'manual', NULL, ?)",
                     (name, role, now),
                 )
             else:
@@ -279,7 +280,8 @@ class PeerStore:
             row = db.execute("SELECT name FROM peers WHERE name = ?", (name,)).fetchone()
             if row is None:
                 db.execute(
-                    "INSERT INTO peers (name, url, role, mode, outbound_token, created) VALUES (?, ?, ?, 'manual', ?, ?)",
+                    "INSERT INTO peers (name, url, role, mode, outbound_token, created) "
+                    "VALUES (?, ?, ?, 'manual', ?, ?)",
                     (name, url.rstrip("/"), role, token.strip(), _now()),
                 )
             else:
@@ -456,13 +458,16 @@ class Outbox:
                 return self.get(task_id)
             if send:
                 db.execute(
-                    "UPDATE tasks SET draft = ?, answer = ?, state = 'completed', updated = ?, memory_only = ? WHERE id = ?",
+                    "UPDATE tasks SET draft = ?, answer = ?, state = 'completed', updated = ?, "
+                    "memory_only = ? "
+                    "WHERE id = ?",
                     (draft, draft, now, int(memory_only), task_id),
                 )
                 _log(db, row["peer"], "out", row["skill"], draft)
             else:
                 db.execute(
-                    "UPDATE tasks SET draft = ?, state = 'input-required', updated = ?, memory_only = ? WHERE id = ?",
+                    "UPDATE tasks SET draft = ?, state = 'input-required', updated = ?, memory_only = ? "
+                    "WHERE id = ?",
                     (draft, now, int(memory_only), task_id),
                 )
         return self.get(task_id)
