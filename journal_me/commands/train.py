@@ -112,6 +112,11 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
+    err = _console(stderr=True)
+    if not args.dry_run:  # a dry run trains nothing: it may go on without a base model
+        refused = _preflight(args, settings, err)
+        if refused is not None:
+            return refused
     from trainer.nightly import TrainOptions, run_training
 
     options = TrainOptions(
@@ -122,7 +127,6 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         synth=args.synth,
         backend=args.backend,
     )
-    err = _console(stderr=True)
     ui: _JsonReporter | _RichReporter = _JsonReporter() if args.json_progress else _RichReporter(err)
     with ui:
         outcome = run_training(settings, options, ui)
@@ -147,6 +151,55 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         return outcome.exit_code
     print(clean(outcome.line()))
     return outcome.exit_code
+
+
+PREFLIGHT_EXIT = 2
+
+
+def _preflight(args: argparse.Namespace, settings: Settings, err: Console) -> int | None:
+    """Check, in seconds, that the run can finish (trainer.preflight) before any synthesis.
+
+    Returns the exit code when the run is refused (2; a ``--nightly`` timer skips with 0 and
+    records why), None to go on. A busy lock alone is left to the run itself, which reports
+    "already running" as it always has.
+    """
+    from trainer.preflight import failures, preflight
+
+    checks = preflight(settings)
+    bad = [c for c in failures(checks) if c.name != "lock" or len(failures(checks)) > 1]
+    if args.json_progress:
+        _JsonReporter().emit(event="preflight", ok=not bad, checks=[c.to_json() for c in checks])
+    if not bad:
+        if not args.json_progress:
+            ok = sum(c.ok for c in checks)
+            err.print(Text(f"preflight: {ok} of {len(checks)} checks passed", style="dim"))
+        return None
+    reason = "; ".join(f"{c.name}: {c.detail}" for c in bad)
+    hint = "; ".join(dict.fromkeys(c.fix for c in bad if c.fix))
+    if args.nightly:
+        from trainer.state import now_iso, read_state, write_state
+
+        st = read_state(settings)
+        st["last_check"] = {"time": now_iso(), "status": "skipped", "reason": f"preflight: {reason}"}
+        write_state(settings, st)
+        line = f"skipped: preflight: {reason} — {hint}"
+        if args.json_progress:
+            _JsonReporter().emit(event="outcome", status="skipped", reason=line, step="preflight")
+        else:
+            print(clean(line))
+        return 0
+    if args.json_progress:
+        _JsonReporter().emit(
+            event="outcome", status="failed", reason=reason, step="preflight", hint=hint, run_dir=None
+        )
+        return PREFLIGHT_EXIT
+    err.print(Text("journal-me: training refused — the preflight found:", style="bold red"))
+    for check in bad:
+        err.print(Text(clean(f"  ✗ {check.name}: {check.detail}")))
+        if check.fix:
+            err.print(Text(clean(f"    what to do: {check.fix}")))
+    err.print(Text("nothing was synthesised or trained; `journal-me doctor` shows all checks", style="dim"))
+    return PREFLIGHT_EXIT
 
 
 # --------------------------------------------------------------------------- schedule
@@ -258,8 +311,9 @@ def doctor_trainer(args: argparse.Namespace, settings: Settings, out: Console) -
     if isinstance(last, dict):
         when = str(last.get("finished") or "?")[:16].replace("T", " ")
         out.print(Text(f"last train: {when} — {last.get('status')}: {last.get('reason', '')}"))
+    ready = _doctor_preflight(settings, out)
     if not getattr(args, "smoke", False):
-        return True
+        return ready
     from trainer.smoke import SmokeStep, run_smoke
 
     out.print(Text("smoke test: trainer path (tiny model, real SFT + DPO steps, llama.cpp)"))
@@ -270,7 +324,26 @@ def doctor_trainer(args: argparse.Namespace, settings: Settings, out: Console) -
         out.print(mark + Text(f" {step.name} ({step.seconds:.2f}s) {step.detail}"))
 
     steps = run_smoke(report=show)
-    return bool(steps) and all(s.ok for s in steps)
+    return ready and bool(steps) and all(s.ok for s in steps)
+
+
+def _doctor_preflight(settings: Settings, out: Console) -> bool:
+    """The checks `journal-me train` runs first. No base model yet is not a fault (chat runs
+    memory-only and training is optional); a base that could not be trained is."""
+    from trainer.preflight import NO_BASE, preflight
+
+    checks = preflight(settings)
+    if checks[0].name == "base" and checks[0].detail == NO_BASE:
+        out.print(Text(clean(f"preflight:  no base model to train yet — {checks[0].fix}")))
+        return True
+    out.print(Text("preflight:  what `journal-me train` checks first"))
+    ready = True
+    for check in checks:
+        mark = Text("  ok  ", style="green") if check.ok else Text("  FAIL", style="bold red")
+        fix = f" — {check.fix}" if not check.ok and check.fix else ""
+        out.print(mark + Text(clean(f" {check.name}: {check.detail}{fix}")))
+        ready = ready and (check.ok or check.name == "lock")  # a run going is not a fault
+    return ready
 
 
 doctor_check = doctor_trainer  # found by `journal-me doctor` (commands.journal.doctor_checks)

@@ -824,6 +824,11 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
             else:
                 bar.update(progress=bar.total)
             self._log(Text.assemble(("✓ ", "green"), (f"{name:<10}", "bold"), f"{seconds:6.1f}s  ", summary))
+        elif kind == "preflight":  # the checks `journal-me train` runs before any work
+            for check in [c for c in event.get("checks") or [] if isinstance(c, dict)]:
+                mark, style = ("✓", "green") if check.get("ok") else ("✗", "bold red")
+                line = f"{mark} preflight {check.get('name', '')}: {check.get('detail', '')}"
+                self._log(Text(line, style=style))
         elif kind == "note":
             self._log(Text(f"· {event.get('text', '')}", style="yellow"))
         elif kind == "outcome":
