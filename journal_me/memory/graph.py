@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -188,19 +189,22 @@ class BatchResult:
 _HEURISTIC = frozenset({"heuristic", WEAK_HEURISTIC})
 
 
-def _encode(em: EntryMentions) -> str:
-    return json.dumps(
+def _encode(em: EntryMentions) -> bytes:
+    """The entry's mentions as compressed JSON (a third of the size of the text)."""
+    text = json.dumps(
         {
             "mentions": [[m.name, m.kind, m.source, m.alias] for m in em.mentions],
             "note_aliases": list(em.note_aliases),
         },
         ensure_ascii=False,
+        separators=(",", ":"),
     )
+    return zlib.compress(text.encode("utf-8"), 6)
 
 
 def _decode(row: tuple[Any, ...]) -> EntryMentions:
     rel, date, title, private, note_name, note_type, data = row
-    raw = json.loads(data)
+    raw = json.loads(zlib.decompress(data))
     return EntryMentions(
         rel=rel,
         date=dt.date.fromisoformat(date),
@@ -214,6 +218,22 @@ def _decode(row: tuple[Any, ...]) -> EntryMentions:
 
 
 _ENTRY_COLS = "rel, date, title, private, note_name, note_type, data"
+
+
+def _raw_lows(em: EntryMentions) -> set[str]:
+    """The names an entry writes, lower case, and their first words (the ``raw`` rows)."""
+    lows: set[str] = set()
+    for name in [em.note_name or "", *(m.name for m in em.mentions)]:
+        low = name.strip().lower()
+        lows.update((low, *low.split()[:1]))
+    lows.discard("")
+    return lows
+
+
+def _forms_json(counts: Counter[str] | None) -> str | None:
+    if counts is None:
+        return None
+    return json.dumps(dict(sorted(counts.items())), ensure_ascii=False, separators=(",", ":"))
 
 
 def _pairs_of(em: EntryMentions) -> set[tuple[str, str]]:
@@ -325,6 +345,14 @@ def _names_of(em: EntryMentions, t: AliasTable) -> dict[str, str]:
     for low in others:
         names.setdefault(low, t.canon[low])
     return names
+
+
+def _sum_forms(rows: Iterable[str]) -> dict[str, int]:
+    """The spellings of ``mention.forms`` rows, summed."""
+    total: Counter[str] = Counter()
+    for row in rows:
+        total.update(json.loads(row))
+    return {f: n for f, n in total.items() if n > 0}
 
 
 def _best_form(forms: dict[str, int]) -> str:
@@ -495,26 +523,17 @@ class EntityGraph:
                 touched = list(dict.fromkeys([*gone, *(em.rel for em in new)]))
                 pages = any(em.note_name or _pairs_of(em) for em in new)
                 for rel in touched:
-                    if (
-                        db.execute("SELECT 1 FROM pair WHERE rel=? LIMIT 1", (rel,)).fetchone()
-                        or db.execute(
-                            "SELECT 1 FROM entry WHERE rel=? AND note_lower IS NOT NULL", (rel,)
-                        ).fetchone()
-                    ):
-                        pages = True
-                    for tname in ("mention", "form", "pair", "raw", "entry"):
-                        db.execute(f"DELETE FROM {tname} WHERE rel=?", (rel,))
+                    pages = self._delete_entry(rel) or pages
                 latest = {em.rel: em for em in new}
-                for em in latest.values():
-                    self._insert_entry(em)
+                ids = {em.rel: self._insert_entry(em) for em in latest.values()}
                 table = self._table_from_entries() if pages else before
                 result = BatchResult()
                 if table.canon != before.canon or table.first_names != before.first_names:
                     self._write_alias_table(table)
-                    result = self._resolve_changed(before, table, set(latest))
+                    result = self._resolve_changed(before, table, set(ids.values()))
                 else:
                     for em in latest.values():
-                        self._insert_resolved(em, table)
+                        self._insert_resolved(ids[em.rel], em, table)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -523,8 +542,22 @@ class EntityGraph:
             self._table = table
             return result
 
-    def _insert_entry(self, em: EntryMentions) -> None:
-        self._db.execute(
+    def _delete_entry(self, rel: str) -> bool:
+        """Delete an entry and its rows; whether it was a page or gave alias pairs."""
+        db = self._db
+        row = db.execute(f"SELECT id, {_ENTRY_COLS} FROM entry WHERE rel=?", (rel,)).fetchone()
+        if row is None:
+            return False
+        entry_id, old = row[0], _decode(row[1:])
+        pairs = _pairs_of(old)
+        db.execute("DELETE FROM mention WHERE entry=?", (entry_id,))
+        db.executemany("DELETE FROM pair WHERE a=? AND b=? AND entry=?", [(a, b, entry_id) for a, b in pairs])
+        db.executemany("DELETE FROM raw WHERE low=? AND entry=?", [(low, entry_id) for low in _raw_lows(old)])
+        db.execute("DELETE FROM entry WHERE id=?", (entry_id,))
+        return bool(pairs or old.note_name)
+
+    def _insert_entry(self, em: EntryMentions) -> int:
+        cur = self._db.execute(
             f"INSERT INTO entry ({_ENTRY_COLS}, note_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 em.rel,
@@ -537,30 +570,34 @@ class EntityGraph:
                 em.note_name.lower() if em.note_name else None,
             ),
         )
+        entry_id = cur.lastrowid
+        assert entry_id is not None
         self._db.executemany(
-            "INSERT INTO pair (a, b, rel) VALUES (?, ?, ?)", [(a, b, em.rel) for a, b in _pairs_of(em)]
+            "INSERT OR IGNORE INTO pair (a, b, entry) VALUES (?, ?, ?)",
+            [(a, b, entry_id) for a, b in _pairs_of(em)],
         )
-        lows: set[str] = set()
-        for name in [em.note_name or "", *(m.name for m in em.mentions)]:
-            low = name.strip().lower()
-            lows.update((low, *low.split()[:1]))
-        lows.discard("")
-        self._db.executemany("INSERT INTO raw (low, rel) VALUES (?, ?)", [(low, em.rel) for low in lows])
-
-    def _insert_resolved(self, em: EntryMentions, table: AliasTable) -> None:
-        forms, marked = _public_of(em, table)
-        date = em.date.isoformat()
-        extra = (int(em.private), em.title, int(bool(em.note_name)))
         self._db.executemany(
-            "INSERT INTO mention VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO raw (low, entry) VALUES (?, ?)", [(low, entry_id) for low in _raw_lows(em)]
+        )
+        return entry_id
+
+    def _insert_resolved(self, entry_id: int, em: EntryMentions, table: AliasTable) -> None:
+        forms, marked = _public_of(em, table)
+        self._db.executemany(
+            "INSERT INTO mention VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (key, em.rel, pos, name, kind, int(explicit), marked.get(key, 0), date, *extra)
+                (
+                    key,
+                    entry_id,
+                    pos,
+                    name,
+                    kind,
+                    int(explicit),
+                    marked.get(key, 0),
+                    None if em.private else _forms_json(forms.get(key, Counter())),
+                )
                 for pos, (key, (name, kind, explicit)) in enumerate(_resolved(em, table).items())
             ],
-        )
-        self._db.executemany(
-            "INSERT INTO form VALUES (?, ?, ?, ?)",
-            [(key, em.rel, form, n) for key, counts in forms.items() for form, n in counts.items()],
         )
 
     def _write_alias_table(self, table: AliasTable) -> None:
@@ -573,21 +610,20 @@ class EntityGraph:
         )
         db.executemany("INSERT INTO first_name VALUES (?, ?)", list(table.first_names.items()))
 
-    def _resolve_all(self, before: AliasTable, table: AliasTable, batch: set[str]) -> BatchResult:
+    def _resolve_all(self, before: AliasTable, table: AliasTable, batch: set[int]) -> BatchResult:
         """Resolve every entry again through a new alias table (rare: a page or a link alias
         changed); report the entries outside the batch whose entity names changed."""
         db = self._db
         db.execute("DELETE FROM mention")
-        db.execute("DELETE FROM form")
         renamed: list[str] = []
-        for row in db.execute(f"SELECT {_ENTRY_COLS} FROM entry ORDER BY rel").fetchall():
-            em = _decode(row)
-            self._insert_resolved(em, table)
-            if em.rel not in batch and _names_of(em, before) != _names_of(em, table):
+        for row in db.execute(f"SELECT id, {_ENTRY_COLS} FROM entry ORDER BY rel").fetchall():
+            em = _decode(row[1:])
+            self._insert_resolved(row[0], em, table)
+            if row[0] not in batch and _names_of(em, before) != _names_of(em, table):
                 renamed.append(em.rel)
         return BatchResult(alias_changed=True, renamed=tuple(renamed))
 
-    def _resolve_changed(self, before: AliasTable, table: AliasTable, batch: set[str]) -> BatchResult:
+    def _resolve_changed(self, before: AliasTable, table: AliasTable, batch: set[int]) -> BatchResult:
         """Resolve again, through a new alias table, the batch and the entries whose names
         it maps differently (or whose entities gained or lost a spelling): not the vault."""
         lows = set(before.canon) | set(table.canon) | set(before.first_names) | set(table.first_names)
@@ -604,30 +640,30 @@ class EntityGraph:
             for c in set(before.surfaces) | set(table.surfaces)
             if before.surfaces.get(c) != table.surfaces.get(c)
         }
-        rels = set(batch)
-        rels |= self._rels_where("raw", "low", moved)
-        rels |= self._rels_where("mention", "key", {c.lower() for c in canonicals})
+        ids = set(batch)
+        ids |= self._entries_where("raw", "low", moved)
+        ids |= self._entries_where("mention", "key", {c.lower() for c in canonicals})
         db = self._db
+        found: list[tuple[str, int, EntryMentions]] = []
+        for entry_id in ids:
+            db.execute("DELETE FROM mention WHERE entry=?", (entry_id,))
+            row = db.execute(f"SELECT {_ENTRY_COLS} FROM entry WHERE id=?", (entry_id,)).fetchone()
+            if row is not None:
+                found.append((row[0], entry_id, _decode(row)))
         renamed: list[str] = []
-        for rel in sorted(rels):
-            db.execute("DELETE FROM mention WHERE rel=?", (rel,))
-            db.execute("DELETE FROM form WHERE rel=?", (rel,))
-            row = db.execute(f"SELECT {_ENTRY_COLS} FROM entry WHERE rel=?", (rel,)).fetchone()
-            if row is None:
-                continue
-            em = _decode(row)
-            self._insert_resolved(em, table)
-            if rel not in batch and _names_of(em, before) != _names_of(em, table):
+        for rel, entry_id, em in sorted(found, key=lambda f: f[0]):
+            self._insert_resolved(entry_id, em, table)
+            if entry_id not in batch and _names_of(em, before) != _names_of(em, table):
                 renamed.append(rel)
         return BatchResult(alias_changed=True, renamed=tuple(renamed))
 
-    def _rels_where(self, table: str, column: str, values: set[str]) -> set[str]:
+    def _entries_where(self, table: str, column: str, values: set[str]) -> set[int]:
         wanted = sorted(values)
-        out: set[str] = set()
+        out: set[int] = set()
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT DISTINCT rel FROM {table} WHERE {column} IN ({marks})"
+            sql = f"SELECT DISTINCT entry FROM {table} WHERE {column} IN ({marks})"
             out.update(r for (r,) in self._db.execute(sql, chunk))
         return out
 
@@ -650,7 +686,7 @@ class EntityGraph:
         """Forget everything (a rebuild of the whole vault follows)."""
         with self._mutex:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("entry", "pair", "raw", "alias", "first_name", "mention", "form"):
+            for table in ("entry", "pair", "raw", "alias", "first_name", "mention"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("COMMIT")
             self._table = None
@@ -694,14 +730,13 @@ class EntityGraph:
         return self._type_from(key, self._note_type(key), types)
 
     def _public_forms(self, key: str) -> dict[str, int]:
-        return {
-            f: int(n)
-            for f, n in self._q("SELECT form, SUM(n) FROM form WHERE key=? GROUP BY form", (key,))
-            if n > 0
-        }
+        return _sum_forms(
+            f for (f,) in self._q("SELECT forms FROM mention WHERE key=? AND forms IS NOT NULL", (key,))
+        )
 
     def _public_explicit(self, key: str) -> bool:
-        return bool(self._q("SELECT 1 FROM mention WHERE key=? AND private=0 AND marked>0 LIMIT 1", (key,)))
+        # (``marked`` counts public markup only: a private entry's rows hold 0)
+        return bool(self._q("SELECT 1 FROM mention WHERE key=? AND marked>0 LIMIT 1", (key,)))
 
     def _explicit(self, key: str) -> bool:
         return bool(self._q("SELECT 1 FROM mention WHERE key=? AND explicit=1 LIMIT 1", (key,)))
@@ -751,11 +786,13 @@ class EntityGraph:
         return self._aliases_from(key, self.display_name(key), include_private, forms)
 
     def _dated(self, key: str, include_private: bool) -> list[tuple[str, dt.date, str, bool]]:
-        vis = "" if include_private else " AND private=0"
+        vis = "" if include_private else " AND e.private=0"
         return [
             (rel, dt.date.fromisoformat(d), title, bool(note))
             for rel, d, title, note in self._q(
-                f"SELECT rel, date, title, is_note FROM mention WHERE key=?{vis} ORDER BY date, rel", (key,)
+                "SELECT e.rel, e.date, e.title, e.note_lower IS NOT NULL"
+                f" FROM mention m JOIN entry e ON e.id = m.entry WHERE m.key=?{vis} ORDER BY e.date, e.rel",
+                (key,),
             )
         ]
 
@@ -766,17 +803,19 @@ class EntityGraph:
     def _infos(self, include_private: bool, key: str | None = None) -> dict[str, EntityInfo]:
         """Entity facts, for one key or all of them, in a few aggregate queries."""
         where, args = ("WHERE key=?", (key,)) if key is not None else ("", ())
-        vis = "1" if include_private else "private=0"
+        m_where = "WHERE m.key=?" if key is not None else ""
+        vis = "1" if include_private else "e.private=0"
+        note = "e.note_lower IS NULL"
         rows = self._q(
-            f"""SELECT key,
-                SUM(CASE WHEN {vis} AND is_note=0 THEN 1 ELSE 0 END),
-                MIN(CASE WHEN {vis} AND is_note=0 THEN date END),
-                MAX(CASE WHEN {vis} AND is_note=0 THEN date END),
-                MIN(CASE WHEN {vis} THEN date END),
-                MAX(CASE WHEN {vis} THEN date END),
-                MAX(explicit),
-                MAX(CASE WHEN private=0 AND marked>0 THEN 1 ELSE 0 END)
-            FROM mention {where} GROUP BY key""",
+            f"""SELECT m.key,
+                SUM(CASE WHEN {vis} AND {note} THEN 1 ELSE 0 END),
+                MIN(CASE WHEN {vis} AND {note} THEN e.date END),
+                MAX(CASE WHEN {vis} AND {note} THEN e.date END),
+                MIN(CASE WHEN {vis} THEN e.date END),
+                MAX(CASE WHEN {vis} THEN e.date END),
+                MAX(m.explicit),
+                MAX(CASE WHEN m.marked>0 THEN 1 ELSE 0 END)
+            FROM mention m JOIN entry e ON e.id = m.entry {m_where} GROUP BY m.key""",
             args,
         )
         rows = [r for r in rows if r[4] is not None]  # nothing visible: no entity
@@ -801,9 +840,11 @@ class EntityGraph:
                 note_types[low] = t
         forms: dict[str, dict[str, int]] = {}
         if not include_private:
-            for k, f, n in self._q(f"SELECT key, form, SUM(n) FROM form {where} GROUP BY key, form", args):
-                if n > 0:
-                    forms.setdefault(k, {})[f] = int(n)
+            forms_where = f"{where} AND forms IS NOT NULL" if where else "WHERE forms IS NOT NULL"
+            per_key: dict[str, list[str]] = {}
+            for k, f in self._q(f"SELECT key, forms FROM mention {forms_where}", args):
+                per_key.setdefault(k, []).append(f)
+            forms = {k: _sum_forms(fs) for k, fs in per_key.items()}
         out: dict[str, EntityInfo] = {}
         for k, count, nfirst, nlast, afirst, alast, explicit, marked in rows:
             name = _display_name(names[k])
@@ -836,11 +877,11 @@ class EntityGraph:
 
     def _neighbours(self, key: str, include_private: bool) -> list[tuple[str, int, str, str]]:
         """(other key, entries mentioning both, first, last), strongest first."""
-        vis = "" if include_private else " AND a.private=0"
+        vis = "" if include_private else " AND e.private=0"
         return self._q(
-            f"""SELECT b.key, COUNT(*) AS w, MIN(a.date), MAX(a.date)
-            FROM mention a JOIN mention b ON b.rel = a.rel
-            WHERE a.key=? AND a.is_note=0 AND b.key != a.key{vis}
+            f"""SELECT b.key, COUNT(*) AS w, MIN(e.date), MAX(e.date)
+            FROM mention a JOIN entry e ON e.id = a.entry JOIN mention b ON b.entry = a.entry
+            WHERE a.key=? AND e.note_lower IS NULL AND b.key != a.key{vis}
             GROUP BY b.key ORDER BY w DESC, b.key""",
             (key,),
         )
@@ -881,7 +922,13 @@ class EntityGraph:
         ]
 
     def entities_in(self, rel: str) -> list[str]:
-        return [n for (n,) in self._q("SELECT name FROM mention WHERE rel=? ORDER BY pos", (rel,))]
+        return [
+            n
+            for (n,) in self._q(
+                "SELECT m.name FROM entry e JOIN mention m ON m.entry = e.id WHERE e.rel=? ORDER BY m.pos",
+                (rel,),
+            )
+        ]
 
     def find_in_text(self, text: str) -> list[str]:
         """Node keys named in free text (a question): aliases, first names, tags.
@@ -940,19 +987,20 @@ class EntityGraph:
         return [
             (a, b, int(w), dt.date.fromisoformat(f), dt.date.fromisoformat(la))
             for a, b, w, f, la in self._q(
-                """SELECT a.key, b.key, COUNT(*), MIN(a.date), MAX(a.date)
-                FROM mention a JOIN mention b ON b.rel = a.rel AND b.key > a.key
-                WHERE a.is_note=0 GROUP BY a.key, b.key ORDER BY a.key, b.key"""
+                """SELECT a.key, b.key, COUNT(*), MIN(e.date), MAX(e.date)
+                FROM mention a JOIN entry e ON e.id = a.entry
+                JOIN mention b ON b.entry = a.entry AND b.key > a.key
+                WHERE e.note_lower IS NULL GROUP BY a.key, b.key ORDER BY a.key, b.key"""
             )
         ]
 
     def public_view(self) -> tuple[dict[str, dict[str, int]], set[str]]:
         """What public entries say: key -> spellings and counts; keys marked up publicly."""
-        forms: dict[str, dict[str, int]] = {}
-        for k, f, n in self._q("SELECT key, form, SUM(n) FROM form GROUP BY key, form"):
-            if n > 0:
-                forms.setdefault(k, {})[f] = int(n)
-        marked = {k for (k,) in self._q("SELECT DISTINCT key FROM mention WHERE private=0 AND marked>0")}
+        per_key: dict[str, list[str]] = {}
+        for k, f in self._q("SELECT key, forms FROM mention WHERE forms IS NOT NULL"):
+            per_key.setdefault(k, []).append(f)
+        forms = {k: v for k, fs in per_key.items() if (v := _sum_forms(fs))}
+        marked = {k for (k,) in self._q("SELECT DISTINCT key FROM mention WHERE marked>0")}
         return forms, marked
 
     def nx_graph(self, keys: Iterable[str] | None = None) -> nx.Graph:

@@ -3,16 +3,19 @@
 Derived state, kept in the vault's data dir: a file of another schema version, or one SQLite
 cannot read, is replaced by an empty store and the next index fills it again.
 
-Tables:
-- ``entry``: one row per entry, its mentions as JSON (the source of truth);
+Tables (sized for real vaults: per-entry data once, in ``entry``; the other tables hold short
+names and the entry's integer id, with only the indexes a query needs):
+- ``entry``: one row per entry (integer id, rel, date, title, privacy, page name/type) and its
+  mentions as zlib-compressed JSON (the source of truth);
 - ``pair``: the alias pairs each entry contributes (page name/aliases, ``[[Name|alias]]``);
+  deleted by exact row (the old pairs are recomputed from the entry's mentions);
 - ``raw``: the names each entry writes (lower case, and their first words): which entries an
-  alias change can touch;
+  alias change can touch; deleted by exact row like ``pair``;
 - ``alias``/``first_name``: the alias table built from the pairs (lower form -> canonical);
 - ``mention``: one row per (entity key, entry) as resolved through the alias table, with the
-  entry's date, title and privacy: "entries mentioning X" reads the primary key, "neighbours
-  of X" joins on ``rel`` (indexed), an entity's name, type votes and markup are aggregates;
-- ``form``: spellings public entries use for each entity (the public view).
+  spellings a public entry uses for it (``forms``, JSON; NULL for a private entry): "entries
+  mentioning X" reads the primary key, "neighbours of X" joins on the entry (indexed), dates,
+  titles and privacy come from ``entry`` by its integer key.
 """
 
 from __future__ import annotations
@@ -24,46 +27,38 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 STORE_NAME = "graph.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: integer entry ids, no per-mention copies of entry data
 
 SCHEMA = """
 CREATE TABLE entry (
-    rel TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    rel TEXT NOT NULL UNIQUE,
     date TEXT NOT NULL,
     title TEXT NOT NULL,
     private INTEGER NOT NULL,
     note_name TEXT,
     note_lower TEXT,
     note_type TEXT,
-    data TEXT NOT NULL
+    data BLOB NOT NULL
 );
 CREATE INDEX entry_note ON entry(note_lower) WHERE note_lower IS NOT NULL;
-CREATE TABLE pair (a TEXT NOT NULL, b TEXT NOT NULL, rel TEXT NOT NULL);
-CREATE INDEX pair_rel ON pair(rel);
-CREATE TABLE raw (low TEXT NOT NULL, rel TEXT NOT NULL);
-CREATE INDEX raw_low ON raw(low);
-CREATE INDEX raw_rel ON raw(rel);
+CREATE TABLE pair (a TEXT NOT NULL, b TEXT NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (a, b, entry))
+    WITHOUT ROWID;
+CREATE TABLE raw (low TEXT NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (low, entry)) WITHOUT ROWID;
 CREATE TABLE alias (low TEXT PRIMARY KEY, canonical TEXT NOT NULL, pos INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX alias_canonical ON alias(canonical);
 CREATE TABLE first_name (low TEXT PRIMARY KEY, canonical TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE mention (
     key TEXT NOT NULL,
-    rel TEXT NOT NULL,
+    entry INTEGER NOT NULL,
     pos INTEGER NOT NULL,
     name TEXT NOT NULL,
     kind TEXT NOT NULL,
     explicit INTEGER NOT NULL,
     marked INTEGER NOT NULL,
-    date TEXT NOT NULL,
-    private INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    is_note INTEGER NOT NULL,
-    PRIMARY KEY (key, rel)
+    forms TEXT,
+    PRIMARY KEY (key, entry)
 ) WITHOUT ROWID;
-CREATE INDEX mention_rel ON mention(rel, pos);
-CREATE TABLE form (key TEXT NOT NULL, rel TEXT NOT NULL, form TEXT NOT NULL, n INTEGER NOT NULL);
-CREATE INDEX form_key ON form(key);
-CREATE INDEX form_rel ON form(rel);
+CREATE INDEX mention_entry ON mention(entry, pos);
 """
 
 

@@ -68,7 +68,7 @@ def _scans(path: Path, statements: list[str]) -> list[str]:
             continue
         for row in con.execute("EXPLAIN QUERY PLAN " + sql):  # expanded SQL: values inline
             words = str(row[-1]).split()
-            if words[:1] == ["SCAN"] and words[1] in {"entry", "mention", "form", "pair", "a", "b"}:
+            if words[:1] == ["SCAN"] and words[1] in {"entry", "mention", "pair", "raw", "a", "b", "m", "e"}:
                 out.append(f"{row[-1]}  <- {sql}")
     con.close()
     return out
