@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,10 +34,13 @@ class Profile:
     preferences: list[str] = field(default_factory=list)
     source: str = "template"  # template | model | user
     generated: str = ""
+    # "lately": recent weeks vs the weeks before, from the metrics logged in public entries
+    lately: str = ""
 
     def prompt_text(self) -> str:
         prefs = f"\nPreferences: {', '.join(self.preferences)}" if self.preferences else ""
-        return self.bio.strip() + prefs
+        lately = f"\n{self.lately.strip()}" if self.lately.strip() else ""
+        return self.bio.strip() + prefs + lately
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,9 +55,22 @@ class Profile:
                 preferences=[str(p) for p in raw.get("preferences", [])],
                 source=str(raw.get("source", "template")),
                 generated=str(raw.get("generated", "")),
+                lately=str(raw.get("lately", "")),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+
+def lately_text(journal: Journal) -> str:
+    """The profile's "lately" paragraph: public metric values only (the profile reaches
+    bridge prompts); empty when nothing is tracked or the store cannot be read."""
+    from journal_me.life.metrics_answer import lately_paragraph
+    from journal_me.life.metrics_store import refresh
+
+    try:
+        return lately_paragraph(refresh(journal), include_private=False)
+    except (OSError, sqlite3.Error):
+        return ""
 
 
 def template_profile(journal: Journal, name: str | None = None) -> Profile:
@@ -81,6 +98,7 @@ def template_profile(journal: Journal, name: str | None = None) -> Profile:
         preferences=tags,
         source="template",
         generated=dt.datetime.now().isoformat(timespec="seconds"),
+        lately=lately_text(journal),
     )
 
 
@@ -124,5 +142,9 @@ def generate_profile(
     if not bio:
         return template_profile(journal, name)
     return Profile(
-        bio=bio, preferences=prefs, source="model", generated=dt.datetime.now().isoformat(timespec="seconds")
+        bio=bio,
+        preferences=prefs,
+        source="model",
+        generated=dt.datetime.now().isoformat(timespec="seconds"),
+        lately=lately_text(journal),
     )

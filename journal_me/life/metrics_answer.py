@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 import re
+import sqlite3
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from journal_me.life.metrics_stats import SeriesSummary, Trend, summarize, trend
 from journal_me.life.metrics_store import MetricInfo, MetricPoint, MetricStore, daily_values
+from journal_me.llm.prompts import Citation
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "MetricAnswer",
+    "MetricGrounding",
     "MetricReport",
     "Period",
     "answer_metric_question",
     "detect_metric_question",
     "lately_paragraph",
+    "metric_grounding",
     "metric_report",
 ]
 
@@ -329,4 +336,58 @@ def lately_paragraph(
         )
     if not sentences:
         return ""
-    return "Lately (from what I log): " + "; ".join(sentences) + "."
+    newest = max(m.last for m in metrics)
+    stale = (today or dt.date.today()) - newest > dt.timedelta(days=60)
+    head = f"Last tracked (to {newest.strftime('%d %b %Y')}): " if stale else "Lately (from what I log): "
+    return head + "; ".join(sentences) + "."
+
+
+# -- the chat's hook ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MetricGrounding:
+    """A metric answer ready for the chat: the block (with [n] markers) and its citations."""
+
+    text: str
+    citations: list[Citation]
+
+
+def metric_grounding(
+    journal: object, question: str, *, today: dt.date, as_of: dt.date | None = None, first_n: int = 1
+) -> MetricGrounding | None:
+    """For the owner's chat: the numbers behind a metric question, cited to entries (numbered
+    from ``first_n``); None when the question is not about a tracked metric. Only a real
+    :class:`~journal_me.api.Journal` is read (a fenced view given to a peer gets nothing:
+    metric values of private entries are the owner's only)."""
+    from journal_me.api import Journal
+    from journal_me.life.metrics_store import refresh
+
+    if not isinstance(journal, Journal):
+        return None
+    try:
+        store = refresh(journal)
+        found = answer_metric_question(store, question, today, as_of=as_of, include_private=True)
+    except (OSError, sqlite3.Error) as exc:  # the chat answers anyway, from the entries
+        log.warning("metric answer skipped: %s", exc)
+        return None
+    if found is None or not found.sources:
+        return None
+    titles = {s.rel: s.title for s in journal.entries()}
+    # cite the lowest, the highest and the latest day (the numbers the block names)
+    by_value = [p for p in found.sources if p.value is not None]
+    picks: list[MetricPoint] = []
+    for p in (
+        min(by_value, key=lambda p: p.value or 0.0),
+        max(by_value, key=lambda p: p.value or 0.0),
+        by_value[-1],
+    ):
+        if p not in picks:
+            picks.append(p)
+    picks.sort(key=lambda p: (p.day, p.rel))
+    citations = [
+        Citation(first_n + i, p.rel, p.day, titles.get(p.rel) or p.day.isoformat(), p.line)
+        for i, p in enumerate(picks)
+    ]
+    marks = ", ".join(f"[{c.n}] {c.date.isoformat()}" for c in citations)
+    days = len({p.day for p in found.sources})
+    text = f"{found.text} (From what I logged in {days} entries: {marks}.)"
+    return MetricGrounding(text=text, citations=citations)

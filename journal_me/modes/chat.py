@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from journal_me.api import Journal
 from journal_me.conversations import Conversation, ConversationStore, StoredMessage
 from journal_me.dates import DateParseError, parse_day
+from journal_me.life.metrics_answer import metric_grounding
 from journal_me.llm.prompts import chat_messages, cite, summary_messages
 from journal_me.llm.reasoning import split_reasoning
 from journal_me.memory.retrieval import Hit, QueryPlan
@@ -100,6 +101,11 @@ class ChatSession:
             question, limit=self.options.limit, before=as_of, today=as_of or today, plan=plan
         )
         citations = cite(hits)
+        # "how has my sleep been this month?": the numbers from the metric store, cited
+        first_n = len(citations) + 1
+        metric = metric_grounding(self.journal, question, today=today, as_of=as_of, first_n=first_n)
+        if metric is not None:
+            citations += metric.citations
         yield TalkEvent("memories", hits=tuple(hits), citations=tuple(citations))
         window = empty_window(plan, self.journal.entries(), as_of=as_of)
         notice = window.notice() if window is not None else ""
@@ -112,6 +118,8 @@ class ChatSession:
             heading = "_Memory-only mode: what my journal says_" + (
                 f" _(as of {as_of.isoformat()})_" if as_of else ""
             )
+            if metric is not None:
+                heading += f"\n\n{metric.text}"
             text = memory_only_text(hits, heading)
             if notice:
                 text = f"_{notice}_\n\n{text}"
@@ -127,10 +135,15 @@ class ChatSession:
 
         summary = self.conversation.summary
         note = window.prompt_note() if window is not None else None
+        if metric is not None:
+            note = "\n\n".join(x for x in (note, f"Numbers from my own logs (exact): {metric.text}") if x)
         messages = self._fit(question, hits, earlier, summary, as_of, today, note)
         result: dict[str, str] = {}
-        if notice:  # said in the answer itself, whatever the model makes of the note
-            yield TalkEvent("answer", notice + "\n\n")
+        # the notice and the logged numbers are said in the answer itself, whatever the model
+        # makes of the note
+        lead = "\n\n".join(x for x in (notice, metric.text if metric is not None else "") if x)
+        if lead:
+            yield TalkEvent("answer", lead + "\n\n")
         yield from run_stream(
             self.engine, messages, cancel=cancel, max_tokens=self.options.max_tokens, result=result
         )
@@ -138,8 +151,8 @@ class ChatSession:
         answer = result.get("answer", "")
         if cancelled:
             answer = (answer + " …").strip() if answer else "(stopped)"
-        if notice:
-            answer = f"{notice}\n\n{answer}"
+        if lead:
+            answer = f"{lead}\n\n{answer}"
         self.store.add_message(
             self.conversation.id,
             "assistant",
