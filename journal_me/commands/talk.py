@@ -131,6 +131,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bridge(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "consult":  # bridge consult EXPERT "request" (issue 12's experts)
+        from journal_me.net.cli import cmd_consult
+
+        return cmd_consult(args, settings)
     from journal_me.modes.bridge import BridgeSession
     from journal_me.roles import RoleError, load_roles
 
@@ -308,8 +312,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-save", action="store_true", help="do not keep this conversation")
     p.set_defaults(handler=cmd_ask)
 
-    p = sub.add_parser("bridge", help="draft as you: reply | enhance | critic (text on stdin)")
-    p.add_argument("action", choices=BRIDGE_ACTIONS)
+    p = sub.add_parser("bridge", help="draft as you: reply | enhance | critic (stdin) | consult EXPERT")
+    p.add_argument("action", choices=(*BRIDGE_ACTIONS, "consult"))
     p.add_argument("text", nargs="*", help="the text (default: stdin)")
     p.add_argument("--role", default="social")
     p.add_argument("--copy", action="store_true", help="copy the draft to the clipboard")
@@ -317,6 +321,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--output", "-o", help="also save the draft to this file (not in the vault)")
     p.add_argument("--force", action="store_true", help="replace the --output file if it exists")
     p.add_argument("--no-save", action="store_true", help="do not keep this conversation")
+    p.add_argument("--dry-run", action="store_true", help="consult: show what would be sent, send nothing")
     p.set_defaults(handler=cmd_bridge)
 
     p = sub.add_parser("chats", help="saved conversations")

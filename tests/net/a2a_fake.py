@@ -174,3 +174,30 @@ class HangingPeer:
         for c in self.conns:
             c.close()
         self.sock.close()
+
+
+@dataclass
+class Served:
+    url: str
+    server: Any
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve(app: Any) -> Served:
+    """Any ASGI app under uvicorn on a free loopback port (stopped by ``.stop()``)."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    return Served(f"http://127.0.0.1:{port}", server, thread)
