@@ -15,8 +15,8 @@ and get a draft in your voice — editable in place, copied with one key, saved 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -33,6 +33,7 @@ from textual.widgets.markdown import MarkdownStream
 from journal_me.clipboard import copy_native, native_tool
 from journal_me.termsafe import clean
 from journal_me.tui.screens.base import MainScreen
+from journal_me.tui.talk_stream import TalkEventArrived, TalkFailed, TalkFinished, TalkStream, pump
 from journal_me.tui.widgets.ask_dialog import output_path, unused_path
 from journal_me.tui.widgets.chat_log import CitationList
 from journal_me.tui.widgets.model_status import show_model_banner
@@ -77,21 +78,6 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
             self.roles, self.error = roles, error
             super().__init__()
 
-    class _Event(Message):
-        def __init__(self, request: int, event: TalkEvent) -> None:
-            self.request, self.event = request, event
-            super().__init__()
-
-    class _Failed(Message):
-        def __init__(self, request: int, text: str) -> None:
-            self.request, self.text = request, text
-            super().__init__()
-
-    class _Finished(Message):
-        def __init__(self, request: int) -> None:
-            self.request = request
-            super().__init__()
-
     class _Saved(Message):
         def __init__(self, path: Path, error: str | None) -> None:
             self.path, self.error = path, error
@@ -100,8 +86,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
     def __init__(self) -> None:
         super().__init__()
         self.roles: dict[str, Role] = {}
-        self._ids = itertools.count(1)
-        self._request: DraftRequest | None = None
+        self._stream: TalkStream[DraftRequest] = TalkStream()
         self._withheld = ""  # the core's "notice": memories the role withheld, and why
         self._reasoning_stream: MarkdownStream | None = None
         self.reasoning = ""
@@ -155,8 +140,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
         self.jm.refresh_model_status()
 
     def on_unmount(self) -> None:
-        if self._request is not None:
-            self._request.cancel.set()
+        self._stream.abandon()
 
     # -- parts -----------------------------------------------------------------------------
     @property
@@ -175,7 +159,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
 
     @property
     def generating(self) -> bool:
-        return self._request is not None
+        return self._stream.running
 
     def _status(self, text: str) -> None:
         self.query_one("#bridge-status", Static).update(Text(text, style="dim"))
@@ -267,8 +251,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
         if self.jm.journal is None:
             self.notify("The vault is still opening; try again in a moment.", markup=False)
             return
-        request = DraftRequest(next(self._ids), self.action, role, incoming)
-        self._request = request
+        request = self._stream.start(DraftRequest(self._stream.next_id(), self.action, role, incoming))
         draft = self.draft_area
         draft.text = ""
         draft.read_only = True
@@ -291,40 +274,35 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
 
         jm = self.jm
         settings = jm.settings
-        store: ConversationStore | None = None
-        try:
+
+        def talk() -> Iterator[TalkEvent]:
             journal = jm.journal
             if journal is None:
                 raise RuntimeError("the vault is not open")
             engine = jm.engine_slot.wait()
             store = ConversationStore(settings.conversations_file, save=settings.save_conversations)
-            profile = Profile.load(settings.profile_file)
-            session = BridgeSession(
-                journal,
-                engine,
-                store,
-                profile_text=profile.prompt_text() if profile else None,
-                name=settings.name,
-                today=jm.today,
-                max_tokens=settings.llm.max_tokens,
-            )
-            for talk_event in session.draft(
-                request.action, request.incoming, request.role, cancel=request.cancel
-            ):
-                self.post_message(self._Event(request.id, talk_event))
-        except Exception as exc:  # shown under the draft, never a crash
-            self.post_message(self._Failed(request.id, f"{type(exc).__name__}: {exc}"))
-        finally:
-            if store is not None:
+            try:
+                profile = Profile.load(settings.profile_file)
+                session = BridgeSession(
+                    journal,
+                    engine,
+                    store,
+                    profile_text=profile.prompt_text() if profile else None,
+                    name=settings.name,
+                    today=jm.today,
+                    max_tokens=settings.llm.max_tokens,
+                )
+                yield from session.draft(
+                    request.action, request.incoming, request.role, cancel=request.cancel
+                )
+            finally:
                 store.close()
-            self.post_message(self._Finished(request.id))
 
-    def _is_current(self, request: int) -> bool:
-        return self._request is not None and self._request.id == request
+        pump(self, request.id, talk)
 
-    @on(_Event)
-    async def _event(self, msg: _Event) -> None:
-        if not self._is_current(msg.request):
+    @on(TalkEventArrived)
+    async def _event(self, msg: TalkEventArrived) -> None:
+        if not self._stream.is_current(msg.request):
             return
         event = msg.event
         draft = self.draft_area
@@ -366,20 +344,19 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
         elif event.kind == "error":
             self._status(f"failed: {event.text}")
 
-    @on(_Failed)
-    def _failed(self, msg: _Failed) -> None:
-        if self._is_current(msg.request):
+    @on(TalkFailed)
+    def _failed(self, msg: TalkFailed) -> None:
+        if self._stream.is_current(msg.request):
             self._status("failed")
             self.notify(msg.text, title="Bridge", severity="error", timeout=15, markup=False)
 
-    @on(_Finished)
-    async def _finished(self, msg: _Finished) -> None:
-        if not self._is_current(msg.request):
+    @on(TalkFinished)
+    async def _finished(self, msg: TalkFinished) -> None:
+        if not self._stream.finish(msg.request):
             return
         if self._reasoning_stream is not None:
             await self._reasoning_stream.stop()
             self._reasoning_stream = None
-        self._request = None
         self.draft_area.read_only = False
 
     def _memories_note(self, n: int | None) -> None:
@@ -396,8 +373,7 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
 
     def action_stop(self) -> None:
         """Esc: stop the draft being written (what was written stays)."""
-        if self._request is not None and not self._request.cancel.is_set():
-            self._request.cancel.set()
+        if self._stream.stop():
             self._status("stopping…")
 
     # -- copy ------------------------------------------------------------------------------

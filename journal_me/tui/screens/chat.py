@@ -15,8 +15,8 @@ partial answer, marked.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -31,6 +31,14 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, OptionList, Static
 
 from journal_me.tui.screens.base import MainScreen
+from journal_me.tui.talk_stream import (
+    TalkAborted,
+    TalkEventArrived,
+    TalkFailed,
+    TalkFinished,
+    TalkStream,
+    pump,
+)
 from journal_me.tui.widgets.ask_dialog import AskDialog, output_path, unused_path
 from journal_me.tui.widgets.chat_log import AnswerTurn, ChatLog, citations_from_json
 from journal_me.tui.widgets.model_status import show_model_banner
@@ -74,21 +82,6 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
     ]
 
     # -- messages from the workers ---------------------------------------------------------
-    class _Event(Message):
-        def __init__(self, request: int, event: TalkEvent) -> None:
-            self.request, self.event = request, event
-            super().__init__()
-
-    class _Failed(Message):
-        def __init__(self, request: int, text: str) -> None:
-            self.request, self.text = request, text
-            super().__init__()
-
-    class _Finished(Message):
-        def __init__(self, request: int, conversation_id: int | None) -> None:
-            self.request, self.conversation_id = request, conversation_id
-            super().__init__()
-
     class _Listed(Message):
         def __init__(self, conversations: list[Conversation]) -> None:
             self.conversations = conversations
@@ -112,8 +105,7 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
         self.conversation_id: int | None = None
         self.conversation_as_of: dt.date | None = None
         self.as_of: dt.date | None = None  # the picker's date, once read
-        self._ids = itertools.count(1)
-        self._request: AskRequest | None = None
+        self._stream: TalkStream[AskRequest] = TalkStream()
         self._turn: AnswerTurn | None = None
         self._as_of_timer: Timer | None = None
         self.last_export: Path | None = None
@@ -159,8 +151,7 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
         self.jm.refresh_model_status()
 
     def on_unmount(self) -> None:
-        if self._request is not None:
-            self._request.cancel.set()
+        self._stream.abandon()
         with self._store_lock:
             if self.store is not None:
                 self.store.close()
@@ -172,7 +163,7 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
 
     @property
     def generating(self) -> bool:
-        return self._request is not None
+        return self._stream.running
 
     # -- the model -------------------------------------------------------------------------
     def _engine_changed(self, state: str) -> None:
@@ -252,12 +243,12 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
         await log.add_question(question)
         self._turn = await log.add_answer(streaming=True, memory_only=self.jm.engine_slot.memory_only)
         request = AskRequest(
-            next(self._ids),
+            self._stream.next_id(),
             question,
             self.query_one("#as-of", Input).value.strip(),
             self.conversation_id,
         )
-        self._request = request
+        self._stream.start(request)
         self.query_one("#chat-input", Input).placeholder = "Answering…  (esc stops)"
         self._ask(request)
 
@@ -270,14 +261,15 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
         jm = self.jm
         settings = jm.settings
         conversation_id = request.conversation_id
-        try:
+
+        def talk() -> Iterator[TalkEvent]:
+            nonlocal conversation_id
             as_of = None
             if request.as_of_text:
                 try:
                     as_of = parse_day(request.as_of_text, jm.today(), end_of_period=True)
                 except DateParseError as exc:
-                    self.post_message(self._Failed(request.id, f"as of: {exc}"))
-                    return
+                    raise TalkAborted(f"as of: {exc}") from exc
             journal = jm.journal
             if journal is None:
                 raise RuntimeError("the vault is not open")
@@ -295,22 +287,19 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
                 today=jm.today,
                 options=ChatOptions(max_tokens=settings.llm.max_tokens),
             )
-            for talk_event in session.ask(request.question, as_of=as_of, cancel=request.cancel):
-                self.post_message(self._Event(request.id, talk_event))
+            yield from session.ask(request.question, as_of=as_of, cancel=request.cancel)
             if session.conversation is not None:
                 conversation_id = session.conversation.id
-        except Exception as exc:  # a model error, a store error: shown in the answer, never a crash
-            self.post_message(self._Failed(request.id, f"{type(exc).__name__}: {exc}"))
-        finally:
-            self.post_message(self._Finished(request.id, conversation_id))
+
+        pump(self, request.id, talk, lambda: conversation_id)
 
     def _current(self, request: int) -> AnswerTurn | None:
-        if self._request is None or self._request.id != request:
+        if not self._stream.is_current(request):
             return None  # an answer we walked away from (new chat, reopened another)
         return self._turn
 
-    @on(_Event)
-    async def _event(self, msg: _Event) -> None:
+    @on(TalkEventArrived)
+    async def _event(self, msg: TalkEventArrived) -> None:
         turn = self._current(msg.request)
         if turn is None:
             return
@@ -334,28 +323,26 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
         elif event.kind == "notice" and event.text:
             self.notify(event.text, markup=False)
 
-    @on(_Failed)
-    async def _failed(self, msg: _Failed) -> None:
+    @on(TalkFailed)
+    async def _failed(self, msg: TalkFailed) -> None:
         turn = self._current(msg.request)
         if turn is not None:
             await turn.fail(msg.text)
 
-    @on(_Finished)
-    def _finished(self, msg: _Finished) -> None:
-        if self._request is None or self._request.id != msg.request:
+    @on(TalkFinished)
+    def _finished(self, msg: TalkFinished) -> None:
+        if not self._stream.finish(msg.request):
             self._list()  # an abandoned answer still saved its turn
             return
-        self._request = None
         self._turn = None
         self.query_one("#chat-input", Input).placeholder = "Ask your past self…  (enter sends · esc stops)"
-        if msg.conversation_id is not None and self.conversation_id != msg.conversation_id:
-            self.conversation_id = msg.conversation_id
+        if isinstance(msg.result, int) and self.conversation_id != msg.result:
+            self.conversation_id = msg.result
         self._list()
 
     def action_stop(self) -> None:
         """Esc: stop the answer being written (it is kept); otherwise back to the question."""
-        if self._request is not None and not self._request.cancel.is_set():
-            self._request.cancel.set()
+        if self._stream.stop():
             if self._turn is not None:
                 self._turn.set_status("stopping…")
             return
@@ -364,9 +351,7 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
     # -- conversations ---------------------------------------------------------------------
     def _abandon(self) -> None:
         """Stop the answer in progress (it is saved, stopped) and stop listening to it."""
-        if self._request is not None:
-            self._request.cancel.set()
-        self._request = None
+        self._stream.abandon()
         self._turn = None
         self.query_one("#chat-input", Input).placeholder = "Ask your past self…  (enter sends · esc stops)"
 
