@@ -27,7 +27,6 @@ from journal_me.models import (
     ModelRegistry,
     RegistryError,
     catalog_entry,
-    hub_available,
     pull,
 )
 
@@ -166,8 +165,8 @@ def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{entry.key} is already downloaded")
     else:
         print(f"downloading {entry.key} (~{_human(entry.approx_bytes)}) to {dest}")
-        if not args.no_hub and not hub_available():
-            print("note: plain HTTPS download; `pip install huggingface_hub` adds faster, authenticated ones")
+        if args.no_hub:
+            print("note: --no-hub is gone: downloads always use huggingface_hub (resumable)")
     with _progress_bar(entry.key, sys.stderr.isatty()) as bar:
         task = bar.add_task(entry.key, total=None)
 
@@ -175,13 +174,7 @@ def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
             bar.update(task, completed=done, total=total)
 
         try:
-            pull(
-                entry.key,
-                registry,
-                use_hub=False if args.no_hub else None,
-                progress=progress,
-                weights=not args.no_weights,
-            )
+            pull(entry.key, registry, progress=progress, weights=not args.no_weights)
         except (RegistryError, DownloadError) as exc:
             return _fail(str(exc))
         except KeyboardInterrupt:
@@ -213,6 +206,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = actions.add_parser("pull", help=f"download a curated model ({', '.join(CATALOG)})")
     p.add_argument("name", metavar="NAME", help=f"e.g. {DEFAULT_PULL}")
     p.add_argument("--dry-run", action="store_true", help="show what would be downloaded")
-    p.add_argument("--no-hub", action="store_true", help="plain HTTPS, not huggingface_hub")
+    p.add_argument("--no-hub", action="store_true", help=argparse.SUPPRESS)  # gone; accepted for old scripts
     p.add_argument("--no-weights", action="store_true", help="skip the HF training weights (chat only)")
     p.set_defaults(handler=cmd_pull)

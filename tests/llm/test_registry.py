@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import os
 import threading
-import urllib.error
-import urllib.request
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +19,6 @@ from journal_me.models import (
     ModelRegistry,
     RegistryError,
     catalog_entry,
-    download,
     pull,
     write_json_atomic,
 )
@@ -298,114 +293,88 @@ def test_catalogue() -> None:
         catalog_entry("gpt-5")
 
 
-class FakeServer:
-    """An opener serving one payload, honouring Range, optionally dying mid-way."""
+class FakeHub:
+    """``hf_hub_download``'s shape, no network: writes the payload to ``local_dir/filename``.
 
-    def __init__(self, payload: bytes, *, fail_after: int | None = None, honour_range: bool = True) -> None:
+    ``fail_after``: the first call leaves that many bytes where the hub keeps an unfinished
+    download (``local_dir/.cache/huggingface/download/<file>.incomplete``) and raises; the
+    next call continues from those bytes, as the hub does."""
+
+    def __init__(self, payload: bytes, *, fail_after: int | None = None) -> None:
         self.payload = payload
         self.fail_after = fail_after
-        self.honour_range = honour_range
-        self.requests: list[dict[str, str]] = []
+        self.calls: list[dict[str, Any]] = []
+        self.resumed_from: int | None = None
 
-    def __call__(self, request: urllib.request.Request) -> Any:
-        headers = {k.lower(): v for k, v in request.header_items()}
-        self.requests.append(headers)
-        start = 0
-        status = 200
-        if "range" in headers and self.honour_range:
-            start = int(headers["range"].removeprefix("bytes=").rstrip("-"))
-            status = 206
-        if start >= len(self.payload) and status == 206:
-            msg = Message()
-            msg["Content-Range"] = f"bytes */{len(self.payload)}"
-            raise urllib.error.HTTPError(request.full_url, 416, "Range Not Satisfiable", msg, io.BytesIO())
-        body = self.payload[start:]
-        fail_after = self.fail_after
-        self.fail_after = None  # only the first response breaks
-
-        class Response(io.BytesIO):
-            def __init__(inner) -> None:
-                super().__init__(body)
-                inner.status = status
-                inner.headers = Message()
-                inner.headers["Content-Length"] = str(len(body))
-                if status == 206:
-                    inner.headers["Content-Range"] = (
-                        f"bytes {start}-{len(self.payload) - 1}/{len(self.payload)}"
-                    )
-
-            def getcode(inner) -> int:
-                return status
-
-            def read(inner, size: int | None = -1) -> bytes:
-                if fail_after is not None and inner.tell() >= fail_after:
-                    raise ConnectionResetError("connection reset")
-                return super().read(min(size, 4096) if size and size > 0 else size)
-
-        return Response()
+    def __call__(self, repo_id: str, filename: str, *, local_dir: str, **kwargs: Any) -> str:
+        self.calls.append({"repo_id": repo_id, "filename": filename, "local_dir": local_dir, **kwargs})
+        root = Path(local_dir)
+        partial = root / ".cache" / "huggingface" / "download" / f"{filename}.incomplete"
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        start = partial.stat().st_size if partial.exists() else 0
+        if start:
+            self.resumed_from = start
+        bar_class = kwargs.get("tqdm_class")
+        bar = bar_class(total=len(self.payload), initial=start) if bar_class else None
+        if self.fail_after is not None:
+            partial.write_bytes(self.payload[: self.fail_after])
+            self.fail_after = None
+            raise OSError("Connection reset by peer")
+        with open(partial, "ab") as out:
+            for i in range(start, len(self.payload), 4096):
+                chunk = self.payload[i : i + 4096]
+                out.write(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+        dest = root / filename
+        os.replace(partial, dest)
+        return str(dest)
 
 
-def test_download_resumes_after_a_broken_connection(tmp_path: Path) -> None:
-    payload = os.urandom(50_000)
-    server = FakeServer(payload, fail_after=20_000)
-    dest = tmp_path / "m.gguf"
-    with pytest.raises(DownloadError, match="resume"):
-        download("https://example.invalid/m.gguf", dest, opener=server, chunk_size=4096)
-    part = tmp_path / "m.gguf.part"
-    kept = part.stat().st_size
-    assert not dest.exists() and 0 < kept < len(payload)
+def test_pull_resumes_an_interrupted_download(registry: ModelRegistry, tiny_gguf: Path) -> None:
+    payload = tiny_gguf.read_bytes()
+    hub = FakeHub(payload, fail_after=len(payload) // 2)
+    with pytest.raises(
+        DownloadError, match=r"Qwen2\.5-1\.5B-Instruct-Q4_K_M\.gguf: Connection reset.*resume"
+    ):
+        pull("qwen2.5-1.5b", registry, download=hub)
+    assert registry.bases() == [] and registry.active().base is None  # nothing half-registered
     seen: list[tuple[int, int | None]] = []
-    download(
-        "https://example.invalid/m.gguf",
-        dest,
-        opener=server,
-        progress=lambda done, total: seen.append((done, total)),
-    )
-    assert dest.read_bytes() == payload
-    assert not part.exists()
-    assert server.requests[-1]["range"] == f"bytes={kept}-"
-    assert seen[-1] == (len(payload), len(payload))
+    base = pull("qwen2.5-1.5b", registry, download=hub, progress=lambda d, t: seen.append((d, t)))
+    assert hub.resumed_from == len(payload) // 2  # the unfinished bytes were kept for the hub
+    assert base.gguf.read_bytes() == payload
+    assert seen[0] == (len(payload) // 2, len(payload)) and seen[-1] == (len(payload), len(payload))
+    assert hub.calls[-1]["repo_id"] == "bartowski/Qwen2.5-1.5B-Instruct-GGUF"
+    assert hub.calls[-1]["filename"] == "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf"
+    assert Path(hub.calls[-1]["local_dir"]) == registry.bases_dir / "qwen2.5-1.5b"
 
 
-def test_download_restarts_when_range_is_ignored(tmp_path: Path) -> None:
-    payload = b"GGUF" + os.urandom(10_000)
-    (tmp_path / "m.gguf.part").write_bytes(b"stale bytes")
-    download("https://x.invalid/m", tmp_path / "m.gguf", opener=FakeServer(payload, honour_range=False))
-    assert (tmp_path / "m.gguf").read_bytes() == payload
+def test_pull_errors_are_one_line_naming_the_file(registry: ModelRegistry) -> None:
+    def not_found(repo_id: str, filename: str, **_: Any) -> str:
+        raise OSError(f"404 Client Error.\n\nEntry Not Found for url: https://huggingface.co/{repo_id}")
 
+    with pytest.raises(DownloadError) as caught:
+        pull("qwen3-4b", registry, download=not_found)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("Qwen/Qwen3-4B-GGUF/Qwen3-4B-Q4_K_M.gguf: 404")
 
-def test_download_with_a_complete_part_file(tmp_path: Path) -> None:
-    payload = os.urandom(3000)
-    (tmp_path / "m.gguf.part").write_bytes(payload)
-    download("https://x.invalid/m", tmp_path / "m.gguf", opener=FakeServer(payload))
-    assert (tmp_path / "m.gguf").read_bytes() == payload
+    def no_file(repo_id: str, filename: str, *, local_dir: str, **_: Any) -> str:
+        return str(Path(local_dir) / "nothing-here.gguf")
 
-
-def test_download_from_a_file_url(tmp_path: Path, tiny_gguf: Path) -> None:
-    dest = download(tiny_gguf.as_uri(), tmp_path / "copy.gguf")
-    assert dest.read_bytes() == tiny_gguf.read_bytes()
-
-
-def test_download_errors(tmp_path: Path) -> None:
-    def not_found(request: urllib.request.Request) -> Any:
-        raise urllib.error.HTTPError(request.full_url, 404, "Not Found", Message(), None)
-
-    with pytest.raises(DownloadError, match="HTTP 404"):
-        download("https://x.invalid/m", tmp_path / "m.gguf", opener=not_found)
-    with pytest.raises(DownloadError, match="check the connection"):
-        download((tmp_path / "absent.gguf").as_uri(), tmp_path / "m.gguf")
+    with pytest.raises(DownloadError, match="left no file"):
+        pull("qwen3-4b", registry, download=no_file)
 
 
 def test_pull_downloads_registers_and_activates(registry: ModelRegistry, tiny_gguf: Path) -> None:
-    server = FakeServer(tiny_gguf.read_bytes())
-    base = pull("qwen2.5-1.5b", registry, opener=server)
+    server = FakeHub(tiny_gguf.read_bytes())
+    base = pull("qwen2.5-1.5b", registry, download=server)
     assert base.name == "qwen2.5-1.5b"
     assert base.gguf == registry.bases_dir / "qwen2.5-1.5b" / "model.gguf"
     assert base.hf_repo == "Qwen/Qwen2.5-1.5B-Instruct"
     assert registry.active().label == "qwen2.5-1.5b"
-    assert len(server.requests) == 1
-    pull("qwen2.5-1.5b", registry, opener=server)  # already there: no second download
-    assert len(server.requests) == 1
+    assert len(server.calls) == 1
+    pull("qwen2.5-1.5b", registry, download=server)  # already there: no second download
+    assert len(server.calls) == 1
 
 
 def test_pull_with_weights_fetches_the_training_weights(
@@ -413,7 +382,7 @@ def test_pull_with_weights_fetches_the_training_weights(
 ) -> None:
     """The HF weights land in bases/<key>/hf and the base records them (no network: the hub's
     snapshot_download is replaced by a function with its shape)."""
-    server = FakeServer(tiny_gguf.read_bytes())
+    server = FakeHub(tiny_gguf.read_bytes())
     asked: list[dict[str, object]] = []
 
     def snapshot(**kwargs: object) -> str:
@@ -424,21 +393,21 @@ def test_pull_with_weights_fetches_the_training_weights(
         (out / "model.safetensors").write_bytes(b"\0" * 8)
         return str(out)
 
-    base = pull("qwen2.5-1.5b", registry, opener=server, weights=True, snapshot=snapshot)
+    base = pull("qwen2.5-1.5b", registry, download=server, weights=True, snapshot=snapshot)
     hf = registry.bases_dir / "qwen2.5-1.5b" / "hf"
     assert base.hf_dir == hf and (hf / "config.json").is_file()
     assert asked[0]["repo_id"] == "Qwen/Qwen2.5-1.5B-Instruct"
     assert "*.safetensors" in asked[0]["allow_patterns"]  # type: ignore[operator]
     assert not (hf.parent / "hf.part").exists()
-    pull("qwen2.5-1.5b", registry, opener=server, weights=True, snapshot=snapshot)
+    pull("qwen2.5-1.5b", registry, download=server, weights=True, snapshot=snapshot)
     assert len(asked) == 1  # complete weights are not fetched again
 
     def broken(**kwargs: object) -> str:
         raise OSError("connection reset")
 
-    other = pull("llama-3.2-1b", registry, opener=server, weights=False)
+    other = pull("llama-3.2-1b", registry, download=server, weights=False)
     assert other.hf_dir is None
     with pytest.raises(DownloadError, match="training weights"):
-        pull("qwen2.5-3b", registry, opener=server, weights=True, snapshot=broken)
+        pull("qwen2.5-3b", registry, download=server, weights=True, snapshot=broken)
     # the GGUF is registered all the same: chat works without the weights
     assert any(b.name == "qwen2.5-3b" for b in registry.bases())

@@ -1,38 +1,14 @@
-"""Model registry: shared base models, per-vault LoRA adapters, an active pointer, rollback.
-
-Layout (all under ``settings.data_root``, never in the vault)::
-
-    models/bases/<name>/manifest.json     a base: GGUF path (the user's file in place, or
-    models/bases/<name>/model.gguf        a copy / download here), optional HF weights dir
-    vaults/<key>/adapters/v0001/adapter.gguf + manifest.json   (base name, created, metrics…)
-    vaults/<key>/registry.json            {"base", "adapter", "history": [...]}
-
-Why this shape: bases are GBs and shared by every vault, so they are referenced, not copied,
-unless asked. Adapters are small, personal and produced nightly, so each vault keeps its own
-numbered versions and a pointer with a history stack: publishing is "add + activate" and a bad
-night is undone with ``rollback`` instead of a retrain. Every file is written to a temp file,
-fsynced and ``os.replace``-d; an adapter directory counts only once its manifest exists, so a
-crashed publish is invisible. A lock file serialises the nightly trainer and the app; what a
-killed writer leaves behind (temp files, an adapter folder without its manifest) is removed
-the next time a registry is opened and nobody holds that lock (:meth:`ModelRegistry.clean_leftovers`).
-A ``registry.json`` that is not a registry raises :class:`RegistryCorruptError` (one line,
-naming the file); chat then runs memory-only instead of crashing.
-
-``pull`` (and :func:`download`) is the only code in journal-me that touches the network.
-"""
+"""The model registry: shared base models, per-vault LoRA adapters, an active pointer with
+its history, rollback. See :mod:`journal_me.models` for the layout and the why."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
-import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +16,20 @@ from typing import Any
 
 from journal_me.config import Settings
 from journal_me.llm.gguf_info import GGUFFormatError, GGUFInfo, read_gguf_info
+from journal_me.models.catalog import CATALOG
+from journal_me.models.errors import RegistryCorruptError, RegistryError
+from journal_me.models.files import (
+    copy_atomic,
+    file_lock,
+    json_kind,
+    now_iso,
+    read_json,
+    remove_tmp,
+    same_file,
+    slugify,
+    try_lock,
+    write_json_atomic,
+)
 
 REGISTRY_VERSION = 1
 HISTORY_LIMIT = 50
@@ -48,29 +38,7 @@ BASE_FILE = "model.gguf"
 ADAPTER_FILE = "adapter.gguf"
 _VERSION_RE = re.compile(r"^v(\d{4,})$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
-
-
-Snapshot = Callable[..., Any]  # huggingface_hub.snapshot_download's shape
-
-
-class RegistryError(ValueError):
-    """A registry request that cannot be met; the message says what to do instead."""
-
-
-class RegistryCorruptError(RegistryError):
-    """A registry file (``registry.json``, a manifest) is unreadable or not the shape it
-    must have. The message is one line naming the file and what to do."""
-
-    def __init__(self, path: Path, why: str) -> None:
-        why = " ".join(why.split())
-        super().__init__(f"{path}: {why} — fix or delete it (the models themselves are kept)")
-        self.path = path
-        self.why = why
-
-
-class DownloadError(RuntimeError):
-    """A download failed; a partial ``.part`` file is kept so the next try resumes."""
-
+_cleaned: set[Path] = set()  # vault data dirs whose leftovers this process removed
 
 # --------------------------------------------------------------------------- records
 
@@ -139,250 +107,15 @@ class ActiveModel:
         return self.base.name + (f" + {self.adapter.version}" if self.adapter else "")
 
 
-# --------------------------------------------------------------------------- catalogue
-
-
-@dataclass(frozen=True)
-class CatalogEntry:
-    """A curated model: where its chat GGUF lives and which HF weights train it."""
-
-    key: str
-    title: str
-    gguf_repo: str
-    gguf_file: str
-    hf_repo: str
-    approx_bytes: int
-    family: str  # architecture family of its training weights: "qwen2", "qwen3", "llama3" (trainer.twins)
-    reasoning: bool = False
-    chat_only: bool = False  # True: offered for chat, but the trainer cannot train it (say why in note)
-    note: str = ""
-
-    @property
-    def url(self) -> str:
-        return f"https://huggingface.co/{self.gguf_repo}/resolve/main/{self.gguf_file}"
-
-
-_GB = 1_000_000_000
-CATALOG: dict[str, CatalogEntry] = {
-    entry.key: entry
-    for entry in (
-        CatalogEntry(
-            "qwen2.5-1.5b",
-            "Qwen2.5 1.5B Instruct (Q4_K_M) — the default: fast on CPU",
-            "bartowski/Qwen2.5-1.5B-Instruct-GGUF",
-            "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf",
-            "Qwen/Qwen2.5-1.5B-Instruct",
-            int(0.99 * _GB),
-            "qwen2",
-        ),
-        CatalogEntry(
-            "qwen2.5-3b",
-            "Qwen2.5 3B Instruct (Q4_K_M)",
-            "bartowski/Qwen2.5-3B-Instruct-GGUF",
-            "Qwen2.5-3B-Instruct-Q4_K_M.gguf",
-            "Qwen/Qwen2.5-3B-Instruct",
-            int(1.93 * _GB),
-            "qwen2",
-        ),
-        CatalogEntry(
-            "llama-3.2-1b",
-            "Llama 3.2 1B Instruct (Q4_K_M)",
-            "bartowski/Llama-3.2-1B-Instruct-GGUF",
-            "Llama-3.2-1B-Instruct-Q4_K_M.gguf",
-            "unsloth/Llama-3.2-1B-Instruct",
-            int(0.81 * _GB),
-            "llama3",
-            note="Llama 3.2 community licence; training weights from the ungated unsloth mirror",
-        ),
-        CatalogEntry(
-            "llama-3.2-3b",
-            "Llama 3.2 3B Instruct (Q4_K_M)",
-            "bartowski/Llama-3.2-3B-Instruct-GGUF",
-            "Llama-3.2-3B-Instruct-Q4_K_M.gguf",
-            "unsloth/Llama-3.2-3B-Instruct",
-            int(2.02 * _GB),
-            "llama3",
-            note="Llama 3.2 community licence; training weights from the ungated unsloth mirror",
-        ),
-        CatalogEntry(
-            "qwen3-1.7b",
-            "Qwen3 1.7B (Q8_0) — thinks in <think> blocks",
-            "Qwen/Qwen3-1.7B-GGUF",
-            "Qwen3-1.7B-Q8_0.gguf",
-            "Qwen/Qwen3-1.7B",
-            int(2.17 * _GB),
-            "qwen3",
-            reasoning=True,
-        ),
-        CatalogEntry(
-            "qwen3-4b",
-            "Qwen3 4B (Q4_K_M) — thinks in <think> blocks",
-            "Qwen/Qwen3-4B-GGUF",
-            "Qwen3-4B-Q4_K_M.gguf",
-            "Qwen/Qwen3-4B",
-            int(2.5 * _GB),
-            "qwen3",
-            reasoning=True,
-        ),
-    )
-}
-DEFAULT_PULL = "qwen2.5-1.5b"
-
-
-def catalog_entry(key: str) -> CatalogEntry:
-    try:
-        return CATALOG[key.lower()]
-    except KeyError:
-        known = ", ".join(CATALOG)
-        raise RegistryError(f"unknown model {key!r} — choose one of: {known}") from None
-
-
-# --------------------------------------------------------------------------- files
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not supported everywhere (Windows)
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True, ensure_ascii=False)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def copy_atomic(source: Path, dest: Path) -> None:
-    """Copy a (possibly large) file via a temp file in the destination directory."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, length=1024 * 1024)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(dest.parent)
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except UnicodeDecodeError:
-        raise RegistryCorruptError(path, "not a text file (garbage bytes)") from None
-    except ValueError as exc:
-        raise RegistryCorruptError(path, f"not valid JSON ({exc})") from None
-    except OSError as exc:
-        raise RegistryCorruptError(path, f"unreadable ({exc.strerror or exc})") from None
-    if not isinstance(data, dict):
-        raise RegistryCorruptError(path, f"a JSON {_json_kind(data)}, not an object")
-    return data
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    return {list: "list", str: "string", int: "number", float: "number"}.get(type(value), "value")
-
-
 def _check_pointer(path: Path, data: dict[str, Any]) -> None:
     """``registry.json`` must be ``{"base": str|null, "adapter": str|null, "history": [{…}]}``."""
     for key in ("base", "adapter"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
-            raise RegistryCorruptError(path, f"{key!r} is a {_json_kind(value)}, not a name")
+            raise RegistryCorruptError(path, f"{key!r} is a {json_kind(value)}, not a name")
     history = data.get("history", [])
     if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
         raise RegistryCorruptError(path, "'history' is not a list of earlier states")
-
-
-#: A temp file of an atomic write older than this cannot belong to a live writer (the
-#: largest write, copying an adapter, takes seconds).
-LEFTOVER_AGE_S = 600.0
-_TMP_GLOB = ".*.tmp"
-_cleaned: set[Path] = set()
-
-
-def _old(path: Path, now: float) -> bool:
-    try:
-        return now - path.lstat().st_mtime > LEFTOVER_AGE_S
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def _try_lock(path: Path) -> Iterator[bool]:
-    """The advisory lock taken without waiting: yields False while someone else holds it."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: never assume nobody writes
-        yield False
-        return
-    try:
-        handle = open(path, "a+b")  # noqa: SIM115 - closed below
-    except OSError:
-        yield False
-        return
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An advisory exclusive lock (POSIX ``flock``; a no-op where unavailable)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def slugify(text: str) -> str:
-    """A registry name from a file name: ``Qwen2.5-1.5B-Instruct-Q4_K_M`` -> lower, safe."""
-    slug = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-._")
-    return slug[:80] or "model"
 
 
 def _gguf_info(path: Path) -> GGUFInfo:
@@ -426,13 +159,13 @@ class ModelRegistry:
         removed: list[Path] = []
         now = time.time()
         if self.settings.vault_data_dir.is_dir():
-            with _try_lock(self._lock_file) as free:
+            with try_lock(self._lock_file) as free:
                 # only the registry's own: other writers share the data dir
-                removed += _remove_tmp(
+                removed += remove_tmp(
                     self.settings.vault_data_dir, now, free, f".{self.pointer_file.name}.*.tmp"
                 )
                 if self.adapters_dir.is_dir():
-                    removed += _remove_tmp(self.adapters_dir, now, free)
+                    removed += remove_tmp(self.adapters_dir, now, free)
                     for directory in self.adapters_dir.iterdir():
                         if not _VERSION_RE.match(directory.name) or not directory.is_dir():
                             continue
@@ -441,12 +174,12 @@ class ModelRegistry:
                             shutil.rmtree(directory, ignore_errors=True)
                             removed.append(directory)
                         else:
-                            removed += _remove_tmp(directory, now, free)
+                            removed += remove_tmp(directory, now, free)
         if self.bases_dir.is_dir():
-            with _try_lock(self._bases_lock) as free:
+            with try_lock(self._bases_lock) as free:
                 for directory in self.bases_dir.iterdir():
                     if directory.is_dir():
-                        removed += _remove_tmp(directory, now, free)
+                        removed += remove_tmp(directory, now, free)
         return [str(p) for p in removed]
 
     # ------------------------------------------------------------------ reading
@@ -463,7 +196,7 @@ class ModelRegistry:
         return found
 
     def _load_base(self, directory: Path) -> BaseModel | None:
-        manifest = _read_json(directory / MANIFEST) if directory.is_dir() else None
+        manifest = read_json(directory / MANIFEST) if directory.is_dir() else None
         if manifest is None or "gguf" not in manifest:
             return None
         gguf = Path(str(manifest["gguf"]))
@@ -491,7 +224,7 @@ class ModelRegistry:
     def _load_adapter(self, directory: Path) -> Adapter | None:
         if not _VERSION_RE.match(directory.name) or not directory.is_dir():
             return None
-        manifest = _read_json(directory / MANIFEST)
+        manifest = read_json(directory / MANIFEST)
         gguf = directory / ADAPTER_FILE
         if manifest is None or not gguf.is_file():
             return None
@@ -518,7 +251,7 @@ class ModelRegistry:
     def _pointer(self) -> dict[str, Any]:
         """``registry.json`` checked; raises :class:`RegistryCorruptError` naming it."""
         try:
-            data = _read_json(self.pointer_file) or {}
+            data = read_json(self.pointer_file) or {}
             _check_pointer(self.pointer_file, data)
         except RegistryCorruptError as exc:
             raise RegistryCorruptError(
@@ -574,7 +307,7 @@ class ModelRegistry:
             explicit = Path(llm.base_model).expanduser()
             if adapter is not None:
                 owner = self._try_base(adapter.base)
-                if owner is None or not _same_file(owner.gguf, explicit):
+                if owner is None or not same_file(owner.gguf, explicit):
                     adapter = None
             return explicit, adapter.gguf if adapter else None
         if active.base is None:
@@ -596,7 +329,7 @@ class ModelRegistry:
             return self._pointer()
 
     def _set_pointer(self, base: str | None, adapter: str | None, reason: str) -> ActiveModel:
-        with _file_lock(self._lock_file):
+        with file_lock(self._lock_file):
             pointer = self._writable_pointer()
             if (pointer["base"], pointer["adapter"]) != (base, adapter):
                 history = pointer["history"]
@@ -605,7 +338,7 @@ class ModelRegistry:
                         {
                             "base": pointer["base"],
                             "adapter": pointer["adapter"],
-                            "until": _now(),
+                            "until": now_iso(),
                             "replaced_by": reason,
                         }
                     )
@@ -616,7 +349,7 @@ class ModelRegistry:
                         "base": base,
                         "adapter": adapter,
                         "history": history[-HISTORY_LIMIT:],
-                        "updated": _now(),
+                        "updated": now_iso(),
                     },
                 )
         return self.active()
@@ -648,9 +381,9 @@ class ModelRegistry:
         name = name or slugify(path.stem)
         if not _NAME_RE.match(name):
             raise RegistryError(f"invalid model name {name!r}: use lower-case letters, digits, '.', '-', '_'")
-        with _file_lock(self._bases_lock):
+        with file_lock(self._bases_lock):
             for existing in self.bases():
-                if _same_file(existing.gguf, path):
+                if same_file(existing.gguf, path):
                     if hf_dir is not None or hf_repo is not None:
                         return self._write_base(
                             existing.dir,
@@ -671,7 +404,7 @@ class ModelRegistry:
             target = path
             if copy:
                 target = directory / BASE_FILE
-                if not _same_file(path, target):
+                if not same_file(path, target):
                     copy_atomic(path, target)
             return self._write_base(
                 directory, target, info, {}, hf_dir=hf_dir, hf_repo=hf_repo, source=source
@@ -701,7 +434,7 @@ class ModelRegistry:
                 "size_bytes": gguf.stat().st_size,
             }
         )
-        manifest.setdefault("added", _now())
+        manifest.setdefault("added", now_iso())
         if hf_dir is not None:
             manifest["hf_dir"] = str(Path(hf_dir).expanduser().resolve())
         if hf_repo is not None:
@@ -779,7 +512,7 @@ class ModelRegistry:
             raise RegistryError(
                 f"adapter is for {info.architecture} but base {base.name} is {base.architecture}"
             )
-        with _file_lock(self._lock_file):
+        with file_lock(self._lock_file):
             directory = self._reserve_version()
             try:
                 copy_atomic(source, directory / ADAPTER_FILE)
@@ -792,7 +525,7 @@ class ModelRegistry:
                         "size_bytes": (directory / ADAPTER_FILE).stat().st_size,
                     }
                 )
-                record.setdefault("created", _now())
+                record.setdefault("created", now_iso())
                 write_json_atomic(directory / MANIFEST, record)
             except BaseException:
                 shutil.rmtree(directory, ignore_errors=True)
@@ -827,7 +560,7 @@ class ModelRegistry:
 
     def rollback(self) -> ActiveModel:
         """Return to the previous pointer state, skipping states whose files are gone."""
-        with _file_lock(self._lock_file):
+        with file_lock(self._lock_file):
             pointer = self._pointer()
             history = pointer["history"]
             while history:
@@ -844,206 +577,10 @@ class ModelRegistry:
                         "base": base.name,
                         "adapter": adapter.version if adapter else None,
                         "history": history,
-                        "updated": _now(),
+                        "updated": now_iso(),
                     },
                 )
                 break
             else:
                 raise RegistryError("nothing to roll back to — no earlier model in the history")
         return self.active()
-
-
-def _remove_tmp(directory: Path, now: float, free: bool, pattern: str = _TMP_GLOB) -> list[Path]:
-    """Temp files of atomic writes directly in ``directory``: all of them when its lock is
-    ``free``, else only old ones."""
-    removed = []
-    for tmp in directory.glob(pattern):
-        if tmp.is_file() and (free or _old(tmp, now)):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-                removed.append(tmp)
-    return removed
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
-# --------------------------------------------------------------------------- network
-
-Opener = Callable[[urllib.request.Request], Any]
-Progress = Callable[[int, int | None], None]
-
-
-def _default_opener(request: urllib.request.Request) -> Any:
-    return urllib.request.urlopen(request, timeout=60)
-
-
-def _content_range_total(value: str | None) -> int | None:
-    match = re.match(r"bytes (?:\d+-\d+|\*)/(\d+)", value or "")
-    return int(match.group(1)) if match else None
-
-
-def download(
-    url: str,
-    dest: Path,
-    *,
-    opener: Opener | None = None,
-    progress: Progress | None = None,
-    chunk_size: int = 1024 * 1024,
-) -> Path:
-    """Download ``url`` to ``dest`` resumably: bytes go to ``dest.part`` (continued with an
-    HTTP Range request next time), which is fsynced and renamed onto ``dest`` only when
-    complete. ``opener`` replaces ``urllib.request.urlopen`` (tests use a local fake)."""
-    opener = opener or _default_opener
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
-    offset = part.stat().st_size if part.exists() else 0
-    headers = {"User-Agent": "journal-me"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    try:
-        response = opener(urllib.request.Request(url, headers=headers))
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and offset:
-            total = _content_range_total(exc.headers.get("Content-Range"))
-            if total == offset:  # the part file already holds everything
-                return _finish(part, dest, offset, total)
-            part.unlink()
-            return download(url, dest, opener=opener, progress=progress, chunk_size=chunk_size)
-        raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise DownloadError(f"{url}: {exc} — check the connection and try again") from exc
-    with contextlib.closing(response):
-        status = getattr(response, "status", None) or response.getcode()
-        length = response.headers.get("Content-Length")
-        if offset and status == 206:
-            total = _content_range_total(response.headers.get("Content-Range"))
-            if total is None and length is not None:
-                total = offset + int(length)
-            mode = "ab"
-        else:  # fresh start, or a server that ignored the Range header
-            offset = 0
-            total = int(length) if length is not None else None
-            mode = "wb"
-        done = offset
-        try:
-            with open(part, mode) as out:
-                if progress:
-                    progress(done, total)
-                while chunk := response.read(chunk_size):
-                    out.write(chunk)
-                    done += len(chunk)
-                    if progress:
-                        progress(done, total)
-                out.flush()
-                os.fsync(out.fileno())
-        except OSError as exc:
-            raise DownloadError(f"{url}: {exc} — run the command again to resume") from exc
-    return _finish(part, dest, done, total)
-
-
-def _finish(part: Path, dest: Path, size: int, total: int | None) -> Path:
-    if total is not None and size != total:
-        raise DownloadError(f"download stopped at {size} of {total} bytes — run the command again to resume")
-    os.replace(part, dest)
-    _fsync_dir(dest.parent)
-    return dest
-
-
-def hub_available() -> bool:
-    """Whether ``huggingface_hub`` is importable (it is optional)."""
-    try:
-        import huggingface_hub  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def pull(
-    key: str,
-    registry: ModelRegistry,
-    *,
-    use_hub: bool | None = None,
-    opener: Opener | None = None,
-    progress: Progress | None = None,
-    activate: bool = True,
-    weights: bool = False,
-    snapshot: Snapshot | None = None,
-) -> BaseModel:
-    """Download a catalogue model into ``models/bases/<key>/model.gguf`` (and, with
-    ``weights``, its HF training weights into ``hf/``), register it and (by default) make it
-    active. Uses ``huggingface_hub`` when installed (auth tokens, fast
-    transfers), plain urllib otherwise; both resume an interrupted download."""
-    entry = catalog_entry(key)
-    directory = registry.bases_dir / entry.key
-    dest = directory / BASE_FILE
-    if not dest.is_file():
-        if use_hub is None:
-            use_hub = hub_available() and opener is None
-        if use_hub:
-            _pull_with_hub(entry, directory, dest)
-        else:
-            download(entry.url, dest, opener=opener, progress=progress)
-    base = registry.register_base(dest, name=entry.key, hf_repo=entry.hf_repo, source=entry.url)
-    if activate:
-        registry.use(base.name)
-    if weights:
-        # after registering: if the weights fail, chat already works with the GGUF
-        hf_dir = pull_weights(entry, directory / HF_DIR, snapshot=snapshot)
-        base = registry.register_base(
-            dest, name=entry.key, hf_dir=hf_dir, hf_repo=entry.hf_repo, source=entry.url
-        )
-    return base
-
-
-HF_DIR = "hf"
-# What training needs from a Hugging Face repo: config, tokenizer, safetensors weights.
-WEIGHT_PATTERNS = ("*.json", "*.safetensors", "tokenizer*", "*.model", "*.txt", "*.jinja")
-
-
-def pull_weights(entry: CatalogEntry, target: Path, *, snapshot: Snapshot | None = None) -> Path:
-    """Fetch the HF weights that match a catalogue GGUF (for `journal-me train`).
-
-    Needs ``huggingface_hub`` (a repo is many files; the hub lists and resumes them); without
-    it the error names the pip command and the GGUF stays usable for chat.
-    """
-    if target.is_dir() and (target / "config.json").is_file() and any(target.glob("*.safetensors")):
-        return target
-    if snapshot is None:
-        if not hub_available():
-            raise DownloadError(
-                "the training weights need huggingface_hub: `pip install huggingface_hub`, then "
-                "run the pull again (chat already works with the GGUF; or --no-weights)"
-            )
-        from huggingface_hub import snapshot_download
-
-        snapshot = snapshot_download
-    tmp = target.with_name(target.name + ".part")
-    try:
-        snapshot(repo_id=entry.hf_repo, local_dir=str(tmp), allow_patterns=list(WEIGHT_PATTERNS))
-    except Exception as exc:  # the hub raises many types; the message says which repo failed
-        raise DownloadError(
-            f"training weights {entry.hf_repo}: {exc} — run the pull again to resume"
-        ) from exc
-    if not (tmp / "config.json").is_file():
-        raise DownloadError(f"training weights {entry.hf_repo}: no config.json in the download")
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(tmp, target)
-    _fsync_dir(target.parent)
-    return target
-
-
-def _pull_with_hub(entry: CatalogEntry, directory: Path, dest: Path) -> None:
-    from huggingface_hub import hf_hub_download
-
-    try:
-        fetched = Path(hf_hub_download(entry.gguf_repo, entry.gguf_file, local_dir=str(directory)))
-    except Exception as exc:  # the hub raises many types; all mean "no file"
-        raise DownloadError(f"{entry.gguf_repo}/{entry.gguf_file}: {exc}") from exc
-    os.replace(fetched, dest)
-    _fsync_dir(directory)

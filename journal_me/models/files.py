@@ -1,0 +1,169 @@
+"""File helpers of the registry: atomic JSON and copies (temp file, fsync, ``os.replace``),
+advisory locks, leftovers of killed writers, names from file names."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from journal_me.models.errors import RegistryCorruptError
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not supported everywhere (Windows)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True, ensure_ascii=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def copy_atomic(source: Path, dest: Path) -> None:
+    """Copy a (possibly large) file via a temp file in the destination directory."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, length=1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(dest.parent)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise RegistryCorruptError(path, "not a text file (garbage bytes)") from None
+    except ValueError as exc:
+        raise RegistryCorruptError(path, f"not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise RegistryCorruptError(path, f"unreadable ({exc.strerror or exc})") from None
+    if not isinstance(data, dict):
+        raise RegistryCorruptError(path, f"a JSON {json_kind(data)}, not an object")
+    return data
+
+
+def json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return {list: "list", str: "string", int: "number", float: "number"}.get(type(value), "value")
+
+
+#: A temp file of an atomic write older than this cannot belong to a live writer (the
+#: largest write, copying an adapter, takes seconds).
+LEFTOVER_AGE_S = 600.0
+TMP_GLOB = ".*.tmp"
+
+
+def is_old(path: Path, now: float) -> bool:
+    try:
+        return now - path.lstat().st_mtime > LEFTOVER_AGE_S
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def try_lock(path: Path) -> Iterator[bool]:
+    """The advisory lock taken without waiting: yields False while someone else holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: never assume nobody writes
+        yield False
+        return
+    try:
+        handle = open(path, "a+b")  # noqa: SIM115 - closed below
+    except OSError:
+        yield False
+        return
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An advisory exclusive lock (POSIX ``flock``; a no-op where unavailable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def slugify(text: str) -> str:
+    """A registry name from a file name: ``Qwen2.5-1.5B-Instruct-Q4_K_M`` -> lower, safe."""
+    slug = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-._")
+    return slug[:80] or "model"
+
+
+def remove_tmp(directory: Path, now: float, free: bool, pattern: str = TMP_GLOB) -> list[Path]:
+    """Temp files of atomic writes directly in ``directory``: all of them when its lock is
+    ``free``, else only old ones."""
+    removed = []
+    for tmp in directory.glob(pattern):
+        if tmp.is_file() and (free or is_old(tmp, now)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+def same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
