@@ -1,10 +1,3 @@
-"""Screens: the three main ones are modes (see ``journal_me.tui.modes``); help and jump are
-modal dialogs."""
-
-from journal_me.tui.screens.help import HelpScreen
-from journal_me.tui.screens.journal import JournalScreen
-from journal_me.tui.screens.jump import JumpScreen
-from journal_me.tui.screens.people import PeopleScreen
-from journal_me.tui.screens.search import SearchScreen
-
-__all__ = ["HelpScreen", "JournalScreen", "JumpScreen", "PeopleScreen", "SearchScreen"]
+"""Screens: the main ones are modes (listed in ``journal_me.tui.modes``); help, jump and the
+conflict dialog are modal. Import each from its own module: this package re-exports nothing,
+so importing one screen never imports the others."""
