@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import queue
 import shutil
 import threading
 import time
@@ -31,6 +33,7 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.idsets import BitSet
 from whoosh.index import LockError
+from whoosh.multiproc import MpWriter
 from whoosh.query import Query
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
@@ -46,6 +49,15 @@ INDEX_NAME = "journal"
 REBUILD_MARKER = "REBUILDING"  # present from a rebuild's start until its first commit
 OPEN_ATTEMPTS = 3
 OPEN_RETRY_DELAY = 0.2
+# A batch this large (a first index, a rebuild) is written by Whoosh's multiprocessing writer,
+# one sub-writer per core, each writing its own segment: the analysis and posting writes that
+# are most of an index's time run on all cores. Below it, starting the processes costs more
+# than it saves. The pool is used only in a process with no other threads (the CLI), where
+# forking is safe.
+PARALLEL_MIN_ENTRIES = 300
+MAX_WRITER_PROCS = 4
+WRITER_LIMIT_MB = 128  # Whoosh's posting buffer before it spills a run to disk (all writers together)
+SUBWRITER_RESULT_TIMEOUT = 600.0  # seconds a finished sub-writer may take to hand its segment back
 
 
 class IndexError_(Exception):
@@ -148,6 +160,71 @@ def _as_datetime(day: dt.date) -> dt.datetime:
 
 def _keywords(values: Iterable[str]) -> str:
     return ",".join(v.replace(",", " ").lower() for v in values if v)
+
+
+def _single_threaded() -> bool:
+    """Forking is safe only without other threads (one may hold a lock the child needs)."""
+    return threading.active_count() == 1
+
+
+def writer_procs(batch: int) -> int:
+    """How many writer processes a batch of ``batch`` entries gets (1: a plain writer).
+    ``JOURNAL_ME_INDEX_PROCS`` overrides the core count (1 turns the pool off)."""
+    if batch < PARALLEL_MIN_ENTRIES or not _single_threaded():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    if os.environ.get("JOURNAL_ME_INDEX_PROCS", "").isdigit():
+        cores = int(os.environ["JOURNAL_ME_INDEX_PROCS"])
+    return max(1, min(cores, MAX_WRITER_PROCS))
+
+
+class _ParallelWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's multiprocessing writer, each sub-writer committing its own segment
+    (``multisegment``: no merge pass at the end). Its commit waits for every sub-writer's
+    segment and fails when one is missing (Whoosh's gives up after a second and drops late
+    ones); its cancel stops the sub-writers (Whoosh's only flags them, and the process would
+    wait for them at exit)."""
+
+    def __init__(self, ix: Any, procs: int) -> None:
+        per_proc = max(16, WRITER_LIMIT_MB // procs)
+        super().__init__(ix, procs=procs, batchsize=64, multisegment=True, limitmb=per_proc)
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        results: list[Any] = []
+        deadline = time.monotonic() + SUBWRITER_RESULT_TIMEOUT
+        while len(results) < len(self.tasks):
+            try:
+                results.append(self.resultqueue.get(timeout=0.5))
+            except queue.Empty:
+                dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
+                if dead or time.monotonic() > deadline:
+                    raise RuntimeError("an index sub-writer failed; nothing was committed") from None
+        for task in self.tasks:
+            task.join()
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def cancel(self) -> None:
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+                task.join(5)
+        finally:
+            super().cancel()
 
 
 class PassageIndex:
@@ -292,12 +369,14 @@ class PassageIndex:
             self.recovered = None
 
     # -- writing ---------------------------------------------------------------------------
-    def _writer(self) -> IndexWriter:
+    def _writer(self, procs: int = 1) -> IndexWriter:
         deadline = time.monotonic() + self.lock_timeout
         told = False
         while True:
             try:
-                return self._ix.writer(limitmb=128)
+                if procs > 1:
+                    return _ParallelWriter(self._ix, procs)
+                return self._ix.writer(limitmb=WRITER_LIMIT_MB)
             except LockError:
                 if time.monotonic() >= deadline:
                     raise IndexLockedError(
@@ -314,16 +393,22 @@ class PassageIndex:
         add: Iterable[IndexedEntry],
         delete: Iterable[str] = (),
         on_added: Callable[[int], None] | None = None,
+        *,
+        size: int | None = None,
     ) -> int:
         """Replace the documents of the given entries, delete others. Returns docs added.
 
-        One writer and one commit for the whole batch: committing every few hundred entries
-        made whoosh merge the growing segments again and again (~13% of a 10k-entry index).
+        ``add`` is read as it goes (a generator keeps memory flat). One writer and one commit
+        for the whole batch: committing every few hundred entries made whoosh merge the
+        growing segments again and again (~13% of a 10k-entry index). A large batch (``size``
+        or ``len(add)`` entries, see :func:`writer_procs`) is written by one process per core.
         ``on_added(n)`` is called every 250 entries, for progress bars.
         """
         count = 0
+        if size is None and isinstance(add, Sequence):
+            size = len(add)
         with self._lock:
-            writer = self._writer()
+            writer = self._writer(writer_procs(size or 0))
             try:
                 for rel in delete:
                     writer.delete_by_term("rel", rel)
