@@ -1019,5 +1019,20 @@ class EntityGraph:
                 g.add_edge(a, b, weight=w, first=first, last=last)
         return g
 
+    def entry_counts(self) -> tuple[int, int]:
+        """(entries, private ones) in the store, in one aggregate query (`doctor`)."""
+        n, private = self._q("SELECT COUNT(*), COALESCE(SUM(private), 0) FROM entry")[0]
+        return int(n), int(private)
+
+    def entity_count(self) -> int:
+        """``len(self.entities())`` in one aggregate query, without building each entity."""
+        return int(
+            self._q(
+                """SELECT COUNT(*) FROM (SELECT m.key FROM mention m JOIN entry e ON e.id = m.entry
+                GROUP BY m.key HAVING SUM(e.note_lower IS NULL) >= 1
+                AND (MAX(m.explicit) > 0 OR SUM(e.note_lower IS NULL) >= 2))"""
+            )[0][0]
+        )
+
     def known_entries(self) -> Iterable[str]:
         return [r for (r,) in self._q("SELECT rel FROM entry")]
