@@ -1036,15 +1036,28 @@ class Journal:
 
     # -- conflicts -------------------------------------------------------------------------
     def conflicts(self) -> list[ConflictInfo]:
-        """Conflict copies waiting for a decision, oldest first."""
+        """Conflict copies waiting for a decision, oldest first (known by their names: from
+        the graph store's list of entries, no index document read)."""
         out: list[ConflictInfo] = []
-        for s in self.entries():
-            found = conflict_original(s.rel)
-            original = s.conflict_of or (found[0] if found else None)
-            if original is None:
+        for rel in self.graph.known_entries():
+            if ".conflict-" not in rel:
                 continue
-            out.append(ConflictInfo(rel=s.rel, original_rel=original, created=found[1] if found else None))
+            found = conflict_original(rel)
+            if found is None:
+                continue
+            out.append(ConflictInfo(rel=rel, original_rel=found[0], created=found[1]))
         return sorted(out, key=lambda c: (c.created or dt.datetime.min, c.rel))
+
+    def counts(self) -> tuple[int, int, int]:
+        """(entries, private entries, entities) as indexed: aggregate queries on the graph
+        store, whatever the vault's size (what `doctor` prints)."""
+        with self._lock:
+            entries, private = self.graph.entry_counts()
+            return entries, private, self.graph.entity_count()
+
+    def search_scorer(self) -> tuple[bool, str]:
+        """(whether searches score with the numpy fast path, why not when they don't)."""
+        return self.index.fast_path_status()
 
     def resolve_conflict(
         self, copy_rel: str, keep: Literal["mine", "theirs"], *, confirm: bool = False
@@ -1187,6 +1200,16 @@ class Journal:
         for rather than split into ``DAY-2.md``; one that keeps changing raises VaultError.
         Once the text is on disk an index failure only sets ``last_index_error``.
         """
+        rel = self.append_text(text, date, folder=folder)
+        entry = self.vault.read(rel)
+        if self.last_index_error:
+            # for callers that look on the entry (cmd_add): the same as ``last_index_error``
+            object.__setattr__(entry, "index_warning", self.last_index_error)
+        return entry
+
+    def append_text(self, text: str, date: dt.date | None = None, *, folder: str | None = None) -> str:
+        """:meth:`append`, returning the rel of the note written to without parsing it (a
+        quick add that does not index at once never loads the markdown parser)."""
         day = date or dt.date.today()
         rel = self._find_day_note(day, folder)
         if rel is None:
@@ -1249,14 +1272,10 @@ class Journal:
                 return False
             time.sleep(0.05)
 
-    def _after_append(self, rel: str, displaced: str | None = None) -> Entry:
+    def _after_append(self, rel: str, displaced: str | None = None) -> str:
         touched = [rel] + ([displaced] if displaced else [])
-        ok = self._update_after_write(touched, lock_wait=APPEND_INDEX_WAIT_S)
-        entry = self.vault.read(rel)
-        if not ok:
-            # for callers that look on the entry (cmd_add): the same as ``last_index_error``
-            object.__setattr__(entry, "index_warning", self.last_index_error)
-        return entry
+        self._update_after_write(touched, lock_wait=APPEND_INDEX_WAIT_S)
+        return rel
 
     def close(self) -> None:
         if self._index is not None:

@@ -19,7 +19,64 @@ _VALUE_OPTIONS = {"--vault", "--config"}
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a reader closing the pipe means to a shell
 
 
-def build_parser() -> argparse.ArgumentParser:
+_J, _M, _T, _TR, _N, _L = (
+    "journal_me.commands.journal",
+    "journal_me.commands.model",
+    "journal_me.commands.talk",
+    "journal_me.commands.train",
+    "journal_me.commands.net",
+    "journal_me.commands.life",
+)
+# Which module registers each command, and its line in `journal-me --help`: a command loads
+# only its own module (`add` does not import the model registry, `--help` imports none), and
+# the listing needs no import at all. A command missing here still works (every module is
+# loaded, as before); tests/core/test_command_imports.py checks this table against what the
+# modules register.
+COMMAND_TABLE: dict[str, tuple[str, str]] = {
+    "init": (_J, "create a journal folder and remember it in the config"),
+    "new": (_J, "open today's entry (or --date) in $EDITOR"),
+    "add": (_J, 'quick append: journal-me add "text" (or - for stdin)'),
+    "search": (_J, "search the journal with a question or words"),
+    "entities": (_J, "people, places, topics and tags in the journal"),
+    "index": (_J, "bring the search index up to date"),
+    "watch": (_J, "watch the vault and index changes as you write"),
+    "doctor": (_J, "check the vault, index and models"),
+    "conflicts": (_J, "conflict copies (NAME.conflict-….md): list or resolve"),
+    "import": (_J, "import entries from another journal app"),
+    "model": (_M, "list, choose, roll back or download models"),
+    "ask": (_T, "ask your past self (one-shot chat)"),
+    "bridge": (_T, "draft as you: reply | enhance | critic | consult EXPERT (text on stdin)"),
+    "chats": (_T, "saved conversations"),
+    "profile": (_T, "your 'who I am' profile used in every prompt"),
+    "train": (_TR, "fine-tune your second me on the journal (synthesis → SFT → DPO → eval gate → publish)"),
+    "schedule": (_TR, "run `train --nightly` every night (systemd timer, cron or launchd)"),
+    "serve": (_N, "serve your second me: A2A for peers, MCP at /mcp (loopback by default)"),
+    "mcp": (_N, "MCP over stdio for your own desktop agents (your rights; never private entries)"),
+    "peers": (_N, "friends' second mes: invite | add | list | remove | mode | role | ask"),
+    "outbox": (_N, "answers waiting for your approval: list | show | approve | refuse"),
+    "netlog": (_N, "everything said on your behalf on the network"),
+    "space": (_N, "several second mes discuss one objective (A2A)"),
+    "log": (_L, "log metric values in a day's entry: journal-me log mood 7 sleep 7.5 [--date yesterday]"),
+    "metrics": (_L, "the metrics you track, or one series with its summary and trend"),
+}
+
+
+def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str) -> bool:
+    """Let command module ``name`` add its commands; False when it does not exist (yet)."""
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:  # not written yet
+            return False
+        raise
+    module.register(sub)
+    return True
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: the module of the command it names is loaded and registers
+    it; the others appear by name and help line only (``COMMAND_TABLE``). Without ``argv``,
+    or for a command not in the table, every command module is loaded."""
     parser = argparse.ArgumentParser(
         prog="journal-me",
         description="A markdown journal in your terminal that grows into a local second you.",
@@ -28,14 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="config file (else $JOURNAL_ME_CONFIG)")
     parser.add_argument("--version", action="version", version=f"journal-me {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    words = None if argv is None else command_words(argv)
+    wanted = (words[0] if words else None) if words is not None else ""
+    if wanted is None or wanted in COMMAND_TABLE:
+        modules = [] if wanted is None else [COMMAND_TABLE[wanted][0]]
+        loaded = {m for m in modules if _register(sub, m)}
+        for command, (module, help_line) in COMMAND_TABLE.items():
+            if command not in sub.choices and module not in loaded and module in COMMAND_MODULES:
+                sub.add_parser(command, help=help_line, add_help=False)  # listed, never run
+        return parser
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # not written yet
-                continue
-            raise
-        module.register(sub)
+        _register(sub, name)
     return parser
 
 
@@ -71,11 +131,19 @@ def _silence_stdout() -> None:
         pass
 
 
+def _is_index_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is the index's own error (a locked index…). Looked up only where the
+    index module was loaded: a command that never opened the index (`add`) never loads it."""
+    index = sys.modules.get("journal_me.memory.index")
+    error = getattr(index, "IndexError_", None)
+    return isinstance(error, type) and isinstance(exc, error)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not needs_network(argv):
         enforce_offline()  # before any ML library is imported (they read it at import time)
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         settings: Settings = load_settings(vault=args.vault, config_file=args.config)
@@ -92,8 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from journal_me.tui import run_tui  # imported late: the CLI never needs Textual
 
         return int(run_tui(settings))
-    # late too: `journal-me --help` should not load the index (Whoosh, numpy)
-    from journal_me.memory.index import IndexError_
     from journal_me.vault import VaultError, VaultNotFoundError
 
     try:
@@ -108,8 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(clean(f"journal-me: {vault_problem(settings.vault) or exc}"), file=sys.stderr)
         return 1
-    except (VaultError, IndexError_) as exc:  # a locked index, a file that keeps changing
+    except VaultError as exc:  # a file that keeps changing
         print(clean(f"journal-me: {exc}"), file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if not _is_index_error(exc):
+            raise
+        print(clean(f"journal-me: {exc}"), file=sys.stderr)  # a locked or unreadable index
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

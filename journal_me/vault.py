@@ -23,18 +23,14 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from journal_me.markup import (
-    DATE_IN_NAME_RE,
-    Passage,
-    coerce_list,
-    inline_markup,
-    normalise_tag,
-    split_passages,
-)
+# markup (markdown-it) loads when a file is first parsed: writing one (`journal-me add`)
+# never needs it
+if TYPE_CHECKING:
+    from journal_me.markup import Passage
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # what front matter may hold: bounded, so that no file can make the loader hang or fill memory
@@ -183,6 +179,8 @@ def load_front_matter(block: str) -> dict[str, Any]:
 
 
 def _parse_date(value: Any) -> dt.date | None:
+    from journal_me.markup import DATE_IN_NAME_RE
+
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -365,6 +363,8 @@ def _front_matter_passage(
     counts only when there is no body: every passage is searched with its entry's title.
     (``parse_entry`` asks for it only for entries without body passages, so that a ``mood:``
     line does not become a passage of every entry.)"""
+    from journal_me.markup import Passage
+
     body_words = {w.lower() for p in body_passages for w in _WORD_RE.findall(p.text)}
     texts = [
         t
@@ -381,6 +381,8 @@ def _cap(text: str, limit: int) -> str:
 
 
 def _readable_title(stem: str, date: dt.date) -> str:
+    from journal_me.markup import DATE_IN_NAME_RE
+
     if not (dm := DATE_IN_NAME_RE.match(stem)):
         return stem
     # "2026-08-26-evening" reads as "Wednesday 26 August 2026 (evening)"
@@ -415,6 +417,8 @@ def parse_entry(
     private_tags: Iterable[str] = ("private",),
 ) -> Entry:
     """Parse a file's bytes. Raises :class:`EntryReadError` for files that are not text."""
+    from journal_me.markup import coerce_list, inline_markup, normalise_tag, split_passages
+
     if rel.lower().endswith(".canvas"):
         return _parse_canvas(rel, raw, path=path, mtime=mtime, private_tags=private_tags)
     text = _decode(raw)
@@ -522,6 +526,7 @@ def parse_entry(
 def _parse_canvas(rel: str, raw: bytes, *, path: Path, mtime: float, private_tags: Iterable[str]) -> Entry:
     """A JSON Canvas: its text nodes are the body; its file nodes are links."""
     from journal_me.canvas import canvas_text
+    from journal_me.markup import inline_markup, split_passages
 
     try:
         body, files = canvas_text(raw)

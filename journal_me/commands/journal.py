@@ -171,15 +171,16 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         day = _day(args.date)
     except DateParseError as exc:
         return _err(str(exc))
+    # the next refresh (search, doctor, the TUI) indexes the text: `add` never loads the index
     journal = open_journal(settings, refresh=False, defer_index=True)
     try:
-        entry = journal.append(text, day)
+        rel = journal.append_text(text, day)
     except (VaultError, RuntimeError) as exc:  # e.g. the day's file keeps changing on disk
         return _err(clean_line(str(exc)))
-    print(f"added to {clean_line(entry.rel)} ({entry.date.isoformat()})")
+    print(f"added to {clean_line(rel)} ({day.isoformat()})")
     # the text is on disk; an index that could not follow is only a warning (a retry would
-    # add the text twice): H2's Journal.append says so on the entry it returns
-    problem = getattr(entry, "index_warning", None) or getattr(entry, "index_error", None)
+    # add the text twice)
+    problem = journal.last_index_error
     if problem:
         _warn(f"added; the index will catch up ({clean_line(str(problem))})")
     return 0
@@ -348,9 +349,14 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
         journal = open_journal(settings, quiet=True)
     except IndexLockedError as exc:
         return _err(str(exc))
-    entries = journal.entries()
-    out.print(Text(f"entries:    {len(entries)} indexed, {sum(e.private for e in entries)} private"))
-    out.print(Text(f"entities:   {len(journal.entities())}"))
+    entries, private, entities = journal.counts()  # aggregates of the graph store
+    out.print(Text(f"entries:    {entries} indexed, {private} private"))
+    out.print(Text(f"entities:   {entities}"))
+    fast, why = journal.search_scorer()
+    if fast:
+        out.print(Text("search scorer: numpy fast path"))
+    else:
+        out.print(Text(clean_line(f"search scorer: Whoosh only ({why})"), style="yellow"))
     if _index_incomplete(journal):
         ok = False
         out.print(

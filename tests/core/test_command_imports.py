@@ -1,0 +1,150 @@
+"""Imports that match the command: each CLI command, run as its own process on a copy of the
+sample vault, loads only the libraries it needs (`add` never loads the index, `search` never
+loads networkx or a model runtime). Also: the CLI's command table matches what the command
+modules register."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from journal_me.cli import COMMAND_TABLE, build_parser
+from journal_me.commands import COMMAND_MODULES
+
+REPO = Path(__file__).resolve().parents[2]
+
+# what no quick command may load: the index and its scorer, the graph library, the TUI and
+# every model runtime
+HEAVY = {"numpy", "whoosh", "networkx", "textual", "llama_cpp", "torch", "transformers"}
+FORBIDDEN: dict[str, set[str]] = {
+    "--help": HEAVY | {"markdown_it", "journal_me.models", "journal_me.api"},
+    "add": HEAVY | {"markdown_it", "journal_me.models"},
+    "new": HEAVY | {"journal_me.models"},
+    "init": HEAVY | {"journal_me.models"},
+    "search": {"networkx", "textual", "llama_cpp", "torch", "transformers", "journal_me.models"},
+}
+
+RUNNER = """
+import json, sys
+from journal_me import cli
+try:
+    code = cli.main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+sys.stdout.flush()
+tops = sorted({m for m in sys.modules} )
+sys.stderr.write("\\nMODULES " + json.dumps(tops) + "\\n")
+raise SystemExit(code or 0)
+"""
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A copy of the sample vault, indexed once; the environment for commands on it."""
+    root = tmp_path_factory.mktemp("imports")
+    shutil.copytree(REPO / "vault", root / "vault", symlinks=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JOURNAL_ME_", "VISUAL", "EDITOR"))}
+    env.update(
+        JOURNAL_ME_VAULT=str(root / "vault"),
+        JOURNAL_ME_DATA_DIR=str(root / "data"),
+        JOURNAL_ME_CONFIG=str(root / "config.toml"),
+        EDITOR=shlex.join(
+            [sys.executable, "-c", "import sys; open(sys.argv[1], 'a').write('more words\\n')"]
+        ),
+        HOME=str(root / "home"),
+        JOURNAL_ME_ROOT=str(root),
+    )
+    _run(env, "index")
+    return env
+
+
+def _run(env: dict[str, str], *argv: str, stdin: str | None = None) -> tuple[set[str], str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, *argv],
+        env={k: v for k, v in env.items() if k != "JOURNAL_ME_ROOT"},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("MODULES "))
+    return set(json.loads(line[len("MODULES ") :])), proc.stdout
+
+
+def _loaded(modules: set[str], names: set[str]) -> set[str]:
+    return {n for n in names if n in modules or any(m.startswith(n + ".") for m in modules)}
+
+
+def test_help_loads_no_command_module(sample: dict[str, str]) -> None:
+    modules, out = _run(sample, "--help")
+    assert "search" in out and "add" in out
+    assert _loaded(modules, FORBIDDEN["--help"]) == set()
+
+
+def test_add_loads_no_index(sample: dict[str, str]) -> None:
+    modules, out = _run(sample, "add", "-", stdin="A quick line about the allotment.\n")
+    assert out.startswith("added to ")
+    assert _loaded(modules, FORBIDDEN["add"]) == set()
+    # the next refresh indexes it
+    _modules, found = _run(sample, "search", "allotment", "--json")
+    assert any("allotment" in h["passage"].lower() for h in json.loads(found)["hits"])
+
+
+def test_new_loads_no_index(sample: dict[str, str]) -> None:
+    modules, out = _run(sample, "new", "--date", "2026-12-24")
+    assert out.startswith("saved ")
+    assert _loaded(modules, FORBIDDEN["new"]) == set()
+
+
+def test_init_loads_no_index(sample: dict[str, str]) -> None:
+    root = Path(sample["JOURNAL_ME_ROOT"])
+    env = dict(sample, JOURNAL_ME_CONFIG=str(root / "init-config.toml"))
+    modules, out = _run(env, "init", str(root / "fresh"))
+    assert "created the journal folder" in out
+    assert _loaded(modules, FORBIDDEN["init"]) == set()
+
+
+def test_search_loads_only_search(sample: dict[str, str]) -> None:
+    modules, out = _run(sample, "search", "running", "--json")
+    assert json.loads(out)["hits"]
+    assert "whoosh" in modules  # it does search
+    assert _loaded(modules, FORBIDDEN["search"]) == set()
+
+
+def test_command_table_matches_the_modules() -> None:
+    """Every command a module registers is in ``cli.COMMAND_TABLE`` with its module and help
+    line (else `--help` would list it wrong and it would load every module)."""
+    registered: dict[str, tuple[str, str]] = {}
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        sub = argparse.ArgumentParser().add_subparsers()
+        module.register(sub)
+        for action in sub._choices_actions:
+            registered[action.dest] = (name, str(action.help))
+    assert registered == COMMAND_TABLE
+
+
+def test_a_command_missing_from_the_table_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import journal_me.cli as cli
+
+    monkeypatch.delitem(cli.COMMAND_TABLE, "entities")
+    args = build_parser(["entities", "--json"]).parse_args(["entities", "--json"])
+    assert args.json and callable(args.handler)
+    # and a listed command gets its real parser, the others a name and help line only
+    parser = build_parser(["search", "x"])
+    assert callable(parser.parse_args(["search", "x"]).handler)
