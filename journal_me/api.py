@@ -577,6 +577,12 @@ class Journal:
             wanted = list(dict.fromkeys(rels))
             # only these paths' digests: reading the whole manifest took ~150 ms at 10k entries
             manifest = self.index.digests(wanted)
+            # the refresh cache follows this write when it was in step with the index before
+            # it: the next CLI refresh then still reads nothing it need not
+            cache = statcache.StatCache.load(self._refresh_file)
+            if cache is not None and cache.index_mark != statcache.folder_mark(self.settings.index_dir):
+                cache = None
+            seen: dict[str, statcache.Seen | None] = {}  # None: gone
             warnings = dict(self._warnings)
             changed: list[Entry] = []
             gone: list[str] = []
@@ -584,7 +590,12 @@ class Journal:
                 if not self.vault.wants(rel):
                     continue
                 path = self.vault.root / rel
+                try:
+                    key: statcache.StatKey | None = statcache.stat_key(path.stat())  # before the read
+                except OSError:
+                    key = None
                 if not path.exists():
+                    seen[rel] = None
                     if rel in manifest:
                         gone.append(rel)
                         report.removed += 1
@@ -594,10 +605,12 @@ class Journal:
                     entry = self.vault.read(rel)
                 except EntryReadError as exc:
                     warnings[rel] = FileWarning(rel, str(exc))
+                    seen[rel] = statcache.Seen(key, None) if key is not None else None
                     if rel in manifest:
                         gone.append(rel)
                         report.removed += 1
                     continue
+                seen[rel] = statcache.Seen(key, entry.digest) if key is not None else None
                 warnings.pop(rel, None)
                 if entry.meta_error:
                     warnings[rel] = FileWarning(rel, entry.meta_error)
@@ -615,6 +628,17 @@ class Journal:
             self._apply(changed, gone, None)
             report.warnings = self.warnings
             self._save_warnings()
+            if cache is not None and seen:
+                for rel, item in seen.items():
+                    if item is None:
+                        cache.files.pop(rel, None)
+                    else:
+                        cache.files[rel] = item  # recorded after the last walk: hashed next time
+                cache.index_mark = statcache.folder_mark(self.settings.index_dir)
+                try:
+                    cache.save(self._refresh_file)
+                except (OSError, VaultError) as exc:
+                    log.warning("could not save %s: %s", self._refresh_file, exc)
         report.seconds = time.perf_counter() - start
         return report
 

@@ -182,17 +182,41 @@ def test_same_second_edit_same_size_is_seen(journal: Journal, vault: Path) -> No
     assert "2026-01-05.md" in _hits(journal, "olga")
 
 
-def test_index_written_elsewhere_reconciles(
-    journal: Journal, vault: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+def test_update_paths_keeps_the_cache_in_step(
+    journal: Journal,
+    vault: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Another process (the TUI, watch) indexed a change: the cache is not trusted, the
-    whole index is compared once, and files whose stat matches are still not read."""
+    """The TUI or watch (another Journal) indexed a change: the next refresh still reads
+    neither the manifest nor any file it need not."""
     other = open_journal(vault)
     write(vault, "2026-01-10.md", "Ferry to the island with Dev.\n", mtime=OLD)
     other.update_paths(["2026-01-10.md"])
+    reads = Reads(journal, monkeypatch)
     report = journal.reindex()
     assert _counts(report) == (0, 0, 0, 4)
+    assert reads.manifest == 0 and reads.files == []
     assert "2026-01-10.md" in _hits(journal, "ferry")
+
+
+def test_index_written_without_the_cache_reconciles(
+    journal: Journal, vault: Path, write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index changed behind the cache's back (an older journal-me, a restored backup):
+    the whole index is compared once; files whose stat matches are still not read."""
+    write(vault, "2026-01-10.md", "Ferry to the island with Dev.\n", mtime=OLD)
+    entry = journal.vault.read("2026-01-10.md")
+    journal.graph.apply_batch([entry], [])
+    journal.index.write([journal._indexed(entry)], [])
+    reads = Reads(journal, monkeypatch)
+    report = journal.reindex()
+    assert _counts(report) == (0, 0, 0, 4)
+    assert reads.manifest == 1 and reads.files == ["2026-01-10.md"]
+    reads.manifest = 0
+    journal.reindex()
+    assert reads.manifest == 0  # in step again
 
 
 def test_deleted_graph_store_is_refilled(
