@@ -619,6 +619,7 @@ def serve(
     insecure_lan: bool = False,
     skills: tuple[str, ...] | None = None,
     public_url: str | None = None,
+    journal: Journal | None = None,
 ) -> None:
     """Run the server until interrupted. A non-loopback ``host`` needs ``tls`` (cert, key)
     or ``insecure_lan`` (prints a warning)."""
@@ -629,7 +630,7 @@ def serve(
         print(warning, file=sys.stderr)
     scheme = "https" if tls else "http"
     url = public_url or f"{scheme}://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    app = build_app(settings, base_url=url, skills=skills, host=host)
+    app = build_app(settings, journal=journal, base_url=url, skills=skills, host=host)
     config = uvicorn.Config(
         app,
         host=host,
