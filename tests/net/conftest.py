@@ -66,7 +66,11 @@ def make_settings(vault: Path, base: Path, name: str) -> Settings:
     )
 
 
-def start_instance(settings: Settings, name: str, journal: Journal | None = None) -> Instance:
+def start_instance(
+    settings: Settings, name: str, journal: Journal | None = None, **app_kwargs: Any
+) -> Instance:
+    """``app_kwargs`` go to ``build_app`` (``engine=``, ``limits=``, ``skills=``; the engine
+    defaults to None here: memory-only, no model loaded in tests)."""
     import uvicorn
 
     from journal_me.net.server import build_app
@@ -76,7 +80,8 @@ def start_instance(settings: Settings, name: str, journal: Journal | None = None
         journal.reindex()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = build_app(settings, journal=journal, base_url=url)
+    app_kwargs.setdefault("engine", None)
+    app = build_app(settings, journal=journal, base_url=url, **app_kwargs)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"serve-{name}", daemon=True)
@@ -111,12 +116,14 @@ def net_instance(tmp_path: Path) -> Iterator[Callable[..., Instance]]:
     ``vault`` (the sample vault by default) with its own data dir; stopped after the test."""
     started: list[Instance] = []
 
-    def make(vault: Path | None = None, name: str = "elena", *, plant: bool = False) -> Instance:
+    def make(
+        vault: Path | None = None, name: str = "elena", *, plant: bool = False, **app_kwargs: Any
+    ) -> Instance:
         copy = tmp_path / f"{name}-vault"
         shutil.copytree(vault or SAMPLE_VAULT, copy)
         if plant:
             plant_secret(copy)
-        inst = start_instance(make_settings(copy, tmp_path, name), name)
+        inst = start_instance(make_settings(copy, tmp_path, name), name, **app_kwargs)
         started.append(inst)
         return inst
 
