@@ -19,6 +19,7 @@ it with plain Jinja2, which does not know that transformers-only tag.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -172,7 +173,13 @@ def read_hf_tokenizer(hf_dir: Path | str, vocab_size: int) -> GGUFTokenizer:
         types[int(added["id"])] = TOKEN_CONTROL if added["special"] else TOKEN_USER_DEFINED
     if max(by_id) >= vocab_size:
         raise GGUFConversionError(f"{src}: token ids exceed vocab_size {vocab_size}")
-    special = gguf.SpecialVocab(src, load_merges=True, n_vocab=vocab_size)
+    vocab_log = logging.getLogger("gguf.vocab")
+    level = vocab_log.level
+    vocab_log.setLevel(logging.ERROR)  # Llama 3's <pair> template draws a harmless warning
+    try:
+        special = gguf.SpecialVocab(src, load_merges=True, n_vocab=vocab_size)
+    finally:
+        vocab_log.setLevel(level)
     ids = special.special_token_ids
     eot = next((i for i, t in by_id.items() if t in ("<|eot_id|>", "<|im_end|>")), None)
     return GGUFTokenizer(

@@ -49,15 +49,93 @@ def _rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return sft, dpo
 
 
+#: llama.cpp (base GGUF + LoRA GGUF) may differ from HF (base + LoRA) by this much (f32).
+PARITY_TOLERANCE = 1e-4
+PARITY_TEXT = "Ran 5K by the river with Sam. <think>Why?</think> Héllo, 2025-03-14! #running\n" * 3
+
+
+def family_delta_logit(family: str, root: Path, *, seed: int = 1) -> float:
+    """Build ``family``'s twin under ``root``, write its base GGUF and a random (non-zero) LoRA
+    on every projection as a GGUF adapter, and return max |Δlogit| between llama.cpp and
+    transformers on the same tokens."""
+    import numpy as np
+    import torch
+    from llama_cpp import Llama
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from trainer.backends import TARGET_MODULES
+    from trainer.export import convert_base_to_gguf, export_adapter_gguf
+    from trainer.twins import build_twin
+
+    hf_dir = build_twin(family, root / family, max_positions=512)
+    base = convert_base_to_gguf(hf_dir, root / f"{family}.gguf")
+    ids = AutoTokenizer.from_pretrained(hf_dir)(PARITY_TEXT)["input_ids"]
+    model: Any = AutoModelForCausalLM.from_pretrained(hf_dir)
+    torch.manual_seed(seed)
+    lora = LoraConfig(
+        r=4, lora_alpha=8, target_modules=list(TARGET_MODULES), init_lora_weights=False, task_type="CAUSAL_LM"
+    )
+    peft_model = get_peft_model(model, lora).eval()
+    with torch.no_grad():
+        expected = peft_model(torch.tensor([ids])).logits[0].float().numpy()
+    peft_model.save_pretrained(str(root / f"{family}-lora"))
+    adapter = export_adapter_gguf(root / f"{family}-lora", hf_dir, root / f"{family}-lora.gguf")
+    llm = Llama(
+        model_path=str(base),
+        lora_path=str(adapter.path),
+        n_ctx=256,
+        n_threads=1,
+        logits_all=True,
+        type_k=0,  # GGML_TYPE_F32: exact KV cache, as in the parity tests
+        type_v=0,
+        verbose=False,
+    )
+    try:
+        llm.eval(ids)
+        got = np.array(llm.scores[: len(ids)], dtype=np.float32)
+    finally:
+        llm.close()
+    return float(np.abs(got - expected).max())
+
+
+def run_family_checks(
+    report: Callable[[SmokeStep], None] | None = None, work_dir: Path | None = None
+) -> list[SmokeStep]:
+    """One step per family twin: ``family qwen3 … Δlogit 1.2e-06`` (each runs even when
+    another failed)."""
+    from trainer.twins import FAMILIES
+
+    steps: list[SmokeStep] = []
+    with tempfile.TemporaryDirectory(prefix="journal-me-twins-", dir=work_dir) as tmp:
+        for family, spec in FAMILIES.items():
+            started = time.monotonic()
+            try:
+                delta = family_delta_logit(family, Path(tmp))
+            except Exception as exc:
+                last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                step = SmokeStep(f"family {family}", False, time.monotonic() - started, last)
+            else:
+                ok = delta <= PARITY_TOLERANCE
+                verdict = "" if ok else f" exceeds {PARITY_TOLERANCE:g}"
+                detail = f"Δlogit {delta:.1e}{verdict} (twin of {spec.real}: base + LoRA, llama.cpp vs HF)"
+                step = SmokeStep(f"family {family}", ok, time.monotonic() - started, detail)
+            steps.append(step)
+            if report:
+                report(step)
+    return steps
+
+
 def run_smoke(
     work_dir: Path | None = None,
     report: Callable[[SmokeStep], None] | None = None,
     *,
     sft_steps: int = 3,
     dpo_steps: int = 2,
+    families: bool = True,
 ) -> list[SmokeStep]:
-    """Run the chain; every step is reported as it finishes. Returns all steps (the last
-    one failed if not every step is ok)."""
+    """Run the chain, then (``families``) one parity check per model family; every step is
+    reported as it finishes. Returns all steps (any failed one has ``ok=False``)."""
     from journal_me.offline import enforce_offline
     from trainer.progress import quiet_libraries
 
@@ -147,4 +225,6 @@ def run_smoke(
                     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": _QA[0][0]}]
                     text = "".join(engine.stream_chat(messages, max_tokens=12, temperature=0.0, seed=0))
                 d["text"] = f"streamed {len(text)} characters with the adapter loaded"
+    if families:
+        steps += run_family_checks(report, work_dir)
     return steps
