@@ -100,3 +100,32 @@ class EchoEngine:
 
     def stream_chat(self, messages: Sequence[Any], *, max_tokens: int | None = None) -> Iterator[str]:
         yield "\n".join(str(m["content"]) for m in messages)
+
+
+def mcp_http(url: str, token: str | None) -> Any:
+    """An ``mcp.Client`` over streamable HTTP with a bearer token (use ``async with``)."""
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=60)
+    return Client(streamable_http_client(url + "/mcp", http_client=http))
+
+
+def tool_text(result: Any) -> str:
+    """Everything a tool call returned, as text (content and structured content)."""
+    import json
+
+    parts = [getattr(c, "text", "") for c in result.content]
+    if getattr(result, "structured_content", None) is not None:
+        parts.append(json.dumps(result.structured_content))
+    return "\n".join(parts)
+
+
+def tool_json(result: Any) -> Any:
+    """A tool's structured result (or its first text content, parsed)."""
+    import json
+
+    if getattr(result, "structured_content", None) is not None:
+        return result.structured_content
+    return json.loads(result.content[0].text)
