@@ -10,6 +10,11 @@ the mistake users of personal models hate most — a confident wrong fact about 
 
 Citations (``[2]``) are never swapped: the lesson is "facts must match the memory", not
 "cite a different number".
+
+A model generation that fails (the engine raised, or the reply had no answer) falls back to
+the fact swap: counted in ``PairResult.counts`` (``model_fallbacks`` and by reason), told to
+``note``, and when most planned pairs fell back the run stops (``trainer.synth.FallbackTally``).
+A guess that happens to be right is not a failure: the swap is simply the better "rejected".
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from trainer.dataset import Example, Kind
 from trainer.facts import MONTHS, fact_present, long_date, names_in
 from trainer.progress import StopFn, check_stop
 from trainer.sft import format_reasoning
+from trainer.synth import ENGINE_ERROR, UNUSABLE_REPLY, FallbackTally, Note
 from trainer.vault_view import VaultView, stable_fraction
 
 FACT_KINDS: tuple[Kind, ...] = ("memory_qa", "third_party", "entity", "temporal")
@@ -42,6 +48,7 @@ class PairConfig:
     max_pairs: int = 200  # DPO costs ~3x an SFT step per example: a sample is enough
     kinds: tuple[Kind, ...] = FACT_KINDS
     model_max_tokens: int = 256
+    max_fallback_share: float = 0.5  # stop when more than this share of model pairs failed
 
 
 @dataclass
@@ -168,8 +175,9 @@ def fact_swap(text: str, pools: FactPools, key: str) -> str | None:
 
 def _model_rejected(
     example: Example, engine: PairEngine, config: PairConfig, cache: ReplyCache | None
-) -> str | None:
-    """The base model's answer without memories, unless it happens to be right."""
+) -> tuple[str | None, str | None]:
+    """The base model's answer without memories, unless it happens to be right; and why the
+    model failed (None: it did not — a right guess is not a failure)."""
     cached = cache.get(example.id) if cache else None
     if isinstance(cached, str):
         reply = cached
@@ -179,17 +187,17 @@ def _model_rejected(
         seed = int(stable_fraction(example.id, "seed") * 2**31)
         try:
             reply = engine.chat(messages, max_tokens=config.model_max_tokens, temperature=0.7, seed=seed)
-        except Exception:  # one failed generation must not end the night: fall back to a swap
-            return None
+        except Exception as exc:  # one failed generation must not end the night: counted
+            return None, f"{ENGINE_ERROR}: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
         if cache:
             cache.put(example.id, reply)
     thought, answer = split_reasoning(reply)
     if not answer.strip():
-        return None
+        return None, f"{UNUSABLE_REPLY}: no answer after the reasoning"
     if example.facts and all(fact_present(f, answer) for f in example.facts):
-        return None  # right by luck (or general knowledge): not a useful "rejected"
+        return None, None  # right by luck (or general knowledge): not a useful "rejected"
     text = format_reasoning(thought or "I'm not sure; I'll answer from what I think I remember.", answer)
-    return text if text != example.completion else None
+    return (text if text != example.completion else None), None
 
 
 def make_pairs(
@@ -201,21 +209,31 @@ def make_pairs(
     cache_dir: Path | None = None,
     config: PairConfig | None = None,
     should_stop: StopFn | None = None,
+    note: Note | None = None,
 ) -> PairResult:
     """Preference rows ``{"prompt", "chosen", "rejected"}`` for ``trainer.dpo.run_dpo``
-    (plus ``id``/``sources`` for people reading the file; drop them before training)."""
+    (plus ``id``/``sources`` for people reading the file; drop them before training).
+
+    The pipeline makes the pairs in its "filter" step: a run stopped for too many model
+    failures names that step."""
     config = config or PairConfig()
     cache = ReplyCache(cache_dir, f"rejected1|{model_id}") if engine is not None else None
     counts = {"pairs": 0, "model": 0, "fact_swap": 0, "nothing_to_swap": 0}
     candidates = sorted(
         (e for e in train if e.kind in config.kinds), key=lambda e: stable_fraction(e.id, "dpo")
     )
+    planned = min(len(candidates), config.max_pairs) if engine is not None else 0
+    tally = FallbackTally("filter", "DPO pairs", planned, config.max_fallback_share, note)
     rows: list[dict[str, Any]] = []
     for example in candidates:
         if len(rows) >= config.max_pairs:
             break
         check_stop(should_stop)
-        rejected = _model_rejected(example, engine, config, cache) if engine is not None else None
+        rejected: str | None = None
+        if engine is not None:
+            rejected, failure = _model_rejected(example, engine, config, cache)
+            if failure is not None:
+                tally.failed(failure, example.id)  # raises once most pairs fell back
         how = "model"
         if rejected is None:
             rejected = fact_swap(example.completion, pools, example.id)
@@ -234,4 +252,7 @@ def make_pairs(
             }
         )
     counts["pairs"] = len(rows)
+    counts["model_fallbacks"] = tally.count
+    counts.update({f"fallback {reason}": n for reason, n in sorted(tally.reasons.items())})
+    tally.finish()
     return PairResult(rows=rows, counts=counts)

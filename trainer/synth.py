@@ -15,6 +15,12 @@ the privacy fence and builds prompts exactly as chat and bridge do):
   third-party questions with first-person answers from each entry. Its answers are kept
   only if the filter finds them supported by the entry; the replies are cached per entry
   (by content hash and model), so each night only new or edited entries cost model time.
+
+**Honest fallbacks.** An entry the model fails on (the engine raised, or its reply held no
+usable pairs) gets template data instead — counted by reason in :class:`SynthResult` (the
+run record), said through ``note`` and the progress label as it happens, and once most
+entries (more than ``SynthConfig.max_fallback_share``) fell back the run stops with a
+clear error: a night of "model" data that is really templates is not what was asked for.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from trainer.templates import TemplateConfig, clip
 from trainer.vault_view import PrivacyViolation, PublicEntry, VaultView
 
 __all__ = [
+    "FallbackTally",
     "PrivacyViolation",
     "SynthConfig",
     "SynthEngine",
@@ -51,6 +58,11 @@ __all__ = [
 SYNTH_VERSION = 1  # bump when the model prompt changes: invalidates the per-entry cache
 
 SynthProgress = Callable[[int, int, str], None]  # done, total, what
+Note = Callable[[str], None]  # a line worth showing (Reporter.note)
+
+#: Why the model path fell back to templates for an entry (a DPO pair) — the run record's keys.
+ENGINE_ERROR = "engine error"
+UNUSABLE_REPLY = "unusable reply"
 
 
 class SynthEngine(Protocol):
@@ -65,6 +77,7 @@ class SynthConfig:
     model_pairs: int = 3  # question/answer pairs the model writes per entry
     model_max_tokens: int = 700
     model_entry_chars: int = 3000
+    max_fallback_share: float = 0.5  # stop when more than this share of entries fell back
 
 
 @dataclass
@@ -75,7 +88,8 @@ class SynthResult:
     heldout_entries: int
     private_rels: list[str] = field(default_factory=list)  # for the filter's leak check
     model_entries: int = 0  # entries the model wrote questions for
-    model_fallbacks: int = 0  # entries where its reply was unusable (templates used)
+    model_fallbacks: int = 0  # entries where the model failed (templates used instead)
+    fallback_reasons: dict[str, int] = field(default_factory=dict)  # ENGINE_ERROR, UNUSABLE_REPLY
     seconds: float = 0.0
 
     @property
@@ -91,6 +105,7 @@ class SynthResult:
             "heldout_entries": self.heldout_entries,
             "model_entries": self.model_entries,
             "model_fallbacks": self.model_fallbacks,
+            "model_fallback_reasons": dict(self.fallback_reasons),
             "seconds": round(self.seconds, 2),
         }
 
@@ -105,12 +120,16 @@ def synthesize(
     config: SynthConfig | None = None,
     progress: SynthProgress | None = None,
     should_stop: StopFn | None = None,
+    note: Note | None = None,
 ) -> SynthResult:
     """Build the full (unfiltered) dataset from the view's public entries.
 
     Entries the view's ``holdout`` marks are reserved for evaluation: they only yield memory
     QA (the eval questions) and never appear in any other example, not even as a distractor
-    memory. ``should_stop`` is checked before each entry (:class:`StopRequested`).
+    memory. ``should_stop`` is checked before each entry (:class:`StopRequested`). With an
+    ``engine``, entries it fails on fall back to templates (counted, told to ``note``); when
+    more than ``config.max_fallback_share`` of them fell back, synthesis stops with a
+    ``PipelineError`` at step "synthesis".
     """
     config = config or SynthConfig()
     started = time.monotonic()
@@ -125,18 +144,28 @@ def synthesize(
         private_rels=sorted(view.private_rels),
     )
     cache = ReplyCache(cache_dir, f"synth{SYNTH_VERSION}|{model_id}") if engine is not None else None
+    tally = FallbackTally(
+        "synthesis",
+        "entries",
+        sum(1 for p in diary_and_notes if not p.is_note) if engine is not None else 0,
+        config.max_fallback_share,
+        note,
+    )
     for i, pub in enumerate(diary_and_notes):
         check_stop(should_stop)
         if progress:
-            progress(i, total, "entries")
+            progress(i, total, tally.label("entries"))
         written: list[Example] = []
         if engine is not None and not pub.is_note:
-            written = _model_examples(view, pub, engine, config, cache)
-            if written:
+            written, failure = _model_examples(view, pub, engine, config, cache)
+            if failure is None:
                 result.model_entries += 1
             else:
-                result.model_fallbacks += 1
+                tally.failed(failure, pub.rel)  # raises once most entries fell back
         examples.extend(written or templates.memory_qa(view, pub, config.templates))
+    result.model_fallbacks = tally.count
+    result.fallback_reasons = dict(tally.reasons)
+    tally.finish()
     makers: tuple[tuple[str, Callable[[], list[Example]]], ...] = (
         ("third party", lambda: templates.third_party(view)),
         ("entities", lambda: templates.entity_questions(view, config.templates)),
@@ -154,6 +183,45 @@ def synthesize(
     _final_privacy_check(view, examples)
     result.seconds = time.monotonic() - started
     return result
+
+
+class FallbackTally:
+    """Counts the model path's failures (templates used instead) for one step, tells
+    ``note`` about the first one and the total, and stops the run once more than ``share``
+    of ``planned`` items fell back (from then on the majority is certain)."""
+
+    def __init__(self, step: str, what: str, planned: int, share: float, note: Note | None) -> None:
+        self.step, self.what, self.planned, self.share, self.note = step, what, planned, share, note
+        self.count = 0
+        self.reasons: dict[str, int] = {}
+
+    def label(self, base: str) -> str:
+        return f"{base} ({self.count} fell back to templates)" if self.count else base
+
+    def failed(self, reason: str, item: str) -> None:
+        self.count += 1
+        key = reason.split(":", 1)[0]
+        self.reasons[key] = self.reasons.get(key, 0) + 1
+        if self.count == 1 and self.note:
+            self.note(f"{self.step}: the model failed on {item} ({reason}); templates used instead")
+        if self.planned and self.count > self.share * self.planned:
+            from trainer.runtypes import PipelineError  # runtypes imports this module
+
+            why = ", ".join(f"{k} {v}" for k, v in sorted(self.reasons.items()))
+            raise PipelineError(
+                self.step,
+                f"the model failed on {self.count} of {self.planned} {self.what} ({why}; latest: "
+                f"{reason}) — more than {self.share:.0%} would be template data, so the run stops",
+                "train with `--synth templates` (what CPU runs use), or check the model with "
+                "`journal-me doctor --smoke` and `journal-me ask`",
+            )
+
+    def finish(self) -> None:
+        if self.count and self.note:
+            self.note(
+                f"{self.step}: the model failed on {self.count} of {self.planned} {self.what}; "
+                "templates were used for those"
+            )
 
 
 def _final_privacy_check(view: VaultView, examples: Sequence[Example]) -> None:
@@ -225,7 +293,8 @@ def _best_sentence(pub: PublicEntry, answer: str) -> tuple[Hit, str]:
 
 def _model_examples(
     view: VaultView, pub: PublicEntry, engine: SynthEngine, config: SynthConfig, cache: ReplyCache | None
-) -> list[Example]:
+) -> tuple[list[Example], str | None]:
+    """The model's examples for one entry, and why it failed (None: it did not)."""
     cached = cache.get(pub.entry.digest) if cache else None
     pairs: list[tuple[str, str, bool]] = []
     if isinstance(cached, list):
@@ -235,10 +304,12 @@ def _model_examples(
             reply = engine.chat(
                 _model_prompt(view, pub, config), max_tokens=config.model_max_tokens, temperature=0.3
             )
-        except Exception:  # an engine failure on one entry must not end the night
-            return []
+        except Exception as exc:  # one failed entry must not end the night: counted instead
+            return [], f"{ENGINE_ERROR}: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
         pairs = parse_pairs(reply)
-        if cache and pairs:
+        if not pairs:
+            return [], f"{UNUSABLE_REPLY}: no question/answer pairs in its JSON"
+        if cache:
             cache.put(pub.entry.digest, pairs)
     held_out = view.holdout(pub.rel)
     out: list[Example] = []
@@ -272,7 +343,7 @@ def _model_examples(
                 facts=tuple(key_facts(text, support, view.names)),
             )
         )
-    return out
+    return out, None
 
 
 def vault_texts(journal: Journal, private_rels: Sequence[str]) -> tuple[list[str], list[str]]:

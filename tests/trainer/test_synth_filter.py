@@ -232,6 +232,74 @@ def test_model_written_questions_are_filtered_for_support(synth: Synth, tmp_path
     assert engine.calls == calls + (calls // 5)  # only the entries whose reply was garbage
 
 
+class FailingEngine(FakeEngine):
+    """Raises on every ``fail_every``-th call (1: always); the other calls as FakeEngine."""
+
+    def __init__(self, fail_every: int) -> None:
+        super().__init__()
+        self.fail_every = fail_every
+
+    def chat(self, messages: Sequence[Mapping[str, str]], **options: Any) -> str:
+        if (self.calls + 1) % self.fail_every == 0:
+            self.calls += 1
+            raise RuntimeError("llama_decode returned -3\n(KV cache full)")
+        return super().chat(messages, **options)
+
+
+def test_fallbacks_are_counted_by_reason_and_told(synth: Synth, tmp_path: Path) -> None:
+    notes: list[str] = []
+    labels: list[str] = []
+    result = synthesize(
+        synth.view,
+        engine=FailingEngine(fail_every=4),  # every 4th entry: engine error; every 5th: garbage
+        model_id="fake",
+        cache_dir=tmp_path / "cache",
+        note=notes.append,
+        progress=lambda d, t, what: labels.append(what),
+    )
+    reasons = result.summary()["model_fallback_reasons"]
+    assert reasons["engine error"] > 0 and reasons["unusable reply"] > 0
+    assert result.model_fallbacks == sum(reasons.values())
+    diary = sum(1 for p in synth.view.entries.values() if not p.is_note)
+    assert result.model_entries + result.model_fallbacks == diary
+    assert result.model_fallbacks * 2 <= diary  # under half: the run goes on
+    assert notes[0].startswith("synthesis: the model failed on ") and "RuntimeError: llama_decode" in notes[0]
+    assert notes[-1] == (
+        f"synthesis: the model failed on {result.model_fallbacks} of {diary} entries; "
+        "templates were used for those"
+    )
+    assert any(label.startswith("entries (") and "fell back to templates" in label for label in labels)
+
+
+def test_synthesis_stops_when_most_entries_fell_back(synth: Synth, tmp_path: Path) -> None:
+    from trainer.runtypes import PipelineError
+
+    engine = FailingEngine(fail_every=1)
+    with pytest.raises(PipelineError) as caught:
+        synthesize(synth.view, engine=engine, model_id="fake", cache_dir=tmp_path / "cache")
+    error = caught.value
+    diary = sum(1 for p in synth.view.entries.values() if not p.is_note)
+    assert error.step == "synthesis" and f"failed on {diary // 2 + 1} of {diary} entries" in error.why
+    assert "engine error" in error.why and "--synth templates" in error.hint
+    assert engine.calls == diary // 2 + 1  # stopped as soon as the majority was certain
+
+
+def test_dpo_pairs_count_model_failures_and_stop_on_most(synth: Synth) -> None:
+    from trainer.runtypes import PipelineError
+
+    filtered = filter_examples(
+        synth.result.examples, support_of=synth.view.support_text, heldout=synth.heldout
+    )
+    pools = FactPools.from_view(synth.view)
+    notes: list[str] = []
+    some = make_pairs(filtered.train, pools, engine=FailingEngine(fail_every=4), note=notes.append)
+    assert some.counts["model_fallbacks"] == some.counts["fallback engine error"] > 0
+    assert some.counts["model"] > 0 and notes and notes[0].startswith("filter: the model failed on ")
+    with pytest.raises(PipelineError, match=r"failed on \d+ of \d+ DPO pairs") as caught:
+        make_pairs(filtered.train, pools, engine=FailingEngine(fail_every=1))
+    assert caught.value.step == "filter"
+
+
 # --------------------------------------------------------------------------- filter
 
 
