@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import importlib.util
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import Any
 
 from journal_me import __version__
 from journal_me.commands import COMMAND_MODULES
@@ -45,7 +50,7 @@ COMMAND_TABLE: dict[str, tuple[str, str]] = {
     "import": (_J, "import entries from another journal app"),
     "model": (_M, "list, choose, roll back or download models"),
     "ask": (_T, "ask your past self (one-shot chat)"),
-    "bridge": (_T, "draft as you: reply | enhance | critic | consult EXPERT (text on stdin)"),
+    "bridge": (_T, "draft as you: reply | enhance | critic (stdin) | consult EXPERT"),
     "chats": (_T, "saved conversations"),
     "profile": (_T, "your 'who I am' profile used in every prompt"),
     "train": (_TR, "fine-tune your second me on the journal (synthesis → SFT → DPO → eval gate → publish)"),
@@ -74,9 +79,9 @@ def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: st
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser for ``argv``: the module of the command it names is loaded and registers
-    it; the others appear by name and help line only (``COMMAND_TABLE``). Without ``argv``,
-    or for a command not in the table, every command module is loaded."""
+    """The parser for ``argv``: only the module of the command it names is loaded (with
+    ``--help`` alone, none: the commands are listed from ``COMMAND_TABLE``). Without
+    ``argv``, or for a command not in the table, every command module is loaded."""
     parser = argparse.ArgumentParser(
         prog="journal-me",
         description="A markdown journal in your terminal that grows into a local second you.",
@@ -87,11 +92,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     words = None if argv is None else command_words(argv)
     wanted = (words[0] if words else None) if words is not None else ""
-    if wanted is None or wanted in COMMAND_TABLE:
-        modules = [] if wanted is None else [COMMAND_TABLE[wanted][0]]
-        loaded = {m for m in modules if _register(sub, m)}
+    if wanted in COMMAND_TABLE and _register(sub, COMMAND_TABLE[wanted][0]):
+        return parser  # the others are neither run nor listed
+    if wanted is None:  # `--help`, `--version`, the TUI: every command listed, none loaded
         for command, (module, help_line) in COMMAND_TABLE.items():
-            if command not in sub.choices and module not in loaded and module in COMMAND_MODULES:
+            if module in COMMAND_MODULES:
                 sub.add_parser(command, help=help_line, add_help=False)  # listed, never run
         return parser
     for name in COMMAND_MODULES:
@@ -131,6 +136,43 @@ def _silence_stdout() -> None:
         pass
 
 
+class _AfterImport:
+    """A one-shot import hook: runs ``then(module)`` once module ``name`` has loaded."""
+
+    def __init__(self, name: str, then: Callable[[ModuleType], None]) -> None:
+        self.name = name
+        self.then = then
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        loader = spec.loader if spec is not None else None
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run, then = loader.exec_module, self.then
+
+        def exec_module(module: ModuleType) -> None:
+            run(module)
+            then(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def _when_imported(name: str, then: Callable[[ModuleType], None]) -> None:
+    """``then(module)`` now if ``name`` is loaded, else as soon as it is."""
+    for hook in [h for h in sys.meta_path if isinstance(h, _AfterImport) and h.name == name]:
+        sys.meta_path.remove(hook)  # an earlier main() in this process: this one's settings win
+    module = sys.modules.get(name)
+    if module is not None:
+        then(module)
+    else:
+        sys.meta_path.insert(0, _AfterImport(name, then))
+
+
 def _is_index_error(exc: BaseException) -> bool:
     """Whether ``exc`` is the index's own error (a locked index…). Looked up only where the
     index module was loaded: a command that never opened the index (`add`) never loads it."""
@@ -150,11 +192,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(clean(f"journal-me: config error: {exc}"), file=sys.stderr)
         return 2
-    from journal_me import dates
-
     # the configured date order for every date typed on this command line; a note when an
-    # ambiguous date ("10/11/2026") was read in the locale's order
-    dates.configure(settings.date_order, lambda note: print(clean(f"note: {note}"), file=sys.stderr))
+    # ambiguous date ("10/11/2026") was read in the locale's order. Applied when the date
+    # parser loads: a command that reads no date (`add` without --date) never loads it.
+    _when_imported(
+        "journal_me.dates",
+        lambda dates: dates.configure(
+            settings.date_order, lambda note: print(clean(f"note: {note}"), file=sys.stderr)
+        ),
+    )
     handler = getattr(args, "handler", None)
     if handler is None:
         from journal_me.tui import run_tui  # imported late: the CLI never needs Textual

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 # markup (markdown-it) loads when a file is first parsed: writing one (`journal-me add`)
 # never needs it
 if TYPE_CHECKING:
@@ -113,69 +111,12 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class FrontMatterRefused(yaml.YAMLError):
-    """Front matter that is not read at all (aliases, too many values, too large)."""
-
-
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
-
-
-class _FrontMatterLoader(_BaseLoader):  # type: ignore[misc]
-    """PyYAML's safe loader (libyaml's when available), constructing only node graphs that
-    were checked first: no aliases, a bounded number of values (see ``load_front_matter``)."""
-
-
-def _lenient_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    """``2026-02-30`` stays a string (and gets a date warning) instead of failing the block."""
-    try:
-        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
-    except (ValueError, OverflowError):
-        return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
-
-
-def _check_nodes(root: yaml.Node) -> None:
-    """Refuse a node graph with aliases (a node reached twice: a few hundred bytes of nested
-    aliases expand into gigabytes, the "billion laughs") or too many values."""
-    seen: set[int] = set()
-    stack: list[Any] = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            raise FrontMatterRefused("front matter uses YAML anchors/aliases; not read")
-        seen.add(id(node))
-        if len(seen) > MAX_FRONT_MATTER_NODES:
-            raise FrontMatterRefused(
-                f"front matter holds more than {MAX_FRONT_MATTER_NODES} values; not read"
-            )
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.append(key)
-                stack.append(value)
-
-
 def load_front_matter(block: str) -> dict[str, Any]:
-    """The front matter block as a mapping; raises ``yaml.YAMLError`` (or ValueError…)."""
-    if len(block) > MAX_FRONT_MATTER_BYTES:
-        raise FrontMatterRefused(f"front matter larger than {MAX_FRONT_MATTER_BYTES // 1024} KB; not read")
-    loader = _FrontMatterLoader(block)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return {}
-        _check_nodes(node)
-        loaded = loader.construct_document(node)
-    finally:
-        loader.dispose()
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise yaml.YAMLError("front matter is not a mapping")
-    return {str(k): v for k, v in loaded.items()}
+    """The front matter block as a mapping; raises ``yaml.YAMLError`` (or ValueError…).
+    PyYAML loads with the first file parsed (see :mod:`journal_me.front_matter`)."""
+    from journal_me.front_matter import load_front_matter as load
+
+    return load(block)
 
 
 def _parse_date(value: Any) -> dt.date | None:
@@ -444,6 +385,10 @@ def parse_entry(
         fm_last = text[: m.start(3)].count("\n")  # the last line inside the front matter
         block = m.group(2)
         parsed: dict[str, Any] | None
+        import yaml
+
+        from journal_me.front_matter import FrontMatterRefused
+
         try:
             # load exactly the block split off above (frontmatter.parse splits on its own
             # delimiters and silently drops a front matter that is not a mapping)
@@ -1123,6 +1068,8 @@ def render_new_entry(text: str, *, title: str | None = None, tags: Iterable[str]
     lines: list[str] = []
     tag_list = [t.lstrip("#") for t in tags if t.strip("#")]
     if title or tag_list:
+        import yaml
+
         lines.append("---")
         if title:
             lines.append(f"title: {yaml.safe_dump(title, default_style=None).strip().splitlines()[0]}")

@@ -13,9 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
 from journal_me.commands.output import clean, clean_line, print_json, vault_problem
 from journal_me.config import Settings
 from journal_me.datadir import user_umask
@@ -24,18 +21,27 @@ from journal_me.termsafe import clean_with_offsets
 # The journal's modules (index, graph, dates) load in the handlers, not here: `journal-me
 # --help` and `init` should not wait for Whoosh, networkx and dateparser.
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from journal_me.api import Journal
 
 
 def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 def _warn(message: str) -> None:
+    from rich.text import Text
+
     _console(stderr=True).print(Text(f"journal-me: {clean(message)}", style="yellow"), soft_wrap=True)
 
 
 def _err(message: str) -> int:
+    from rich.text import Text
+
     # soft_wrap: a long message (a path, a parser error) stays one line in logs and pipes
     _console(stderr=True).print(Text(f"journal-me: {clean(message)}", style="bold red"), soft_wrap=True)
     return 1
@@ -55,13 +61,15 @@ def open_journal(
     `new`: they never load the index)."""
     from journal_me.api import open_vault
 
-    err = _console(stderr=True)
-    journal = open_vault(
-        settings=settings, on_wait=lambda msg: err.print(msg, style="yellow"), defer_index=defer_index
-    )
+    def waiting(message: str) -> None:  # (rich loads only when there is something to say)
+        _console(stderr=True).print(message, style="yellow")
+
+    journal = open_vault(settings=settings, on_wait=waiting, defer_index=defer_index)
     recovered = reindex_with_progress(journal, quiet=quiet).recovered if refresh else journal.index_recovered
     if recovered and not quiet:
-        err.print(Text(f"note: {clean(str(recovered))}", style="yellow"))
+        from rich.text import Text
+
+        _console(stderr=True).print(Text(f"note: {clean(str(recovered))}", style="yellow"))
     return journal
 
 
@@ -119,13 +127,23 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- new / add -----------------------------------------------------------------------------
-def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+def _day_or_error(value: str | None) -> dt.date | str:
+    """The day ``value`` names (today when None), or why it names none. The date parser
+    loads only when a date was given."""
+    if not value:
+        return dt.date.today()
     from journal_me.dates import DateParseError
 
     try:
-        day = _day(args.date)
+        return _day(value)
     except DateParseError as exc:
-        return _err(str(exc))
+        return str(exc)
+
+
+def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+    day = _day_or_error(args.date)
+    if isinstance(day, str):
+        return _err(day)
     journal = open_journal(settings, refresh=False, defer_index=True)
     existing = None if args.separate else journal.day_entry(day)  # the day's note, wherever it is
     created = existing is None
@@ -164,13 +182,11 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         text = sys.stdin.read().strip()
     if not text:
         return _err("nothing to add: give the text as an argument or on stdin")
-    from journal_me.dates import DateParseError
     from journal_me.vault import VaultError
 
-    try:
-        day = _day(args.date)
-    except DateParseError as exc:
-        return _err(str(exc))
+    day = _day_or_error(args.date)
+    if isinstance(day, str):
+        return _err(day)
     # the next refresh (search, doctor, the TUI) indexes the text: `add` never loads the index
     journal = open_journal(settings, refresh=False, defer_index=True)
     try:
@@ -188,6 +204,8 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- search --------------------------------------------------------------------------------
 def _styled_passage(passage: str, spans: tuple[tuple[int, int], ...], width: int = 320) -> Text:
+    from rich.text import Text
+
     # journal text is never parsed as markup: Text(...) + stylize by offsets
     start = 0
     if spans and spans[0][0] > width // 2:
@@ -207,6 +225,8 @@ def _styled_passage(passage: str, spans: tuple[tuple[int, int], ...], width: int
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.text import Text
+
     from journal_me.dates import DateParseError, parse_day
 
     try:
@@ -257,6 +277,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- entities ------------------------------------------------------------------------------
 def cmd_entities(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.text import Text
+
     journal = open_journal(settings, refresh=not args.no_refresh, quiet=args.json)
     items = journal.entities(args.type)
     if args.limit:
@@ -294,6 +316,8 @@ def cmd_entities(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- index / watch / doctor ----------------------------------------------------------------
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.text import Text
+
     from journal_me.memory.index import IndexLockedError
 
     try:
@@ -310,6 +334,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.text import Text
+
     from journal_me.watch import VaultWatcher, WatchStatus
 
     journal = open_journal(settings)
@@ -334,6 +360,9 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+    from rich.text import Text
+
     # one line per finding, however long its path (logs, pipes, grep)
     out = Console(highlight=False, soft_wrap=True)
     ok = True
@@ -435,7 +464,7 @@ def cmd_conflicts(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-DoctorCheck = Callable[[argparse.Namespace, Settings, Console], bool]
+DoctorCheck = Callable[[argparse.Namespace, Settings, "Console"], bool]
 # Extra checks a caller may add; the command modules (model, trainer) contribute theirs as a
 # module attribute ``doctor_check``, found at run time rather than appended at import time
 # (an import inside a test that had swapped this list out would otherwise lose them).

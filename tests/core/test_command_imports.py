@@ -6,6 +6,7 @@ modules register."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import json
 import os
@@ -136,7 +137,8 @@ def test_command_table_matches_the_modules() -> None:
         module.register(sub)
         for action in sub._choices_actions:
             registered[action.dest] = (name, str(action.help))
-    assert registered == COMMAND_TABLE
+    lines = "\n".join(f"    {c!r}: ({m.rsplit('.', 1)[1]}, {h!r})," for c, (m, h) in registered.items())
+    assert registered == COMMAND_TABLE, f"update journal_me/cli.py COMMAND_TABLE to:\n{lines}"
 
 
 def test_a_command_missing_from_the_table_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,3 +150,30 @@ def test_a_command_missing_from_the_table_still_runs(monkeypatch: pytest.MonkeyP
     # and a listed command gets its real parser, the others a name and help line only
     parser = build_parser(["search", "x"])
     assert callable(parser.parse_args(["search", "x"]).handler)
+
+
+def test_date_order_applies_when_the_date_parser_loads_late(sample: dict[str, str]) -> None:
+    """`add` loads the date parser only for --date; the configured order still applies."""
+    root = Path(sample["JOURNAL_ME_ROOT"])
+    config = root / "dmy-config.toml"
+    config.write_text('date_order = "DMY"\n', encoding="utf-8")
+    env = dict(sample, JOURNAL_ME_CONFIG=str(config))
+    modules, out = _run(env, "add", "--date", "10/11/2026", "Bonfire by the river.")
+    assert "journal_me.dates" in modules
+    assert "(2026-11-10)" in out  # 10 November, not 11 October
+
+
+def test_date_order_applies_in_process(sample: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a process that loaded the date parser already (the TUI, tests), at once."""
+    import journal_me.cli as cli
+    from journal_me import dates
+
+    root = Path(sample["JOURNAL_ME_ROOT"])
+    config = root / "ymd-config.toml"
+    config.write_text('date_order = "MDY"\n', encoding="utf-8")
+    for key in ("JOURNAL_ME_VAULT", "JOURNAL_ME_DATA_DIR"):
+        monkeypatch.setenv(key, sample[key])
+    monkeypatch.setenv("JOURNAL_ME_CONFIG", str(config))
+    assert cli.main(["add", "--date", "10/11/2026", "Lanterns on the quay."]) == 0
+    assert dates.parse_day("10/11/2026") == dt.date(2026, 10, 11)
+    dates.configure(None, None)
