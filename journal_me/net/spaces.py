@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from journal_me.roles import Role
 
 MAX_ROUNDS = 10
-TURN_CHARS = 1200  # of each earlier turn passed on to the next speaker
-CONTEXT_TURNS = 8  # earlier turns passed on
+TURN_CHARS = 240  # of each earlier turn passed on to the next speaker
+CONTEXT_TURNS = 4  # earlier turns passed on
 QUESTION_CHARS = 7000  # below the server's QUESTION_MAX
 
 EventKind = Literal["open", "turn", "waiting", "summary", "saved"]
@@ -178,25 +178,32 @@ class Space:
         yield SpaceEvent("saved", self.host.name, str(self.path))
 
     def prompt_for(self, peer: Peer, r: int) -> str:
-        """What ``peer`` is asked in round ``r``: the objective, the host's opening and the
-        latest turns (each shortened), and whose turn it is."""
-        earlier = [e for e in self.events if e.kind in {"open", "turn"} and e.text]
-        lines = [
-            f"A Space hosted by {self.host.name}'s second me. Objective: {self.objective}",
-            f"Round {r} of {self.rounds}. You speak for {peer.name}'s owner.",
-            "",
-            "So far:",
-        ]
-        for e in earlier[-CONTEXT_TURNS:]:
-            who = f"{e.speaker} (host)" if e.kind == "open" else e.speaker
-            text = " ".join(e.text.split())
-            lines.append(f"- {who}: {text[:TURN_CHARS]}{'…' if len(text) > TURN_CHARS else ''}")
-        lines += ["", f"Your turn: what does {peer.name} want, know or suggest about: {self.objective}"]
-        return "\n".join(lines)[-QUESTION_CHARS:]
+        """What ``peer`` is asked in round ``r``: the objective, then the gist of the latest
+        turns. A memory-only second me retrieves on the question's words, so the question
+        holds nothing else: who hosts and which round go in the message's metadata, the
+        host's opening only when it says more than the objective (a model wrote it), and its
+        list of memories never (they answered the host, not the peer)."""
+        lines = [self.objective]
+        said: list[str] = []
+        for e in self.events[-CONTEXT_TURNS - 1 :]:
+            if e.kind == "open":
+                first = gist(e.text.split("\n\n", 1)[0])
+                if first and first != " ".join(self.objective.split()):
+                    said.append(f"- {e.speaker} (host): {first}")
+            elif e.kind == "turn" and e.state == "completed" and (text := gist(e.text)):
+                said.append(f"- {e.speaker}: {text}")
+        if said:
+            lines += ["", "Said so far:", *said]
+        return "\n".join(lines)[:QUESTION_CHARS]
 
     def _turn(self, peer: Peer, r: int) -> Iterator[SpaceEvent]:
         question = self.prompt_for(peer, r)
-        meta = {"space": self.context_id, "objective": self.objective, "round": str(r)}
+        meta = {
+            "space": self.context_id,
+            "objective": self.objective,
+            "host": self.host.name,
+            "round": f"{r}/{self.rounds}",
+        }
         try:
             answer = self.ask(
                 peer,
@@ -287,6 +294,18 @@ class Space:
             elif e.kind == "summary":
                 out += ["## Summary", "", e.text, ""]
         return "\n".join(out).rstrip() + "\n"
+
+
+_BOILERPLATE = ("Memory-only mode", "No model yet", "Some context about me", "(")
+
+
+def gist(text: str, limit: int = TURN_CHARS) -> str:
+    """A turn as the next speaker needs it: its own lines, without the memory-only mode's
+    notices and headings, on one line, at most ``limit`` characters."""
+    kept = [ln.strip().removeprefix("- ") for ln in text.splitlines() if ln.strip()]
+    kept = [re.sub(r"^\d{1,2} \w+ \d{4}: ", "", ln) for ln in kept if not ln.startswith(_BOILERPLATE)]
+    out = " ".join(" ".join(kept).split())
+    return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"
 
 
 def _slug(text: str, limit: int = 40) -> str:

@@ -131,6 +131,9 @@ def test_three_round_space_with_two_peers_one_on_manual(
     assert [t.text for t in turns if t.speaker == "tom"] == [
         f"Tom (approved): count me in, turn {i}." for i in (1, 2, 3)
     ]
+    # Sam's second me (memory-only) answers from his journal about the objective, every round:
+    # the turn's question leads with the objective and carries no framing words to dilute it
+    assert all("Fairy Pools" in t.text for t in turns if t.speaker == "sam"), [t.text for t in turns]
     assert sum(e.kind == "waiting" for e in events) == 3  # Tom's turns each waited for approval
     assert len(approved) == 3 and Outbox(sam.data_dir).pending() == []
     # each side logged what was said on its owner's behalf; the transcript is saved, 0600

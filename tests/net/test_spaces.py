@@ -79,11 +79,12 @@ def test_space_three_participants_rounds_and_transcript(
     ]
     assert {t.state for t in turns if t.speaker == "dev"} == {"waiting"}
     assert sum(e.kind == "waiting" for e in events) == 3  # said each round that it waits for approval
-    assert "Tom says yes to round 3" in turns[6].text
+    assert "Tom says yes to round 3/3" in turns[6].text
     # each speaker was sent the objective, the skill, the Space's id and what was said before
     question, meta = tom.asked[1]
     assert meta["skill"] == "ask-me" and meta["objective"] == "plan a weekend in Skye"
-    assert "Round 2 of 3" in question and "El: the Fairy Pools" in question
+    assert meta["round"] == "2/3" and meta["host"] == "Sam"
+    assert question.startswith("plan a weekend in Skye\n") and "- elena: El: the Fairy Pools" in question
     assert len(tom.asked) == len(ellie.asked) == len(quiet.asked) == 3
     # the transcript: markdown, owner-only, all rounds and the summary
     assert space.path is not None and space.path.parent == spaces_dir(tmp_path / "data")
@@ -98,7 +99,7 @@ def test_space_three_participants_rounds_and_transcript(
         "## Summary",
     ):
         assert heading in text
-    assert "Memory-only summary" in events[-2].text and "- tom: Tom says yes to round 3." in events[-2].text
+    assert "Memory-only summary" in events[-2].text and "- tom: Tom says yes to round 3/3." in events[-2].text
 
 
 def test_hanging_peer_does_not_hang_the_space(
