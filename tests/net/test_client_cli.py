@@ -84,3 +84,31 @@ def test_space_command_streams_turns_and_saves_the_transcript(
 
     assert main(["space", "x", "--with", "elena", "--rounds", "11"]) == 1
     assert "rounds must be" in capsys.readouterr().err
+
+
+def test_bridge_consult_a_friends_second_me_as_expert(
+    net_instance: Callable[..., Instance], sam: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`bridge consult elena "…"` with ``kind = "a2a"``: Sam's request, enhanced from Sam's
+    journal (role-fenced), goes to Elena's second me; her answer comes back; Sam's side
+    critiques it. Elena's log shows exactly what Sam's side sent."""
+    from journal_me.net.store import NetLog
+
+    elena = net_instance(name="elena")
+    invitation = PeerStore(elena.data_dir).invite("sam", "social", elena.url)
+    PeerStore(elena.data_dir).set_mode("sam", "auto")
+    PeerStore(sam.vault_data_dir).add("elena", invitation.url, invitation.token)
+    assert sam.config_dir is not None
+    (sam.config_dir / "experts.toml").write_text(
+        '[experts.elena]\nkind = "a2a"\npeer = "elena"\ntimeout = 60\n', encoding="utf-8"
+    )
+    request = "Any tips for the maid of honour speech at the wedding in Hathersage? And the clinic login?"
+    assert main(["bridge", "consult", "elena", request, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "a2a" and out["state"] == "completed" and out["sent"] is True
+    assert out["enhanced"].startswith(request) and "Hathersage" in out["enhanced"]
+    assert "silver-otter-2291" not in out["enhanced"]
+    assert out["answer"] and "Memory-only" in out["answer"]  # Elena's memory-only second me
+    assert out["critique"]
+    received = [e.text for e in NetLog(elena.data_dir).entries(peer="sam") if e.direction == "in"]
+    assert received == [out["enhanced"]]  # what left Sam's machine: the enhanced request only
