@@ -439,13 +439,9 @@ class NetService:
             )
         return self.outbox.get(task_id)
 
-    def recover(self) -> int:
-        """After a crash: tasks left ``submitted``/``working`` are drafted again on start."""
-        with self.outbox.db.read() as db:
-            rows = db.execute("SELECT id FROM tasks WHERE state IN ('submitted', 'working')").fetchall()
-        return len(rows)
-
     async def resume(self) -> None:
+        """After a crash: tasks left ``submitted``/``working`` are drafted again (then held or
+        sent as usual), so a peer polling them gets an answer."""
         with self.outbox.db.read() as db:
             rows = db.execute(
                 "SELECT id FROM tasks WHERE state IN ('submitted', 'working') ORDER BY created"
@@ -610,6 +606,17 @@ def check_bind(host: str, tls: tuple[Path, Path] | None, insecure_lan: bool) -> 
     )
 
 
+def default_url(host: str, port: int, *, tls: bool = False) -> str:
+    """The URL peers are told (on the card): the bound address, or this machine's name when
+    bound to every address (``0.0.0.0``/``::``) — ``--public-url`` overrides it."""
+    import socket
+
+    name = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    if ":" in name:
+        name = f"[{name}]"
+    return f"{'https' if tls else 'http'}://{name}:{port}"
+
+
 def serve(
     settings: Settings,
     host: str = DEFAULT_HOST,
@@ -628,8 +635,7 @@ def serve(
     warning = check_bind(host, tls, insecure_lan)
     if warning:
         print(warning, file=sys.stderr)
-    scheme = "https" if tls else "http"
-    url = public_url or f"{scheme}://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    url = public_url or default_url(host, port, tls=tls is not None)
     app = build_app(settings, journal=journal, base_url=url, skills=skills, host=host)
     config = uvicorn.Config(
         app,

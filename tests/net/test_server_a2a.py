@@ -76,6 +76,7 @@ def test_question_is_held_until_the_owner_approves_then_the_peer_gets_it(elena: 
     held = outbox.get(task.id)
     assert held.peer == "sam" and "10K" in held.draft and held.memory_only
     assert held.draft.startswith("Memory-only mode")  # labelled: no model here
+    assert held.draft not in str(task) and "58:41" not in str(task)  # the draft stays home until approved
     outbox.approve(task.id)
     done = run(a2a_get(elena.url, token, task.id))
     assert state_name(done.status.state) == "TASK_STATE_COMPLETED"
