@@ -9,8 +9,10 @@ prompt with its memories). Two measurements:
   the source entry) must appear in the generated answer (``fact_recall``), plus bag-of-words
   token F1 against the reference answer. ``score = 0.6·fact_recall + 0.4·F1``.
 - **likelihood**: the mean negative log-likelihood per token of the reference answers
-  (teacher-forced, also in llama.cpp). Generation from a small model can be uninformative;
-  a broken adapter (bad export, exploded weights) shows up here at once as a huge NLL.
+  (teacher-forced by the same engine, :meth:`~journal_me.llm.engine.Engine.token_logprobs`,
+  right after answering: the prompt is still in its KV cache). Generation from a small
+  model can be uninformative; a broken adapter (bad export, exploded weights) shows up
+  here at once as a huge NLL.
 
 The candidate passes when its score is within ``tolerance`` of the reference (the active
 adapter if there is one, else the base), its NLL is below the base's (it learned the served
@@ -21,9 +23,7 @@ durations) is kept in the adapter's manifest.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -168,22 +168,6 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _log_softmax_nll(logits: Any, targets: Sequence[int]) -> float:
-    import numpy as np
-
-    rows = np.asarray(logits, dtype=np.float64)
-    peak = rows.max(axis=1, keepdims=True)
-    log_z = peak[:, 0] + np.log(np.exp(rows - peak).sum(axis=1))
-    picked = rows[np.arange(len(targets)), np.asarray(targets)]
-    return float(np.mean(log_z - picked))
-
-
-@contextlib.contextmanager
-def _quiet() -> Any:
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        yield
-
-
 def score_model(
     label: str,
     base_gguf: Path,
@@ -205,7 +189,7 @@ def score_model(
     recalls: list[float] = []
     f1s: list[float] = []
     samples: list[dict[str, str]] = []
-    token_lists: list[tuple[list[int], list[int]]] = []
+    nlls: list[float] = []  # per item: mean negative log-likelihood of the reference tokens
     try:
         engine = Engine.with_llm_settings(
             base_gguf,
@@ -238,17 +222,18 @@ def score_model(
             f1s.append(f1)
             if len(samples) < 3:
                 samples.append({"question": item.question, "answer": text[:400]})
-            prompt_text = engine.render_prompt(item.prompt)
-            prompt_ids = engine.tokenize(prompt_text)
-            full = engine.tokenize(prompt_text + item.completion)
-            if full[: len(prompt_ids)] != prompt_ids:
-                full = prompt_ids + engine.tokenize(item.completion)
-            token_lists.append((prompt_ids, full))
-        n_ctx = max((len(full) for _p, full in token_lists), default=16) + 8
+            # the reference, teacher-forced in the same context: the prompt is still cached
+            try:
+                prompt_ids, answer_ids = engine.split_tokens(item.prompt, item.completion)
+                if len(prompt_ids) + len(answer_ids) > engine.n_ctx:
+                    continue  # answered above; too long to teacher-force in this context
+                logprobs = engine.token_logprobs(prompt_ids, answer_ids)
+            except EngineError as exc:
+                raise EvalError(f"{label}: {exc}") from exc
+            if logprobs:
+                nlls.append(-sum(logprobs) / len(logprobs))
     check_stop(should_stop)
-    nll = _reference_nll(
-        base_gguf, lora, token_lists, n_ctx=n_ctx, llm=llm, config=config, should_stop=should_stop
-    )
+    nll = _mean(nlls) if nlls else float("nan")
     if progress:
         progress(len(items), len(items), label)
     return ModelScore(
@@ -260,57 +245,6 @@ def score_model(
         seconds=time.monotonic() - started,
         samples=samples,
     )
-
-
-def _reference_nll(
-    base_gguf: Path,
-    lora: Path | None,
-    token_lists: Sequence[tuple[list[int], list[int]]],
-    *,
-    n_ctx: int,
-    llm: LLMSettings,
-    config: GateConfig,
-    should_stop: StopFn | None = None,
-) -> float:
-    """Mean per-token NLL of the reference completions, from llama.cpp's own logits.
-
-    The engine keeps only the last position's logits, so this opens a second context with
-    ``logits_all`` (sized to the longest item, as that buffer is ``n_ctx × vocab`` floats).
-    The engine, opened first, has already validated the adapter against the base."""
-    import llama_cpp
-
-    if not token_lists:
-        return float("nan")
-    try:
-        with _quiet():
-            model = llama_cpp.Llama(
-                model_path=str(base_gguf),
-                lora_path=str(lora) if lora else None,
-                lora_scale=llm.lora_scale,
-                n_ctx=n_ctx,
-                n_batch=min(512, n_ctx),
-                n_threads=config.n_threads or llm.n_threads,
-                n_gpu_layers=llm.n_gpu_layers,
-                logits_all=True,
-                verbose=True,  # False would dup2 /dev/null over fds 1 and 2 (see the engine)
-            )
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise EvalError(f"llama.cpp could not load {base_gguf.name} for scoring: {exc}") from exc
-    model.verbose = False
-    per_item: list[float] = []
-    try:
-        for prompt_ids, full in token_lists:
-            check_stop(should_stop)
-            if len(full) <= len(prompt_ids):
-                continue
-            model.reset()  # type: ignore[no-untyped-call]
-            model.eval(full)
-            logits = model.scores[len(prompt_ids) - 1 : len(full) - 1]
-            per_item.append(_log_softmax_nll(logits, full[len(prompt_ids) :]))
-    finally:
-        with contextlib.suppress(Exception):
-            model.close()
-    return _mean(per_item) if per_item else float("nan")
 
 
 # --------------------------------------------------------------------------- decision

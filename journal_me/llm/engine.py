@@ -577,6 +577,105 @@ class Engine:
         """A reasoning splitter primed for this model's default template."""
         return ReasoningSplitter(start_in_reasoning=self.think_prefill)
 
+    # ------------------------------------------------------------------ scoring
+
+    def score(self, prompt: str | Sequence[Message], answer: str, *, per_token: bool = False) -> float:
+        """Teacher-forced log-likelihood of ``answer`` right after ``prompt`` (a rendered
+        prompt, or messages rendered with the chat template): the sum of the answer tokens'
+        log-probabilities (≤ 0), or with ``per_token`` their mean (NaN for an empty answer).
+        """
+        prompt_ids, answer_ids = self.split_tokens(prompt, answer)
+        logprobs = self.token_logprobs(prompt_ids, answer_ids)
+        if per_token:
+            return sum(logprobs) / len(logprobs) if logprobs else float("nan")
+        return float(sum(logprobs))
+
+    def split_tokens(self, prompt: str | Sequence[Message], answer: str) -> tuple[list[int], list[int]]:
+        """``(prompt ids, answer ids)`` as the model reads ``prompt + answer``: the text is
+        tokenized whole (a BPE merge across the seam counts as the answer's), unless the
+        prompt's own tokens are not a prefix of it — then each part alone."""
+        text = prompt if isinstance(prompt, str) else self.render_prompt(prompt)
+        prompt_ids = self.tokenize(text)
+        full = self.tokenize(text + answer)
+        if full[: len(prompt_ids)] == prompt_ids:
+            return prompt_ids, full[len(prompt_ids) :]
+        return prompt_ids, self.tokenize(answer)
+
+    def token_logprobs(self, prompt_ids: Sequence[int], answer_ids: Sequence[int]) -> list[float]:
+        """``log p(answer[k] | prompt + answer[:k])`` for each answer token, in one forward
+        pass of this engine's own context (no second model with ``logits_all``).
+
+        Only the positions that predict answer tokens ask llama.cpp for logits, and a prefix
+        already in the KV cache (the same prompt just answered, say) is not evaluated again.
+        """
+        import numpy as np
+
+        prompt, answer = list(prompt_ids), list(answer_ids)
+        if not answer:
+            return []
+        if not prompt:
+            raise EngineError("scoring needs a prompt: at least one token before the answer")
+        full = prompt + answer
+        if len(full) > self.n_ctx:
+            raise EngineError(
+                f"prompt and answer need {len(full)} tokens but the context holds {self.n_ctx} — "
+                "raise [llm] n_ctx in the config"
+            )
+        first = len(prompt) - 1  # the position whose logits predict answer[0]
+        with self._lock:
+            llm = self._live
+            ctx = llm._ctx
+            keep = self._cached_prefix(llm, full, first)
+            if keep == 0 or not ctx.kv_cache_seq_rm(-1, keep, -1):
+                keep = 0
+                llm.reset()
+                ctx.kv_cache_seq_rm(-1, 0, -1)
+            llm.n_tokens = keep  # what the KV cache holds, for the next generation
+            n_vocab = int(llm.n_vocab())
+            batch = llm._batch.batch
+            out: list[float] = []
+            mark = _log_mark()
+            try:
+                for start in range(keep, len(full) - 1, llm.n_batch):  # the last token predicts nothing
+                    chunk = full[start : min(len(full) - 1, start + llm.n_batch)]
+                    batch.n_tokens = len(chunk)
+                    for i, token in enumerate(chunk):
+                        batch.token[i] = token
+                        batch.pos[i] = start + i
+                        batch.seq_id[i][0] = 0
+                        batch.n_seq_id[i] = 1
+                        batch.logits[i] = start + i >= first or i == len(chunk) - 1
+                    ctx.decode(llm._batch)
+                    llm.input_ids[start : start + len(chunk)] = chunk
+                    llm.n_tokens = start + len(chunk)
+                    for i in range(max(0, first - start), len(chunk)):
+                        row = np.ctypeslib.as_array(ctx.get_logits_ith(i), shape=(n_vocab,))
+                        logits = row.astype(np.float64)
+                        peak = float(logits.max())
+                        log_z = peak + float(np.log(np.exp(logits - peak).sum()))
+                        out.append(float(logits[full[start + i + 1]]) - log_z)
+            except RuntimeError as exc:
+                llm.reset()
+                detail = _log_errors_since(mark)
+                raise EngineError(f"scoring failed: {exc}{' (' + detail + ')' if detail else ''}") from exc
+            finally:
+                llm._requires_eval = True  # the last logits are ours: generation re-reads one token
+        return out
+
+    @staticmethod
+    def _cached_prefix(llm: Any, tokens: Sequence[int], limit: int) -> int:
+        """How many leading ``tokens`` the KV cache already holds (at most ``limit``); 0 for
+        models whose cache cannot be cut at a position (recurrent, hybrid)."""
+        if getattr(llm, "_is_recurrent", False) or getattr(llm, "_is_hybrid", False):
+            return 0
+        cached = llm.input_ids[: llm.n_tokens]
+        n = 0
+        for have, want in zip(cached, tokens[:limit], strict=False):
+            if int(have) != want:
+                break
+            n += 1
+        return n
+
     # ------------------------------------------------------------------ lifetime
 
     def close(self) -> None:

@@ -269,3 +269,68 @@ def test_from_settings_uses_the_registry(settings: Settings, tiny_gguf: Path, ti
         assert eng.lora_path is not None and eng.lora_path.name == "adapter.gguf"
         assert eng.n_ctx == settings.llm.n_ctx
         assert eng.defaults.max_tokens == settings.llm.max_tokens
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _direct_logprobs(model_path: Path, prompt_ids: list[int], answer_ids: list[int]) -> list[float]:
+    """The reference: a second llama.cpp context with ``logits_all`` (what the eval gate used
+    to open), float32 KV cache, log-softmax in numpy."""
+    import contextlib
+    import io
+
+    import llama_cpp
+    import numpy as np
+
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        model = llama_cpp.Llama(
+            model_path=str(model_path),
+            n_ctx=512,
+            n_threads=1,
+            logits_all=True,
+            type_k=llama_cpp.GGML_TYPE_F32,
+            type_v=llama_cpp.GGML_TYPE_F32,
+            verbose=True,
+        )
+    try:
+        full = prompt_ids + answer_ids
+        model.eval(full)
+        rows = np.asarray(model.scores[len(prompt_ids) - 1 : len(full) - 1], dtype=np.float64)
+    finally:
+        model.close()
+    peak = rows.max(axis=1, keepdims=True)
+    log_z = peak[:, 0] + np.log(np.exp(rows - peak).sum(axis=1))
+    return [float(rows[k, t] - log_z[k]) for k, t in enumerate(answer_ids)]
+
+
+def test_score_prefers_the_models_own_continuation(engine: Engine) -> None:
+    prompt = engine.render_prompt(CHAT)
+    likely = "".join(engine.stream_prompt(prompt, max_tokens=12, temperature=0.0))
+    unlikely = "zebra quantum 1987 ledger ## umbrella"
+    assert likely.strip()
+    assert engine.score(prompt, likely, per_token=True) > engine.score(prompt, unlikely, per_token=True)
+    total = engine.score(CHAT, likely)  # messages are rendered with the chat template
+    n = len(engine.split_tokens(prompt, likely)[1])
+    assert total < 0 and total == pytest.approx(engine.score(prompt, likely, per_token=True) * n)
+    assert engine.score(prompt, "") == 0.0
+
+
+def test_score_equals_a_direct_logits_all_computation(tiny_gguf: Path) -> None:
+    with Engine(tiny_gguf, n_ctx=512, n_threads=1, kv_cache_f32=True) as engine:
+        prompt = engine.render_prompt(CHAT)
+        answer = "<think>\nI walked by the river.\n</think>\n\nCalm, mostly. [1]"
+        prompt_ids, answer_ids = engine.split_tokens(prompt, answer)
+        assert len(answer_ids) > 5
+        mine = engine.token_logprobs(prompt_ids, answer_ids)
+        direct = _direct_logprobs(tiny_gguf, prompt_ids, answer_ids)
+        assert mine == pytest.approx(direct, abs=1e-4)
+        assert engine.score(prompt, answer) == pytest.approx(sum(direct), abs=1e-3)
+        # the KV prefix is reused by the next call, and generation after scoring is unchanged
+        before = "".join(engine.stream_prompt(prompt, max_tokens=8, temperature=0.0))
+        assert engine.token_logprobs(prompt_ids, answer_ids) == pytest.approx(mine, abs=1e-5)
+        assert "".join(engine.stream_prompt(prompt, max_tokens=8, temperature=0.0)) == before
+        with pytest.raises(EngineError, match="needs a prompt"):
+            engine.token_logprobs([], answer_ids)
+        with pytest.raises(EngineError, match="n_ctx"):
+            engine.token_logprobs(prompt_ids, answer_ids * 60)

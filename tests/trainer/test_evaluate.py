@@ -1,6 +1,13 @@
-"""The eval gate's scoring and decision rules (the llama.cpp part is in test_pipeline)."""
+"""The eval gate's scoring and decision rules, and its teacher-forced NLL in llama.cpp (the whole
+gate runs in test_pipeline)."""
 
 from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from trainer.evaluate import EvalItem, GateConfig, ModelScore, answer_scores, decide
 from trainer.facts import dates, key_facts, numbers, token_f1
@@ -50,3 +57,43 @@ def test_decide_publishes_only_when_not_worse() -> None:
     ok = decide(_score("candidate", 0.49, 1.25), base, active, config)
     assert ok.publish and ok.metrics()["score"] == 0.49
     assert ok.to_json()["active"]["label"] == "active adapter"
+
+
+def test_score_model_teacher_forces_with_its_own_engine(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One llama.cpp context per model scored (no second ``logits_all`` one), and the NLL is
+    the engine's own teacher-forced log-likelihood of the reference completions."""
+    import llama_cpp
+
+    from journal_me.config import LLMSettings
+    from journal_me.llm.engine import Engine
+    from trainer.evaluate import score_model
+    from trainer.export import convert_base_to_gguf
+
+    gguf = convert_base_to_gguf(tiny_models["llama"], tmp_path / "tiny.gguf")
+    items = [
+        dataclasses.replace(
+            ITEM,
+            prompt=({"role": "system", "content": "You are me."}, {"role": "user", "content": q}),
+            completion=f"<think>\nThe entry says so.\n</think>\n\n{a}",
+        )
+        for q, a in (("Where did I walk?", "By the river [1]."), ("Who came?", "Sam did, at 6:45 [1]."))
+    ]
+    opened: list[dict[str, Any]] = []
+    real_llama = llama_cpp.Llama
+
+    def counting_llama(*args: Any, **kwargs: Any) -> Any:
+        opened.append(kwargs)
+        return real_llama(*args, **kwargs)
+
+    monkeypatch.setattr(llama_cpp, "Llama", counting_llama)
+    llm = LLMSettings(n_ctx=512, n_threads=1)
+    result = score_model("base", gguf, None, items, llm=llm, config=GateConfig(max_tokens=8, n_threads=1))
+    assert len(opened) == 1 and not opened[0].get("logits_all")
+    monkeypatch.setattr(llama_cpp, "Llama", real_llama)
+
+    with Engine(gguf, n_ctx=512, n_threads=1) as engine:
+        expected = [-engine.score(item.prompt, item.completion, per_token=True) for item in items]
+    assert result.nll == pytest.approx(sum(expected) / len(expected), rel=1e-3)
+    assert result.nll > 0 and result.items == 2
