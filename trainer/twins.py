@@ -21,7 +21,7 @@ arguments, same bytes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,6 @@ class TwinSpec:
     chat_template: str
     pad_vocab_to: int = 1  # real Qwen checkpoints pad the embedding matrix (151936 rows)
     reasoning: bool = False
-    notes: tuple[str, ...] = field(default=())
 
 
 FAMILIES: dict[str, TwinSpec] = {

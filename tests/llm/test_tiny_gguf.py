@@ -161,6 +161,12 @@ def test_tensor_names() -> None:
     assert gguf_tensor_name("model.layers.1.post_attention_layernorm.weight") == ("blk.1.ffn_norm.weight")
     with pytest.raises(GGUFWriteError, match="unsupported tensor"):
         gguf_tensor_name("model.layers.0.mlp.experts.0.weight")
+    # names come from gguf's own map, per architecture: qwen3 has q/k norms, llama has none
+    assert gguf_tensor_name("model.layers.3.self_attn.k_norm.weight", "qwen3") == "blk.3.attn_k_norm.weight"
+    with pytest.raises(GGUFWriteError, match="unsupported tensor"):
+        gguf_tensor_name("model.layers.3.self_attn.k_norm.weight", "llama")
+    with pytest.raises(GGUFWriteError, match="unsupported arch"):
+        gguf_tensor_name("model.norm.weight", "gpt2")
 
 
 def _valid_inputs() -> tuple[GGUFTokenizer, dict[str, Any], dict[str, Any]]:
@@ -203,6 +209,19 @@ def test_writer_rejects_bad_input(tmp_path: Path) -> None:
             tensors={**tensors, "model.vision.weight": np.zeros(2)},
             tokenizer=tok,
             chat_template=None,
+        )
+    with pytest.raises(GGUFWriteError, match="RoPE scaling 'yarn'"):
+        write_base_gguf(
+            out,
+            arch="llama",
+            hparams={**hparams, "rope_scaling": {"rope_type": "yarn", "factor": 4.0}},
+            tensors=tensors,
+            tokenizer=tok,
+            chat_template=None,
+        )
+    with pytest.raises(GGUFWriteError, match=r"blk\.0\.attn_q_norm"):  # qwen3 needs its q/k norms
+        write_base_gguf(
+            out, arch="qwen3", hparams=hparams, tensors=tensors, tokenizer=tok, chat_template=None
         )
     with pytest.raises(GGUFWriteError, match="needs scores"):
         GGUFTokenizer(model="llama", tokens=["a"], token_types=[1])

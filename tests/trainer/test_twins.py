@@ -58,7 +58,8 @@ def test_twins_mirror_the_real_models(twin_dirs: dict[str, Path]) -> None:
         assert tok.decode(trained) == "<think>x</think>Yo" + spec.eos  # the reply and its stop token
     qwen3 = AutoConfig.from_pretrained(twin_dirs["qwen3"])
     assert qwen3.head_dim == 32 != qwen3.hidden_size // qwen3.num_attention_heads
-    prompt = AutoTokenizer.from_pretrained(twin_dirs["qwen3"]).apply_chat_template(
+    qwen3_tok: Any = AutoTokenizer.from_pretrained(twin_dirs["qwen3"])
+    prompt = qwen3_tok.apply_chat_template(
         [{"role": "user", "content": "Hi"}], tokenize=False, add_generation_prompt=True, enable_thinking=False
     )
     assert prompt.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
