@@ -31,6 +31,7 @@ what would be sent without sending it.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import tomllib
@@ -249,10 +250,16 @@ async def ask_mcp_async(expert: Expert, request: str, *, server: Any = None) -> 
     ) as c:
         result = await c.call_tool(expert.tool, {expert.argument: request})
     texts = [part.text for part in result.content if isinstance(part, TextContent)]
-    if not texts and result.structured_content is not None:
-        texts = [str(result.structured_content)]
     if result.is_error:
         raise ExpertError(f"expert {expert.name!r}: tool {expert.tool} failed: " + " ".join(texts)[:500])
+    structured = result.structured_content
+    if isinstance(structured, dict) and "answer" in structured and "state" in structured:
+        # a second me's tool (ask_past_self, draft): its answer, or that it waits for approval
+        state = str(structured.get("state") or "completed")
+        text = structured.get("answer") or str(structured.get("note") or "")
+        return ExpertAnswer(_cap(text), state, str(structured.get("task_id") or ""))
+    if not texts and structured is not None:
+        texts = [json.dumps(structured, ensure_ascii=False, indent=1)]
     return ExpertAnswer(_cap("\n".join(texts)))
 
 

@@ -211,3 +211,31 @@ def test_a2a_expert_by_url_and_token() -> None:
         assert answer.state == "input-required" and "waiting for" in answer.text and answer.task_id
     finally:
         held.stop()
+
+
+def test_mcp_expert_over_stdio_is_journal_me_mcp(tmp_path: Path) -> None:
+    """An MCP expert started as a command: `journal-me mcp` on Elena's vault, its
+    ask_past_self tool (the owner's own agent: answered at once, memory-only)."""
+    import sys
+
+    vault = tmp_path / "elena-vault"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "vault", vault)
+    config = tmp_path / "elena.toml"
+    config.write_text(f'data_dir = "{tmp_path / "elena-data"}"\nname = "Elena"\n', encoding="utf-8")
+    launcher = "import sys; from journal_me.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = (
+        sys.executable,
+        "-c",
+        launcher,
+        "--config",
+        str(config),
+        "--vault",
+        str(vault),
+        "mcp",
+        "--memory-only",
+    )
+    expert = Expert("elena", "mcp", tool="ask_past_self", argument="question", command=command, timeout=240)
+    answer = ask_expert(expert, "When did I run the Leith 10K, and in what time?")
+    assert answer.state == "completed"
+    assert "58:41" in answer.text or "10K" in answer.text
+    assert not answer.text.lstrip().startswith("{")  # the answer's text, not the tool's JSON
