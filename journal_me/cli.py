@@ -181,6 +181,13 @@ def _is_index_error(exc: BaseException) -> bool:
     return isinstance(error, type) and isinstance(exc, error)
 
 
+def _graph_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite giving up on the graph store another process is writing."""
+    sqlite3 = sys.modules.get("sqlite3")
+    busy = getattr(sqlite3, "OperationalError", None)
+    return isinstance(busy, type) and isinstance(exc, busy) and "locked" in str(exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not needs_network(argv):
@@ -224,10 +231,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(clean(f"journal-me: {exc}"), file=sys.stderr)
         return 1
     except Exception as exc:
-        if not _is_index_error(exc):
-            raise
-        print(clean(f"journal-me: {exc}"), file=sys.stderr)  # a locked or unreadable index
-        return 1
+        if _is_index_error(exc):  # a locked or unreadable index
+            print(clean(f"journal-me: {exc}"), file=sys.stderr)
+            return 1
+        if _graph_busy(exc):
+            print(
+                "journal-me: the entity graph is busy: another journal-me process is indexing; "
+                "try again when it is done",
+                file=sys.stderr,
+            )
+            return 1
+        raise
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
