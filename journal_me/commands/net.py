@@ -186,6 +186,15 @@ def cmd_peers(args: argparse.Namespace, settings: Settings) -> int:
             out.print(Text(f"removed {clean_line(args.name)}: its token no longer works"))
             return 0
         if args.peers_cmd == "mode":
+            if args.role:
+                if args.name:
+                    return _err("give a peer NAME or --role ROLE, not both")
+                changed = store.set_role_mode(args.role, args.mode)
+                names = ", ".join(p.name for p in changed) or "no peers yet"
+                out.print(Text(clean_line(f"role {args.role}: {args.mode} from now on ({names})")))
+                return 0
+            if not args.name:
+                return _err("peers mode NAME auto|manual, or peers mode --role ROLE auto|manual")
             peer = store.set_mode(args.name, args.mode)
             note = "answers go out at once" if peer.mode == "auto" else "answers wait for your approval"
             out.print(Text(clean_line(f"{peer.name}: {peer.mode} ({note})")))
@@ -386,9 +395,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--json", action="store_true")
     s = psub.add_parser("remove", help="forget a peer; its token stops working")
     s.add_argument("name")
-    s = psub.add_parser("mode", help="manual (answers wait for you) or auto (they go at once)")
-    s.add_argument("name")
+    s = psub.add_parser(
+        "mode", help="manual (answers wait for you) or auto (they go at once), per peer or role"
+    )
+    s.add_argument("name", nargs="?", help="a peer (or --role for every peer of a role)")
     s.add_argument("mode", choices=("manual", "auto"))
+    s.add_argument("--role", help="set the mode of a whole role: its peers now and new ones later")
     s = psub.add_parser("role", help="change the role a peer is answered in")
     s.add_argument("name")
     s.add_argument("role")

@@ -86,6 +86,10 @@ _SCHEMA = (
         memory_only INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX IF NOT EXISTS tasks_state ON tasks(state);
+    CREATE TABLE IF NOT EXISTS role_modes (
+        role TEXT PRIMARY KEY,
+        mode TEXT NOT NULL               -- the mode a new peer of this role starts in
+    );
     CREATE TABLE IF NOT EXISTS log (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at TEXT NOT NULL,
@@ -239,8 +243,8 @@ class PeerStore:
             if row is None:
                 db.execute(
                     "INSERT INTO peers (name, url, role, mode, outbound_token, created) "
-                    "VALUES (?, NULL, ?, 'manual', NULL, ?)",
-                    (name, role, now),
+                    "VALUES (?, NULL, ?, ?, NULL, ?)",
+                    (name, role, self._role_mode(db, role), now),
                 )
             else:
                 db.execute("UPDATE peers SET role = ? WHERE name = ?", (role, name))
@@ -281,8 +285,8 @@ class PeerStore:
             if row is None:
                 db.execute(
                     "INSERT INTO peers (name, url, role, mode, outbound_token, created) "
-                    "VALUES (?, ?, ?, 'manual', ?, ?)",
-                    (name, url.rstrip("/"), role, token.strip(), _now()),
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, url.rstrip("/"), role, self._role_mode(db, role), token.strip(), _now()),
                 )
             else:
                 db.execute(
@@ -328,6 +332,25 @@ class PeerStore:
         if not cur.rowcount:
             raise NetStoreError(f"no peer named {name!r} (journal-me peers list)")
         return self.get(name)
+
+    @staticmethod
+    def _role_mode(db: sqlite3.Connection, role: str) -> str:
+        row = db.execute("SELECT mode FROM role_modes WHERE role = ?", (role,)).fetchone()
+        return "auto" if row is not None and row["mode"] == "auto" else "manual"
+
+    def set_role_mode(self, role: str, mode: Mode) -> list[Peer]:
+        """``auto``/``manual`` for a whole role: every peer of that role now, and each new
+        one from now on (a peer's own ``set_mode`` still changes it alone)."""
+        if mode not in ("manual", "auto"):
+            raise NetStoreError(f"mode must be manual or auto (got {mode!r})")
+        with self.db.tx() as db:
+            db.execute("INSERT OR REPLACE INTO role_modes (role, mode) VALUES (?, ?)", (role, mode))
+            db.execute("UPDATE peers SET mode = ? WHERE role = ?", (mode, role))
+        return [p for p in self.list() if p.role == role]
+
+    def role_modes(self) -> dict[str, str]:
+        with self.db.read() as db:
+            return {r["role"]: r["mode"] for r in db.execute("SELECT role, mode FROM role_modes").fetchall()}
 
     def set_role(self, name: str, role: str) -> Peer:
         name = name.strip().lower()

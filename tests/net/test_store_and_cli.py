@@ -135,3 +135,19 @@ def test_serve_refuses_a_lan_address_without_tls(
     cert.write_text("x")
     key.write_text("x")
     assert check_bind("192.168.1.20", (cert, key), False) == ""
+
+
+def test_auto_per_role_covers_current_and_new_peers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vault = _settings_env(tmp_path, monkeypatch)
+    data = load_settings(vault=vault).vault_data_dir
+    assert main(["peers", "invite", "mum", "--role", "family"]) == 0
+    assert main(["peers", "invite", "sam", "--role", "social"]) == 0
+    assert main(["peers", "mode", "--role", "family", "auto"]) == 0
+    assert main(["peers", "invite", "dad", "--role", "family"]) == 0
+    modes = {p.name: p.mode for p in PeerStore(data).list()}
+    assert modes == {"dad": "auto", "mum": "auto", "sam": "manual"}
+    assert main(["peers", "mode", "mum", "manual"]) == 0  # one peer of the role, on its own
+    assert PeerStore(data).get("mum").mode == "manual" and PeerStore(data).get("dad").mode == "auto"
+    assert main(["peers", "mode", "auto"]) == 1 and "NAME" in capsys.readouterr().err
