@@ -177,3 +177,13 @@ def test_date_order_applies_in_process(sample: dict[str, str], monkeypatch: pyte
     assert cli.main(["add", "--date", "10/11/2026", "Lanterns on the quay."]) == 0
     assert dates.parse_day("10/11/2026") == dt.date(2026, 10, 11)
     dates.configure(None, None)
+
+
+def test_no_command_opens_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import journal_me.tui as tui
+    from journal_me.cli import main
+
+    opened: list[object] = []
+    monkeypatch.setattr(tui, "run_tui", lambda settings: opened.append(settings) or 0)
+    monkeypatch.setenv("JOURNAL_ME_VAULT", str(tmp_path))
+    assert main([]) == 0 and len(opened) == 1
