@@ -120,6 +120,7 @@ def run_dpo(
     epochs: int = 1,
     max_steps: int | None = None,
     seed: int = 0,
+    callbacks: Sequence[Any] = (),
 ) -> DPOResult:
     """Continue the adapter in ``sft_adapter_dir`` with DPO; save the result in ``out_dir``.
 
@@ -150,7 +151,7 @@ def run_dpo(
             epochs=epochs,
             max_steps=max_steps,
             seed=seed,
-            callbacks=[make_callback("dpo", log, progress, should_stop)],
+            callbacks=[make_callback("dpo", log, progress, should_stop), *callbacks],
         )
         with oom_guard("DPO training", max_length=train.max_length, batch_size=train.batch_size):
             trainer.train()

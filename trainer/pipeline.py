@@ -29,7 +29,8 @@ from typing import Any
 from journal_me.api import Journal
 from journal_me.config import Settings
 from journal_me.models import ModelRegistry, RegistryError
-from trainer import guards, state
+from trainer import guards, incremental, state
+from trainer.budget import Budget, budget_minutes
 from trainer.evaluate import EvalError, EvalItem, GateDecision, quick_gate, run_gate
 from trainer.filter import FilterConfig, FilterResult, PrivacyGuard, filter_examples, heldout_rels
 from trainer.pairs import FactPools, make_pairs
@@ -207,7 +208,7 @@ def run_pipeline(
         "run_dir": str(run_dir),
     }
     st["last_run"] = entry
-    if outcome.status in ("published", "refused"):
+    if outcome.status in ("published", "refused", "skipped"):  # skipped: nothing new to train
         st["last_success"] = {**entry, "fingerprint": fp}
     state.record(settings, st, dict(entry))
     state.write_run(run_dir, status=outcome.status, reason=outcome.reason, version=outcome.version)
@@ -265,6 +266,16 @@ def _steps(
     today = options.today or dt.date.today()
     report: dict[str, Any] = {"run": run.dir.name, "fingerprint": fp}
     gate_config = quick_gate(options.gate, options.max_steps)
+    budget = Budget(
+        budget_minutes(
+            options.max_minutes,
+            getattr(settings.train, "max_minutes", None),  # the [train] key, once config has it
+            nightly=options.nightly,
+            gpu=gpu.usable,
+        )
+    )
+    if budget.limited:
+        reporter.note(f"time budget: {budget.minutes:g} min for this run")
 
     # 1. synthesis ------------------------------------------------------------------------
     engine: Any = None
@@ -330,7 +341,11 @@ def _steps(
                 config=options.pairs,
                 should_stop=stop,
             )
-            train_rows = [sft_row(e) for e in filtered.train]
+            picked = _pick_examples(run, options, journal, registry, base, filtered, today)
+            train_ids = {e.id for e in picked.train}
+            pairs.rows[:] = [r for r in pairs.rows if r["id"] in train_ids]
+            train_rows = [sft_row(e) for e in picked.train]
+            report["incremental"] = picked.to_json()
             write_jsonl(run.dir / "sft_train.jsonl", train_rows)
             write_examples(run.dir / "eval.jsonl", filtered.eval)
             write_jsonl(run.dir / "dpo_train.jsonl", pairs.rows)
@@ -343,6 +358,11 @@ def _steps(
                 f"{filtered.report.train} to train, {filtered.report.eval} held out for the gate, "
                 f"{pairs.counts['pairs']} DPO pairs; dropped: {dropped}"
             )
+            if picked.continued:
+                summary["text"] += (
+                    f"; continuing {picked.continued} on {picked.new} new + {picked.replay} replayed "
+                    f"examples ({len(pairs.rows)} DPO pairs)"
+                )
     finally:
         if engine is not None:
             engine.close()  # free the model before training needs the memory
@@ -358,6 +378,15 @@ def _steps(
         )
     if base is None:  # resolve_base failed: only dry runs may go on without a base
         raise PipelineError("setup", "no base model to train", "see `journal-me model list`")
+    if picked.continued and not picked.new:
+        return TrainOutcome(
+            "skipped",
+            f"nothing new to train on since {picked.continued} (the changed entries are held out "
+            "for the eval gate, or gave no usable examples)",
+            0,
+            run_dir=run.dir,
+            report=report,
+        )
     if not train_rows:
         raise PipelineError(
             "filter", "no training examples survived filtering", "write a few more (public) entries first"
@@ -380,7 +409,11 @@ def _steps(
     dpo_steps = max(1, options.max_steps // 2) if options.max_steps else None
 
     # 3. SFT ----------------------------------------------------------------------------
-    with run.step("sft", f"{len(train_rows)} conversations") as summary:
+    detail = f"{len(train_rows)} conversations" + (
+        f", continuing {picked.continued}" if picked.continued else ""
+    )
+    with run.step("sft", detail) as summary:
+        sft_deadline = budget.training_deadline("sft", dpo_follows=bool(pairs.rows))
         sft = run_sft(
             Dataset.from_list(train_rows),
             base_dir=base.hf_dir,
@@ -390,14 +423,23 @@ def _steps(
             should_stop=stop,
             backend=options.backend,
             max_steps=sft_steps,
+            callbacks=[budget.callback("sft", sft_deadline)] if budget.limited else [],
+            adapter_dir=picked.peft_dir,
         )
         stop.check("sft")
         summary["text"] = _loss_text(sft.steps, sft.losses, sft.backend)
+    _budget_note(run, budget, "sft", report)
     report["losses"] = {"sft": sft.losses}
     adapter_dir = sft.adapter_dir
 
     # 4. DPO ----------------------------------------------------------------------------
-    if pairs.rows:
+    dpo_deadline = budget.training_deadline("dpo", dpo_follows=False)
+    if pairs.rows and not budget.has_time(dpo_deadline):
+        reporter.note("time budget: no time left for DPO; the SFT adapter goes to the eval gate")
+        budget.notes.append("DPO skipped: no time left")
+        report["budget"] = budget.summary()
+        state.write_run(run.dir, budget=report["budget"])
+    elif pairs.rows:
         with run.step("dpo", f"{len(pairs.rows)} preference pairs") as summary:
             dpo_rows = [{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in pairs.rows]
             dpo = run_dpo(
@@ -410,9 +452,11 @@ def _steps(
                 should_stop=stop,
                 backend=options.backend,
                 max_steps=dpo_steps,
+                callbacks=[budget.callback("dpo", dpo_deadline)] if budget.limited else [],
             )
             stop.check("dpo")
             summary["text"] = _loss_text(dpo.steps, dpo.losses, dpo.backend)
+        _budget_note(run, budget, "dpo", report)
         report["losses"]["dpo"] = dpo.losses
         adapter_dir = dpo.adapter_dir
     else:
@@ -470,6 +514,16 @@ def _steps(
         summary["text"] = f"{published.version}" + (
             " is now active" if activate else " (base changed: not activated)"
         )
+        incremental.keep_trained(
+            state.train_dir(settings),
+            published.version,
+            adapter_dir,
+            picked.entries,
+            base=base.base.name,
+            hf_dir=base.hf_dir,
+            lora_r=train.lora_r,
+            lora_alpha=train.lora_alpha,
+        )
     return TrainOutcome(
         "published",
         decision.reason,
@@ -478,6 +532,53 @@ def _steps(
         run_dir=run.dir,
         report=report,
     )
+
+
+def _pick_examples(
+    run: _Run,
+    options: TrainOptions,
+    journal: Journal,
+    registry: ModelRegistry,
+    base: TrainBase | None,
+    filtered: FilterResult,
+    today: dt.date,
+) -> incremental.Selection:
+    """All filtered examples, or — a nightly run continuing the active adapter — the new
+    ones plus a replay sample (``trainer.incremental``)."""
+    manifest = journal.index.manifest()
+    entries = {s.rel: manifest.get(s.rel, "") for s in journal.entries() if not s.private}
+    wanted = options.incremental if options.incremental is not None else options.nightly
+    prev = None
+    if wanted and base is not None and not options.dry_run:
+        active = registry.active()
+        if active.adapter is not None and active.base is not None and active.base.name == base.base.name:
+            train = run.settings.train
+            prev = incremental.previous(
+                state.train_dir(run.settings),
+                active.adapter.version,
+                base=base.base.name,
+                hf_dir=base.hf_dir,
+                lora_r=train.lora_r,
+                lora_alpha=train.lora_alpha,
+            )
+            if prev is None:
+                run.reporter.note(
+                    f"{active.adapter.version} has no kept training weights for this base and LoRA "
+                    "shape: training from scratch on every example"
+                )
+    sel = incremental.select(filtered.train, prev, entries, salt=f"{today.isoformat()}|{run.dir.name}")
+    return sel
+
+
+def _budget_note(run: _Run, budget: Budget, phase: str, report: dict[str, Any]) -> None:
+    """Say (and record in the report and run.json) when the budget stopped ``phase``."""
+    if not budget.limited:
+        return
+    line = budget.note_phase(phase)
+    if line:
+        run.reporter.note(line)
+    report["budget"] = budget.summary()
+    state.write_run(run.dir, budget=report["budget"])
 
 
 def _manifest(

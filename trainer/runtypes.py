@@ -75,6 +75,11 @@ class TrainOptions:
     synth_config: SynthConfig = field(default_factory=SynthConfig)
     memories: int = 3  # journal passages in each training prompt
     keep_runs: int = 3
+    # wall-clock budget of the whole run (None: train.max_minutes, else 240 for a nightly
+    # run on the CPU, else none; 0: none) — see trainer.budget
+    max_minutes: float | None = None
+    # continue the active adapter on new + replayed examples (None: for nightly runs)
+    incremental: bool | None = None
 
 
 @dataclass

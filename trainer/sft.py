@@ -113,9 +113,13 @@ def run_sft(
     backend: BackendName | None = None,
     max_steps: int | None = None,
     seed: int = 0,
+    callbacks: Sequence[Any] = (),
+    adapter_dir: Path | str | None = None,
 ) -> SFTResult:
     """Train a fresh LoRA on ``dataset`` (a ``datasets.Dataset`` of ``messages``) and save the
-    PEFT adapter (+ tokenizer) in ``out_dir``. ``max_steps`` caps the run (tests, dry runs)."""
+    PEFT adapter (+ tokenizer) in ``out_dir``. ``max_steps`` caps the run (tests, dry runs);
+    ``adapter_dir`` continues a saved adapter (the nightly incremental run) instead of a
+    fresh LoRA; ``callbacks`` are extra ``TrainerCallback``s (the time budget's stop)."""
     check_conversations(dataset)
     out = Path(out_dir)
     work = out / "_trainer"
@@ -126,6 +130,7 @@ def run_sft(
         LoraParams.from_settings(train),
         max_length=train.max_length,
         batch_size=train.batch_size,
+        adapter_dir=adapter_dir,
         backend=backend,
         seed=seed,
     )
@@ -138,7 +143,7 @@ def run_sft(
             work,
             max_steps=max_steps,
             seed=seed,
-            callbacks=[make_callback("sft", log, progress, should_stop)],
+            callbacks=[make_callback("sft", log, progress, should_stop), *callbacks],
         )
         with oom_guard("SFT training", max_length=train.max_length, batch_size=train.batch_size):
             trainer.train()

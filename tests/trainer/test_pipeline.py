@@ -378,6 +378,51 @@ def test_kill_9_during_sft_leaves_the_active_model_and_the_next_run_works(traine
     assert [h["status"] for h in history][-2:] == ["interrupted", outcome.status]
 
 
+def test_a_nightly_run_continues_the_active_adapter_on_new_plus_replay(trained: Trained) -> None:
+    """The second night trains on the examples of the new entry plus a replay sample, starting
+    from the active adapter's kept weights — not on the whole journal again."""
+    env = trained.env
+    settings = env.settings()
+    active = env.registry().active().adapter
+    assert active is not None
+    kept = train_dir(settings) / "peft" / active.version
+    assert (kept / "adapter_config.json").is_file() and (kept / "trained.json").is_file()
+    from trainer.vault_view import stable_fraction
+
+    # a day the held-out split keeps for training (its hash is above the 15 % threshold)
+    new_rel = next(
+        rel
+        for rel in (f"journal/2025/2025-10-{day:02d}.md" for day in range(2, 29))
+        if stable_fraction(rel, "holdout") >= 0.15 and not (env.vault / rel).exists()
+    )
+    (env.vault / new_rel).write_text(
+        "---\ntitle: Allotment\n---\nSpent the morning at the allotment with Sam. We dug two "
+        "beds for garlic and Sam found a frog under the water butt. Biscuit barked at it.\n",
+        encoding="utf-8",
+    )
+    notes = Notes()
+    outcome = run_training(settings, dataclasses.replace(FAST, nightly=True), notes)
+    assert outcome.status in ("published", "refused"), outcome
+    assert outcome.run_dir is not None
+    picked = outcome.report["incremental"]
+    assert picked["continued"] == active.version
+    assert picked["new"] >= 1 and picked["trained"] == picked["new"] + picked["replay"]
+    assert picked["trained"] < picked["available"]  # not the whole journal again
+    rows = [json.loads(x) for x in (outcome.run_dir / "sft_train.jsonl").read_text().splitlines()]
+    assert len(rows) == picked["trained"]
+    # count them independently: each trained conversation back to its example's sources
+    from trainer.dataset import read_examples
+
+    examples = {json.dumps(e.messages): e for e in read_examples(outcome.run_dir / "synth.jsonl")}
+    trained_examples = [examples[json.dumps(r["messages"])] for r in rows]
+    from_new = [e for e in trained_examples if new_rel in e.sources]
+    assert len(from_new) == picked["new"]
+    assert len(trained_examples) - len(from_new) == picked["replay"]
+    assert picked["replay"] == min(max(8, picked["new"]), picked["available"] - picked["new"])
+    pairs = [json.loads(x) for x in (outcome.run_dir / "dpo_train.jsonl").read_text().splitlines()]
+    assert {p["id"] for p in pairs} <= {e.id for e in trained_examples}
+
+
 # --------------------------------------------------------------------------- skips and failures
 
 
@@ -479,3 +524,32 @@ def test_doctor_smoke_runs_the_trainer_chain(fresh: Env) -> None:
     assert ok, out
     for step in ("build tiny model", "SFT", "DPO", "export GGUF", "llama.cpp answer"):
         assert f"  ok   {step} (" in out
+
+
+def test_a_time_budget_stops_training_in_time_and_records_why(fresh: Env) -> None:
+    """max_steps far beyond the budget: SFT and DPO stop at the step that would overrun,
+    what was trained goes through export and the gate, and the run says why."""
+    budget_min = 0.75
+    notes = Notes()
+    started = time.monotonic()
+    outcome = run_training(
+        fresh.settings(), dataclasses.replace(FAST, max_steps=10_000, max_minutes=budget_min), notes
+    )
+    elapsed = time.monotonic() - started
+    assert outcome.status in ("published", "refused"), outcome
+    budget = outcome.report["budget"]
+    assert budget["max_minutes"] == budget_min
+    sft = budget["phases"]["sft"]
+    assert sft["stopped_by_budget"] and 1 <= sft["steps"] < sft["planned"] == 10_000
+    assert len(outcome.report["losses"]["sft"]) == sft["steps"]
+    dpo = budget["phases"].get("dpo")
+    assert dpo is None or dpo["steps"] < dpo["planned"]
+    assert any(n.startswith("time budget: SFT stopped after") for n in notes.notes)
+    assert outcome.run_dir is not None
+    assert json.loads((outcome.run_dir / "run.json").read_text())["budget"]["phases"]["sft"][
+        "stopped_by_budget"
+    ]
+    durations = outcome.report["durations"]
+    training = sum(durations[s] for s in ("synthesis", "filter", "sft", "dpo") if s in durations)
+    assert training <= budget_min * 60  # the training phases ended inside the budget
+    assert elapsed < budget_min * 60 + 90  # export + the gate after it
