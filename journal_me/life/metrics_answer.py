@@ -14,10 +14,22 @@ import sqlite3
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from journal_me.life.metrics_stats import SeriesSummary, Trend, summarize, trend
+from journal_me.life.metrics_stats import (
+    MIN_PER_SIDE,
+    Association,
+    SeriesSummary,
+    Trend,
+    association,
+    summarize,
+    trend,
+)
 from journal_me.life.metrics_store import MetricInfo, MetricPoint, MetricStore, daily_values
 from journal_me.llm.prompts import Citation
+
+if TYPE_CHECKING:
+    from journal_me.api import Journal
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +39,7 @@ __all__ = [
     "MetricReport",
     "Period",
     "answer_metric_question",
+    "associations",
     "detect_metric_question",
     "lately_paragraph",
     "metric_grounding",
@@ -391,3 +404,41 @@ def metric_grounding(
     days = len({p.day for p in found.sources})
     text = f"{found.text} (From what I logged in {days} entries: {marks}.)"
     return MetricGrounding(text=text, citations=citations)
+
+
+# -- "what goes with it" --------------------------------------------------------------------------
+ASSOCIATION_KINDS = ("person", "pet", "place", "org", "topic", "tag")
+
+
+def associations(
+    journal: Journal,
+    store: MetricStore,
+    metric: str,
+    *,
+    include_private: bool = True,
+    candidates: int = 40,
+    min_per_side: int = MIN_PER_SIDE,
+) -> list[Association]:
+    """The metric's mean on days whose entries mention each of the journal's most frequent
+    people/places/tags vs the other days with a value (Welch 95% interval), where both sides
+    have at least ``min_per_side`` days; clearest and largest differences first. These are
+    associations in the user's own entries, never causes."""
+    report = metric_report(store, metric, include_private=include_private)
+    daily = [(d, v) for d, v, _ in report.daily]
+    if len(daily) < 2 * min_per_side:
+        return []
+    days = {d for d, _ in daily}
+    first, last = min(days), max(days)
+    out: list[Association] = []
+    entities = [e for e in journal.entities(include_private=include_private) if e.type in ASSOCIATION_KINDS]
+    # only what comes up while the metric is tracked
+    entities = [
+        e for e in entities if e.first is None or e.last is None or (e.first <= last and e.last >= first)
+    ]
+    for info in entities[:candidates]:
+        with_days = {p.date for p in journal.timeline(info.name, include_private=include_private)} & days
+        found = association(daily, with_days, info.name, min_per_side)
+        if found is not None:
+            out.append(found)
+    out.sort(key=lambda a: (not a.clear, -abs(a.diff), a.label))
+    return out

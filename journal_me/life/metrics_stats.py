@@ -102,7 +102,7 @@ class Association:
         direction = "higher" if self.diff > 0 else "lower"
         hedge = "" if self.clear else " (the interval includes no difference)"
         return (
-            f"on days with {self.label}, {metric} averaged {self.mean_with:.1f}{u} (n={self.n_with}) "
+            f"on days that mention {self.label}, {metric} averaged {self.mean_with:.1f}{u} (n={self.n_with}) "
             f"vs {self.mean_without:.1f}{u} without (n={self.n_without}): {abs(self.diff):.1f}{u} "
             f"{direction}, 95% CI {self.low:+.1f} to {self.high:+.1f}{hedge}. An association in "
             "your entries, not a cause."

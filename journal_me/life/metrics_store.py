@@ -18,14 +18,16 @@ import os
 import sqlite3
 import statistics
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from journal_me.life.metrics import Observation, extract, front_matter_key_lines
-from journal_me.vault import EntryReadError, parse_entry
+from journal_me.vault import FRONT_MATTER_RE, EntryReadError, load_front_matter
 
 if TYPE_CHECKING:
     from journal_me.api import Journal
@@ -134,29 +136,34 @@ class MetricStore:
     def put(
         self, rel: str, digest: str, day: dt.date | None, private: bool, observations: Iterable[Observation]
     ) -> None:
+        self.put_many([(rel, digest, day, private, list(observations))])
+
+    def put_many(self, items: Iterable[tuple[str, str, dt.date | None, bool, Sequence[Observation]]]) -> None:
+        """Replace what is stored for each entry, all in one transaction."""
         with self._tx() as db:
-            db.execute("DELETE FROM obs WHERE rel = ?", (rel,))
-            db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", (rel, digest, int(private)))
-            if day is None:
-                return
-            db.executemany(
-                "INSERT INTO obs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        rel,
-                        day.isoformat(),
-                        o.name,
-                        o.value,
-                        o.value2,
-                        o.unit,
-                        o.text,
-                        o.source,
-                        o.line,
-                        int(private),
-                    )
-                    for o in observations
-                ],
-            )
+            for rel, digest, day, private, observations in items:
+                db.execute("DELETE FROM obs WHERE rel = ?", (rel,))
+                db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", (rel, digest, int(private)))
+                if day is None:
+                    continue
+                db.executemany(
+                    "INSERT INTO obs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            rel,
+                            day.isoformat(),
+                            o.name,
+                            o.value,
+                            o.value2,
+                            o.unit,
+                            o.text,
+                            o.source,
+                            o.line,
+                            int(private),
+                        )
+                        for o in observations
+                    ],
+                )
 
     def remove(self, rels: Iterable[str]) -> None:
         with self._tx() as db:
@@ -278,6 +285,22 @@ def open_store(journal: Journal) -> MetricStore:
         return store
 
 
+def observations_of(data: bytes) -> list[Observation]:
+    """The metric observations in one markdown file's bytes (broken front matter: none from it)."""
+    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    meta: dict[str, Any] = {}
+    body, offset = text, 0
+    m = FRONT_MATTER_RE.match(text)
+    if m is not None:
+        body = text[m.end() :]
+        offset = text[: m.end()].count("\n")
+        try:
+            meta = load_front_matter(m.group(2))
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+            meta = {}
+    return extract(meta, body, body_line_offset=offset, key_lines=front_matter_key_lines(text))
+
+
 def refresh(journal: Journal, store: MetricStore | None = None) -> MetricStore:
     """Bring the store in step with the journal's index (re-read changed entries only)."""
     store = store or open_store(journal)
@@ -287,31 +310,27 @@ def refresh(journal: Journal, store: MetricStore | None = None) -> MetricStore:
     gone = [rel for rel in known if rel not in manifest]
     if gone:
         store.remove(gone)
+    batch: list[tuple[str, str, dt.date | None, bool, Sequence[Observation]]] = []
     for rel, digest in manifest.items():
+        if len(batch) >= 500:
+            store.put_many(batch)
+            batch = []
         summary = summaries.get(rel)
         fenced = bool(summary.private) if summary is not None else True
         had = known.get(rel)
         if had is not None and had[0] == digest and had[1] == fenced:
             continue
+        # date, privacy (the index's fence included), undated and conflict copies come from
+        # the index; only the front matter and the body are read here (no markup parsing)
+        if summary is None or summary.undated or summary.conflict_of or not rel.lower().endswith(".md"):
+            batch.append((rel, digest, None, fenced, ()))
+            continue
         try:
-            data, mtime = journal.vault.read_bytes(rel)
-            entry = parse_entry(
-                rel, data, path=journal.vault.root / rel, mtime=mtime, private_tags=journal.vault.private_tags
-            )
+            data, _mtime = journal.vault.read_bytes(rel)
         except (EntryReadError, OSError):
-            store.put(rel, digest, None, True, ())
+            batch.append((rel, digest, None, True, ()))
             continue
-        skip = entry.undated or entry.conflict_of is not None or (summary is not None and summary.conflict_of)
-        private = fenced or entry.private
-        if skip or not rel.lower().endswith(".md"):
-            store.put(rel, digest, None, private, ())
-            continue
-        text = data.decode("utf-8-sig", errors="replace")
-        observations = extract(
-            entry.meta,
-            entry.body,
-            body_line_offset=entry.body_line_offset,
-            key_lines=front_matter_key_lines(text.replace("\r\n", "\n")),
-        )
-        store.put(rel, digest, entry.date, private, observations)
+        batch.append((rel, digest, summary.date, fenced, observations_of(data)))
+    if batch:
+        store.put_many(batch)
     return store
