@@ -18,6 +18,7 @@ from textual.screen import Screen
 from journal_me.tui.screens.bridge import BridgeScreen
 from journal_me.tui.screens.chat import ChatScreen
 from journal_me.tui.screens.journal import JournalScreen
+from journal_me.tui.screens.life import LifeScreen
 from journal_me.tui.screens.people import PeopleScreen
 from journal_me.tui.screens.search import SearchScreen
 from journal_me.tui.screens.training import TrainingScreen
@@ -44,6 +45,7 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
     ModeSpec("chat", "Chat", "f7", ChatScreen, "talk with your past self"),
     ModeSpec("bridge", "Bridge", "f8", BridgeScreen, "drafts as you: reply, enhance, critic"),
     ModeSpec("training", "Training", "f9", TrainingScreen, "the nightly fine-tune"),
+    ModeSpec("life", "Life", "f11", LifeScreen, "metrics you track: charts, what goes with them"),
 )
 
 DEFAULT_MODE = "journal"
