@@ -17,7 +17,7 @@ import json
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 MAX_HEURISTIC_PER_ENTRY = 40
+_MISSING = object()
 
 
 def _flag(value: Any) -> bool:
@@ -406,7 +407,8 @@ class EntityGraph:
 
     Safe to share between threads (each call holds the store's lock); callers that need
     several calls to agree hold their own lock. Other processes may write the same store:
-    what this one caches (the alias table) is dropped when the store changed."""
+    what this one caches (the alias table, per-entity names, types and public spellings) is
+    dropped when the store changed."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
@@ -414,6 +416,9 @@ class EntityGraph:
         self._mutex = threading.RLock()
         self._table: AliasTable | None = None
         self._version: int | None = None
+        # (what, key) -> a per-entity fact: warm searches ask for the same few hundred
+        # neighbours' names and types again and again (aggregates over their mention rows)
+        self._memo: dict[tuple[str, str], Any] = {}
         self.by_entry: Mapping[str, EntryMentions] = _EntriesView(self)
 
     @property
@@ -437,6 +442,15 @@ class EntityGraph:
         if version != self._version:
             self._version = version
             self._table = None
+            self._memo.clear()
+
+    def _memoised(self, what: str, key: str, compute: Callable[[], Any]) -> Any:
+        with self._mutex:
+            self._fresh()
+            found = self._memo.get((what, key), _MISSING)
+            if found is _MISSING:
+                found = self._memo[(what, key)] = compute()
+            return found
 
     def _q(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._mutex:
@@ -538,8 +552,10 @@ class EntityGraph:
             except BaseException:
                 db.execute("ROLLBACK")
                 self._table = None
+                self._memo.clear()
                 raise
             self._table = table
+            self._memo.clear()
             return result
 
     def _delete_entry(self, rel: str) -> bool:
@@ -681,6 +697,7 @@ class EntityGraph:
                 self._table = None
                 raise
             self._table = table
+            self._memo.clear()
 
     def clear(self) -> None:
         """Forget everything (a rebuild of the whole vault follows)."""
@@ -690,10 +707,15 @@ class EntityGraph:
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("COMMIT")
             self._table = None
+            self._memo.clear()
 
     # -- per-entity facts ------------------------------------------------------------------
     def display_name(self, key: str) -> str:
         """The spelling most entries use ("Theo" over "theo" on a tie)."""
+        name: str = self._memoised("name", key, lambda: self._display_name_of(key))
+        return name
+
+    def _display_name_of(self, key: str) -> str:
         names = Counter(
             {n: c for n, c in self._q("SELECT name, COUNT(*) FROM mention WHERE key=? GROUP BY name", (key,))}
         )
@@ -720,6 +742,10 @@ class EntityGraph:
         return max(votes, key=lambda kv: (kv[1], kv[0]))[0] if votes else "topic"
 
     def _type_of(self, key: str) -> str:
+        kind: str = self._memoised("type", key, lambda: self._type_of_key(key))
+        return kind
+
+    def _type_of_key(self, key: str) -> str:
         if key.startswith("#"):
             return "tag"
         types: Counter[str] = Counter(
@@ -730,6 +756,10 @@ class EntityGraph:
         return self._type_from(key, self._note_type(key), types)
 
     def _public_forms(self, key: str) -> dict[str, int]:
+        forms: dict[str, int] = self._memoised("forms", key, lambda: self._public_forms_of(key))
+        return dict(forms)
+
+    def _public_forms_of(self, key: str) -> dict[str, int]:
         return _sum_forms(
             f for (f,) in self._q("SELECT forms FROM mention WHERE key=? AND forms IS NOT NULL", (key,))
         )
@@ -797,8 +827,11 @@ class EntityGraph:
         ]
 
     def info(self, key: str, include_private: bool = True) -> EntityInfo | None:
-        infos = self._infos(include_private, key)
-        return infos.get(key)
+        what = "info" if include_private else "public-info"
+        found: EntityInfo | None = self._memoised(
+            what, key, lambda: self._infos(include_private, key).get(key)
+        )
+        return found
 
     def _infos(self, include_private: bool, key: str | None = None) -> dict[str, EntityInfo]:
         """Entity facts, for one key or all of them, in a few aggregate queries."""
