@@ -63,6 +63,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     except ServeError as exc:
         return _err(str(exc))
     from journal_me.commands.journal import open_journal
+    from journal_me.roles import RoleError
 
     _data_dir(settings)
     journal = open_journal(settings)
@@ -77,7 +78,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             public_url=args.public_url,
             journal=journal,
         )
-    except ServeError as exc:
+    except (ServeError, RoleError) as exc:
         return _err(str(exc))
     except KeyboardInterrupt:
         pass
@@ -96,10 +97,14 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     from journal_me.net.store import NetLog, Outbox, PeerStore
 
     data = _data_dir(settings)
+    from journal_me.roles import RoleError
+
     journal = open_journal(settings, quiet=True)  # brought up to date; notes go to stderr
     try:
         answerer = Answerer(settings, journal, None if args.memory_only else load_engine(settings))
         run_stdio(answerer, Gate(answerer, PeerStore(data), Outbox(data), NetLog(data)))
+    except RoleError as exc:
+        return _err(str(exc))
     finally:
         journal.close()
     return 0

@@ -338,7 +338,7 @@ class PeerStore:
         row = db.execute("SELECT mode FROM role_modes WHERE role = ?", (role,)).fetchone()
         return "auto" if row is not None and row["mode"] == "auto" else "manual"
 
-    def set_role_mode(self, role: str, mode: Mode) -> list[Peer]:
+    def set_role_mode(self, role: str, mode: Mode) -> tuple[Peer, ...]:
         """``auto``/``manual`` for a whole role: every peer of that role now, and each new
         one from now on (a peer's own ``set_mode`` still changes it alone)."""
         if mode not in ("manual", "auto"):
@@ -346,7 +346,7 @@ class PeerStore:
         with self.db.tx() as db:
             db.execute("INSERT OR REPLACE INTO role_modes (role, mode) VALUES (?, ?)", (role, mode))
             db.execute("UPDATE peers SET mode = ? WHERE role = ?", (mode, role))
-        return [p for p in self.list() if p.role == role]
+        return tuple(p for p in self.list() if p.role == role)
 
     def role_modes(self) -> dict[str, str]:
         with self.db.read() as db:
