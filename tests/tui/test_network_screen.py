@@ -152,3 +152,50 @@ def test_network_peers_140x42(
     snap_compare: Snap, make_app: Callable[..., JournalMeApp], network: list[str]
 ) -> None:
     assert snap_compare(make_app(), terminal_size=(140, 42), run_before=_shot("net-peers"))
+
+
+async def test_space_tab_streams_a_space(
+    make_app: Callable[..., JournalMeApp], settings: Settings, network: list[str]
+) -> None:
+    """The Space tab: objective, peers, enter — the turns appear as they come, then the
+    summary, and the transcript lands in the data dir. Sam is a scripted A2A peer here."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from textual.widgets import Input, RichLog
+
+    spec = importlib.util.spec_from_file_location(
+        "a2a_fake", Path(__file__).parents[1] / "net" / "a2a_fake.py"
+    )
+    assert spec is not None and spec.loader is not None
+    fake = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("a2a_fake", fake)
+    spec.loader.exec_module(fake)
+    peer = fake.start_fake_peer(lambda q, m: ("completed", f"Sam: yes to Skye ({m['round']})."), token="t")
+    try:
+        PeerStore(settings.vault_data_dir).add("sam", peer.url, "t")
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_network(pilot)
+            screen.query_one("#net-tabs", TabbedContent).active = "net-space"
+            await pilot.pause()
+            screen.query_one("#net-space-objective", Input).value = "plan a weekend in Skye"
+            screen.query_one("#net-space-with", Input).value = "sam"
+            screen.query_one("#net-space-with", Input).focus()
+            await pilot.press("enter")
+            log = screen.query_one("#net-space-log", RichLog)
+            await wait_until(
+                pilot,
+                lambda: any("transcript saved" in str(line.text) for line in log.lines),
+                60,
+                "the Space",
+            )
+            text = "\n".join(line.text for line in log.lines)
+            for i in (1, 2, 3):
+                assert f"[round {i}] sam" in text and f"Sam: yes to Skye ({i}/3)." in text
+            assert text.index("opens:") < text.index("[round 1] sam") < text.index("Summary")
+        transcripts = list((settings.vault_data_dir / "spaces").glob("*.md"))
+        assert len(transcripts) == 1 and "### sam" in transcripts[0].read_text(encoding="utf-8")
+    finally:
+        peer.stop()

@@ -8,6 +8,9 @@
 - **Peers**: friends, their role (what of your memory may answer them), manual/auto, and
   whether each side can call the other.
 - **Log**: everything received and said on your behalf.
+- **Space**: start a Space (an objective, then the peers, comma-separated, enter): your second
+  me opens, each peer speaks in turn for three rounds, then a summary; the turns appear as
+  they come and the transcript is saved in the data dir (``journal_me.net.spaces``).
 
 The state lives in ``network.sqlite3`` in the vault's data dir (``journal_me.net.store``,
 shared with ``journal-me serve`` and ``journal-me outbox``); reads and writes run in thread
@@ -26,14 +29,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, RichLog, Static, TabbedContent, TabPane
 
+from journal_me.termsafe import clean as clean_block
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.text import one_line
 from journal_me.tui.widgets.safe_text_area import SafeTextArea
 from journal_me.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
+    from journal_me.net.spaces import SpaceEvent
     from journal_me.net.store import LogEntry, OutboxItem, Peer
 
 LIMIT = 200  # inbox and log rows shown
@@ -87,12 +92,19 @@ class NetworkScreen(ReportsWorkerErrors, MainScreen):
     #net-draft { height: 1fr; min-height: 3; }
     #net-hint { height: 1; padding: 0 1; color: $text-muted; }
     #net-inbox-table, #net-peers-table, #net-log-table { height: 1fr; }
+    #net-space-objective, #net-space-with { height: 3; }
+    #net-space-log { height: 1fr; padding: 0 1; }
     NetworkScreen.-narrow #net-question { max-height: 3; }
     """
 
     class _Loaded(Message):
         def __init__(self, snapshot: NetSnapshot) -> None:
             self.snapshot = snapshot
+            super().__init__()
+
+    class _SpaceEvent(Message):
+        def __init__(self, event: SpaceEvent) -> None:
+            self.event = event
             super().__init__()
 
     class _Done(Message):
@@ -124,6 +136,10 @@ class NetworkScreen(ReportsWorkerErrors, MainScreen):
                 yield DataTable(id="net-peers-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Log", id="net-log"):
                 yield DataTable(id="net-log-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Space", id="net-space"):
+                yield Input(placeholder="objective, e.g. plan a weekend in Skye", id="net-space-objective")
+                yield Input(placeholder="with: peers, comma-separated (enter starts)", id="net-space-with")
+                yield RichLog(id="net-space-log", wrap=True, markup=False, highlight=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -288,3 +304,61 @@ class NetworkScreen(ReportsWorkerErrors, MainScreen):
         self.notify(message.text, severity="information" if message.ok else "warning", markup=False)
         self.selected = None
         self.load()
+
+    # --- Spaces -------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#net-space-objective")
+    def _objective_given(self) -> None:
+        self.query_one("#net-space-with", Input).focus()
+
+    @on(Input.Submitted, "#net-space-with")
+    def _start_space(self) -> None:
+        objective = self.query_one("#net-space-objective", Input).value.strip()
+        names = [n.strip() for n in self.query_one("#net-space-with", Input).value.split(",") if n.strip()]
+        log = self.query_one("#net-space-log", RichLog)
+        if not objective or not names:
+            self.notify("Give the objective and at least one peer.", severity="warning")
+            return
+        log.clear()
+        log.write(Text(f"Space: {one_line(objective)} — with {', '.join(names)}", style="bold"))
+        self.jm.ensure_engine()
+        self.run_space(objective, names)
+
+    @work(thread=True, exclusive=True, group="network-space", exit_on_error=False, name="running the Space")
+    def run_space(self, objective: str, names: list[str]) -> None:
+        from journal_me.net.spaces import JournalHost, Space, spaces_dir
+        from journal_me.net.store import PeerStore
+        from journal_me.roles import load_roles
+
+        jm = self.jm
+        journal = jm.journal
+        if journal is None:
+            raise RuntimeError("the vault is not open")
+        peers = PeerStore(self.data_dir)
+        participants = [peers.get(n) for n in names]
+        role = load_roles(jm.settings.roles_file)["social"]
+        host = JournalHost(journal, role, name=jm.settings.name or "me", engine=jm.engine_slot.wait())
+        space = Space(objective, participants, host, spaces_dir(jm.settings.vault_data_dir))
+        for event in space.run():
+            self.post_message(self._SpaceEvent(event))
+
+    @on(_SpaceEvent)
+    def _space_event(self, message: _SpaceEvent) -> None:
+        e = message.event
+        log = self.query_one("#net-space-log", RichLog)
+        if e.kind == "open":
+            log.write(Text(f"{e.speaker}'s second me opens:", style="bold"))
+        elif e.kind == "turn":
+            log.write(
+                Text(f"[round {e.round}] {e.speaker}", style="bold" if e.state == "completed" else "yellow")
+            )
+        elif e.kind == "waiting":
+            log.write(Text(f"[round {e.round}] {e.speaker}: {e.text}…", style="yellow"))
+            return
+        elif e.kind == "summary":
+            log.write(Text("Summary", style="bold"))
+        elif e.kind == "saved":
+            log.write(Text(f"(transcript saved to {one_line(e.text)})", style="dim"))
+            self.load()
+            return
+        log.write(Text(clean_block(e.text) + "\n"))
