@@ -19,6 +19,7 @@ from journal_me.tui.screens.bridge import BridgeScreen
 from journal_me.tui.screens.chat import ChatScreen
 from journal_me.tui.screens.journal import JournalScreen
 from journal_me.tui.screens.life import LifeScreen
+from journal_me.tui.screens.network import NetworkScreen
 from journal_me.tui.screens.people import PeopleScreen
 from journal_me.tui.screens.search import SearchScreen
 from journal_me.tui.screens.training import TrainingScreen
@@ -46,6 +47,7 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
     ModeSpec("bridge", "Bridge", "f8", BridgeScreen, "drafts as you: reply, enhance, critic"),
     ModeSpec("training", "Training", "f9", TrainingScreen, "the nightly fine-tune"),
     ModeSpec("life", "Life", "f11", LifeScreen, "metrics you track: charts, what goes with them"),
+    ModeSpec("network", "Network", "f10", NetworkScreen, "friends' second mes: outbox, peers, log", "Net"),
 )
 
 DEFAULT_MODE = "journal"
