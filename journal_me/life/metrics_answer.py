@@ -165,6 +165,12 @@ def report_lines(report: MetricReport) -> list[str]:
         f"  min {_fmt(s.min)}{u} · median {_fmt(s.median)}{u} · max {_fmt(s.max)}{u} · mean {s.mean:.2f}{u}",
         f"  {report.trend.words(report.unit)}",
     ]
+    pairs = [p for _d, _v, pts in report.daily for p in pts if p.value2 is not None]
+    if pairs:
+        last = pairs[-1]
+        lines.append(
+            f"  two numbers each (e.g. {last.text} on {last.day.isoformat()}): the figures are the first"
+        )
     if report.text_points:
         lines.append(f"  plus {len(report.text_points)} text values (e.g. {report.text_points[-1].text!r})")
     return lines
@@ -258,7 +264,7 @@ def _describe(report: MetricReport, label: str) -> str:
         f"lowest {_fmt(low[1])} on {low[0].isoformat()}, highest {_fmt(high[1])} on {high[0].isoformat()})."
     )
     t = report.trend
-    if t.slope_per_week is not None and s.n >= 4:
+    if t.slope_per_week is not None and s.n >= 4 and abs(t.slope_per_week) >= 0.005:
         text += f" Trend: {t.slope_per_week:+.2f}{u} per week."
     return text
 

@@ -59,12 +59,16 @@ class Trend:
         if self.recent_mean is not None and self.earlier_mean is not None:
             diff = self.recent_mean - self.earlier_mean
             how = "about the same as" if abs(diff) < 1e-9 else ("up from" if diff > 0 else "down from")
+            days = "day" if self.recent_n == 1 else "days"
             parts.append(
-                f"recent {self.recent_n} days average {self.recent_mean:.1f}{u}, {how} "
+                f"recent {self.recent_n} {days} average {self.recent_mean:.1f}{u}, {how} "
                 f"{self.earlier_mean:.1f}{u} over the {self.earlier_n} before"
             )
         if self.slope_per_week is not None:
-            parts.append(f"trend {self.slope_per_week:+.2f}{u} per week (Theil–Sen)")
+            if abs(self.slope_per_week) < 0.005:
+                parts.append("no trend either way (Theil–Sen slope 0)")
+            else:
+                parts.append(f"trend {self.slope_per_week:+.2f}{u} per week (Theil–Sen)")
         return "; ".join(parts) or "too few values for a trend"
 
 
