@@ -220,3 +220,6 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for add in REGISTRARS:
         add(sub)
+    from journal_me.commands.life_tasks import register_tasks  # tasks, remind
+
+    register_tasks(sub)
