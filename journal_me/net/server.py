@@ -418,6 +418,9 @@ class NetService:
                 ),
                 timeout=self.limits.answer_timeout,
             )
+        except TimeoutError:
+            why = f"the answer could not be written in {self.limits.answer_timeout:g} s"
+            return await asyncio.to_thread(self._fail, item.id, why)
         except Exception as exc:  # a failed draft fails the task, visibly, and the server goes on
             return await asyncio.to_thread(self._fail, item.id, f"the answer could not be written: {exc}")
         send = found.is_owner or self._auto(item.peer)

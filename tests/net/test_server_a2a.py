@@ -146,3 +146,43 @@ def test_subscriber_sees_the_approval_arrive(elena: Instance) -> None:
     last = events[-1].task  # type: ignore[attr-defined]
     assert state_name(last.status.state) == "TASK_STATE_COMPLETED"
     assert last.artifacts[0].parts[0].text == "Skye, if the weather holds."
+
+
+class _HangingEngine:
+    """A model that takes far too long (a wedged GPU, a huge prompt)."""
+
+    n_ctx = 100_000
+
+    def count_prompt_tokens(self, messages: object, **_: object) -> int:
+        return 10
+
+    def stream_events(self, messages: object, **_: object) -> Iterator[object]:
+        time.sleep(4)
+        yield from ()
+
+    def stream_chat(self, messages: object, **_: object) -> Iterator[str]:
+        time.sleep(4)
+        yield ""
+
+
+def test_a_draft_that_takes_too_long_fails_the_task_not_the_server(tmp_path: Path) -> None:
+    from journal_me.net.server import Limits
+
+    vault = tmp_path / "v"
+    shutil.copytree(SAMPLE_VAULT, vault)
+    inst = start_instance(
+        make_settings(vault, tmp_path, "elena"),
+        "elena",
+        engine=_HangingEngine(),
+        limits=Limits(answer_timeout=1.0),
+    )
+    try:
+        token = _invite(inst, "sam")
+        started = time.monotonic()
+        task = task_of(run(a2a_send(inst.url, token, "How did the Leith 10K go?")))
+        assert time.monotonic() - started < 4
+        assert state_name(task.status.state) == "TASK_STATE_FAILED"
+        assert "could not be written in 1 s" in task.status.message.parts[0].text
+        assert httpx.get(inst.url + "/.well-known/agent-card.json").status_code == 200
+    finally:
+        inst.stop()
