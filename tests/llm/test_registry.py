@@ -349,6 +349,80 @@ def test_pull_resumes_an_interrupted_download(registry: ModelRegistry, tiny_gguf
     assert Path(hub.calls[-1]["local_dir"]) == registry.bases_dir / "qwen2.5-1.5b"
 
 
+class LoopbackHub:
+    """A loopback HTTP server answering the hub's HEAD and GET for any ``/<repo>/resolve/main/<file>``
+    with one payload; the first GET is cut off after ``drop`` bytes."""
+
+    def __init__(self, payload: bytes, drop: int) -> None:
+        import hashlib
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        digest = hashlib.sha256(payload).hexdigest()
+        self.requests: list[tuple[str, str]] = []
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def _headers(self) -> None:
+                self.send_response(200)
+                self.send_header("X-Repo-Commit", "0" * 40)
+                self.send_header("ETag", f'"{digest}"')
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+
+            def do_HEAD(self) -> None:
+                hub.requests.append(("HEAD", self.path))
+                self._headers()
+
+            def do_GET(self) -> None:
+                hub.requests.append(("GET", self.path))
+                self._headers()
+                cut = hub.drop
+                hub.drop = 0
+                self.wfile.write(payload[:cut] if cut else payload)
+                if cut:
+                    self.wfile.flush()
+                    self.close_connection = True
+
+        self.drop = drop
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_pull_with_the_real_hub_client_over_loopback(
+    registry: ModelRegistry, tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``huggingface_hub.hf_hub_download`` itself (no fake), against a local server that cuts
+    the first transfer: the hub retries, pull renames and registers the file, and the
+    progress bridge sees the bytes."""
+    import functools
+
+    from huggingface_hub import hf_hub_download
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    payload = tiny_gguf.read_bytes()
+    hub = LoopbackHub(payload, drop=len(payload) // 3)
+    seen: list[tuple[int, int | None]] = []
+    try:
+        download = functools.partial(hf_hub_download, endpoint=hub.url)
+        base = pull("qwen3-1.7b", registry, download=download, progress=lambda d, t: seen.append((d, t)))
+    finally:
+        hub.close()
+    assert base.gguf.read_bytes() == payload and registry.active().label == "qwen3-1.7b"
+    assert ("GET", "/Qwen/Qwen3-1.7B-GGUF/resolve/main/Qwen3-1.7B-Q8_0.gguf") in hub.requests
+    assert sum(1 for method, _ in hub.requests if method == "GET") == 2  # cut, then retried
+    assert seen and seen[-1] == (len(payload), len(payload))
+
+
 def test_pull_errors_are_one_line_naming_the_file(registry: ModelRegistry) -> None:
     def not_found(repo_id: str, filename: str, **_: Any) -> str:
         raise OSError(f"404 Client Error.\n\nEntry Not Found for url: https://huggingface.co/{repo_id}")
