@@ -23,7 +23,10 @@ async def _open_life(pilot: Pilot[Any]) -> LifeScreen:
     screen = pilot.app.screen
     assert isinstance(screen, LifeScreen)
     await wait_until(
-        pilot, lambda: screen.report is not None and bool(screen.found), timeout=30, what=f"sleep loaded {screen.metrics} {screen.report}"
+        pilot,
+        lambda: screen.report is not None and bool(screen.found),
+        timeout=30,
+        what="sleep and what goes with it",
     )
     await settle(pilot)
     return screen
@@ -56,7 +59,9 @@ async def test_metrics_chart_and_buckets(make_app: Callable[..., JournalMeApp]) 
         table = screen.query_one("#life-metrics", DataTable)
         table.focus()
         await pilot.press("down")
-        await wait_until(pilot, lambda: screen.report is not None and screen.report.name == "mood", what="mood")
+        await wait_until(
+            pilot, lambda: screen.report is not None and screen.report.name == "mood", what="mood"
+        )
         assert screen.report is not None and screen.report.text_points  # the words are kept too
 
 
