@@ -526,6 +526,10 @@ class Vault:
         self.root = Path(root).expanduser().absolute()
         self.ignore = tuple(ignore)
         self.private_tags = tuple(private_tags)
+        # the ignore globs as one regex (fnmatch's own translation): a stat walk asks for
+        # every file, and fnmatch per pattern and file was most of a 10k refresh
+        globs = [fnmatch.translate(os.path.normcase(p)) for p in self.ignore]
+        self._ignore_re = re.compile("|".join(f"(?:{g})" for g in globs)) if globs else None
 
     # -- paths -----------------------------------------------------------------------------
     def rel(self, path: Path | str) -> str:
@@ -541,7 +545,14 @@ class Vault:
         parts = rel.split("/")
         if any(part.startswith(".") for part in parts):
             return True
-        return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(parts[-1], pat) for pat in self.ignore)
+        return self._ignored_by_glob(rel, parts[-1])
+
+    def _ignored_by_glob(self, rel: str, name: str) -> bool:
+        """Whether an ignore glob matches the path or its last part."""
+        rx = self._ignore_re
+        if rx is None:
+            return False
+        return rx.match(os.path.normcase(rel)) is not None or rx.match(os.path.normcase(name)) is not None
 
     def wants(self, rel: str) -> bool:
         """Whether a vault-relative path is a journal file we read (markdown or canvas)."""
@@ -615,7 +626,7 @@ class Vault:
                 if name.startswith("."):  # .obsidian, .git, .trash, editors' temp files
                     continue
                 rel = prefix + name
-                if self.ignore and self.is_ignored(rel):
+                if self._ignored_by_glob(rel, name):  # (dot names are skipped above)
                     continue
                 try:
                     is_dir = child.is_dir(follow_symlinks=True)
