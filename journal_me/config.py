@@ -73,6 +73,9 @@ class TrainSettings:
     max_length: int = 1024
     min_free_vram_gb: float = 6.0
     allow_cpu: bool = False
+    # wall-clock budget of a run in minutes (None: 240 for a nightly CPU run, no limit on a
+    # GPU; 0: no limit) — SFT/DPO stop at the step that would overrun and keep what they trained
+    max_minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "train.batch_size": (1, 4096),
     "train.max_length": (16, 1_048_576),
     "train.min_free_vram_gb": (0.0, 10_000.0),
+    "train.max_minutes": (0.0, 10_080.0),
 }
 
 
@@ -211,7 +215,7 @@ def _coerce_section(cls: type[Any], raw: Any, where: str) -> Any:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ConfigError(f"{where}.{key}: expected an integer, got {value!r}")
             _check_range(f"{where}.{key}", value)
-        elif isinstance(default, float):
+        elif isinstance(default, float) or key == "max_minutes":
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ConfigError(f"{where}.{key}: expected a number, got {value!r}")
             value = float(value)

@@ -28,6 +28,8 @@ def _load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
         ("[train]\nlora_r = -1\n", "train.lora_r"),
         ("[train]\nlearning_rate = 0\n", "train.learning_rate"),
         ("debounce_ms = 100000000\n", "debounce_ms"),
+        ("[train]\nmax_minutes = -5\n", "train.max_minutes"),
+        ("[train]\nmax_minutes = \"all night\"\n", "train.max_minutes"),
     ],
 )
 def test_out_of_range_values_are_refused_by_name(tmp_path: Path, text: str, key: str) -> None:
@@ -58,3 +60,9 @@ def test_daily_and_conversation_settings(tmp_path: Path) -> None:
     assert (s.daily_folder, s.daily_format, s.save_conversations) == ("Daily", "YYYY-MM-DD", False)
     with pytest.raises(ConfigError, match="save_conversations"):
         _load(tmp_path, 'save_conversations = "no"\n')
+
+
+def test_train_max_minutes(tmp_path: Path) -> None:
+    assert _load(tmp_path, "").train.max_minutes is None  # the nightly CPU default applies
+    assert _load(tmp_path, "[train]\nmax_minutes = 90\n").train.max_minutes == 90.0
+    assert _load(tmp_path, "[train]\nmax_minutes = 0\n").train.max_minutes == 0.0  # no limit
