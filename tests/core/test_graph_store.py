@@ -196,8 +196,8 @@ def test_journal_deletes_an_old_graph_json_and_fills_the_store(
     old = data / "graph.json"
     old.write_text('{"format": 3, "entries": {}, "graph": {}}', encoding="utf-8")
     journal = open_journal(vault)
+    journal.reindex()  # (the journal opens its graph on first use, and deletes graph.json then)
     assert not old.exists()
-    journal.reindex()
     assert store_path(data).is_file()
     assert any(e.name == "Sam" for e in journal.entities())
     # the next session opens the store as it was left: nothing to re-read
