@@ -269,7 +269,7 @@ def _steps(
     budget = Budget(
         budget_minutes(
             options.max_minutes,
-            getattr(settings.train, "max_minutes", None),  # the [train] key, once config has it
+            settings.train.max_minutes,
             nightly=options.nightly,
             gpu=gpu.usable,
         )
@@ -311,6 +311,7 @@ def _steps(
                 config=options.synth_config,
                 progress=lambda d, t, what: reporter.progress("synthesis", d, t),
                 should_stop=stop,
+                note=reporter.note,  # model failures that fell back to templates
             )
             if synth_result.private_rels:
                 # includes files marked private since the last index: guard against them too
@@ -340,6 +341,7 @@ def _steps(
                 cache_dir=state.train_dir(settings) / "cache",
                 config=options.pairs,
                 should_stop=stop,
+                note=reporter.note,
             )
             picked = _pick_examples(run, options, journal, registry, base, filtered, today)
             train_ids = {e.id for e in picked.train}
@@ -434,7 +436,8 @@ def _steps(
 
     # 4. DPO ----------------------------------------------------------------------------
     dpo_deadline = budget.training_deadline("dpo", dpo_follows=False)
-    if pairs.rows and not budget.has_time(dpo_deadline):
+    # loading the adapter again and one DPO step (policy + reference) take about two SFT steps
+    if pairs.rows and not budget.has_time(dpo_deadline, need=2 * budget.longest_step("sft")):
         reporter.note("time budget: no time left for DPO; the SFT adapter goes to the eval gate")
         budget.notes.append("DPO skipped: no time left")
         report["budget"] = budget.summary()
