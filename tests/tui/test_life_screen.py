@@ -60,7 +60,7 @@ async def test_metrics_chart_and_buckets(make_app: Callable[..., JournalMeApp]) 
         table.focus()
         await pilot.press("down")
         await wait_until(
-            pilot, lambda: screen.report is not None and screen.report.name == "mood", what="mood"
+            pilot, lambda: screen.report is not None and screen.report.name == "mood", timeout=30, what="mood"
         )
         assert screen.report is not None and screen.report.text_points  # the words are kept too
 
@@ -76,7 +76,7 @@ async def test_the_entries_behind_a_point_are_one_key_away(make_app: Callable[..
         entries = screen.query_one("#life-entries", OptionList)
         assert entries.option_count == 1 and "Dr Whitfield" in str(entries.get_option_at_index(0).prompt)
         await pilot.press("enter")  # the newest day: 26 Feb 2026
-        await wait_until(pilot, lambda: app.current_mode == "journal", what="the journal screen")
+        await wait_until(pilot, lambda: app.current_mode == "journal", timeout=30, what="the journal screen")
         await settle(pilot)
         journal: Any = app.screen
         assert journal.editor.doc.rel == "journal/2026/2026-02-26.md"
@@ -97,7 +97,7 @@ async def test_a_week_with_several_entries_lists_them(make_app: Callable[..., Jo
         await pilot.press("enter")
         assert app.focused is entries
         await pilot.press("down", "enter")  # release night
-        await wait_until(pilot, lambda: app.current_mode == "journal", what="the journal screen")
+        await wait_until(pilot, lambda: app.current_mode == "journal", timeout=30, what="the journal screen")
         await settle(pilot)
         journal: Any = app.screen
         assert journal.editor.doc.rel == "journal/2025/2025-11-15.md"
