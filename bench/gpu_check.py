@@ -500,6 +500,8 @@ def child(args: argparse.Namespace) -> int:
     """Run ``--phase`` here; write its JSON (an exception is recorded as a failure)."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("UNSLOTH_DISABLE_CPU_FALLBACK", "1")
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(var, "1")  # no network there; fail fast instead of retrying
     try:
         row = PHASES[args.phase](args)
     except Exception:

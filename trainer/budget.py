@@ -56,9 +56,15 @@ class PhaseStop:
     steps: int = 0
     planned: int = 0
     stopped: bool = False
+    longest_step: float = 0.0  # seconds, the slowest optimizer step seen
 
     def to_json(self) -> dict[str, Any]:
-        return {"steps": self.steps, "planned": self.planned, "stopped_by_budget": self.stopped}
+        return {
+            "steps": self.steps,
+            "planned": self.planned,
+            "stopped_by_budget": self.stopped,
+            "longest_step_s": round(self.longest_step, 2),
+        }
 
 
 @dataclass
@@ -103,8 +109,13 @@ class Budget:
             return now + (end - now) * (SFT_SHARE if dpo_follows else 1.0)
         return end
 
-    def has_time(self, deadline: float | None) -> bool:
-        return deadline is None or self.clock() < deadline
+    def has_time(self, deadline: float | None, need: float = 0.0) -> bool:
+        """Whether ``need`` seconds fit before ``deadline`` (None: always)."""
+        return deadline is None or self.clock() + need < deadline
+
+    def longest_step(self, phase: str) -> float:
+        record = self.phases.get(phase)
+        return record.longest_step if record else 0.0
 
     def callback(self, phase: str, deadline: float | None) -> Any:
         """A ``TrainerCallback`` that ends training at the step that would pass ``deadline``."""
@@ -116,7 +127,6 @@ class Budget:
         class _BudgetStop(TrainerCallback):  # type: ignore[misc]
             def __init__(self) -> None:
                 self.last = clock()
-                self.longest = 0.0
 
             def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
                 record.planned = int(state.max_steps)
@@ -124,12 +134,12 @@ class Budget:
 
             def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
                 now = clock()
-                self.longest = max(self.longest, now - self.last)
+                record.longest_step = max(record.longest_step, now - self.last)
                 self.last = now
                 record.steps = int(state.global_step)
                 if deadline is None or state.global_step >= state.max_steps:
                     return
-                if now + self.longest > deadline:  # the next step would overrun
+                if now + record.longest_step > deadline:  # the next step would overrun
                     record.stopped = True
                     control.should_training_stop = True
 

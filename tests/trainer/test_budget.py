@@ -69,7 +69,14 @@ def test_the_callback_stops_at_the_step_that_would_overrun() -> None:
     deadline = clock.now + 100
     done = _drive(budget.callback("sft", deadline), clock, 7.0, 1000)
     assert done == 14 and clock.now <= deadline  # 14 × 7 = 98 s; a 15th would end at 105
-    assert budget.phases["sft"].to_json() == {"steps": 14, "planned": 1000, "stopped_by_budget": True}
+    assert budget.phases["sft"].to_json() == {
+        "steps": 14,
+        "planned": 1000,
+        "stopped_by_budget": True,
+        "longest_step_s": 7.0,
+    }
+    assert budget.longest_step("sft") == 7.0 and budget.longest_step("dpo") == 0.0
+    assert budget.has_time(clock.now + 20, need=14.0) and not budget.has_time(clock.now + 20, need=21.0)
     assert budget.note_phase("sft") == (
         "time budget: SFT stopped after 14 of 1000 steps (10 min for the whole run); what was trained is kept"
     )
