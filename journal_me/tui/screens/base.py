@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 
 NARROW = 110  # columns: below this, side panels give way to the main view
+TAB_PADDING = 2  # a Tab's own padding around its label (Textual's default CSS)
 
 
 class MainScreen(Screen[None]):
@@ -59,23 +60,37 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < NARROW
+        self._label_tabs(narrow, event.size.width)
         if narrow == self.narrow:
             return
         self.narrow = narrow
         self.set_class(narrow, "-narrow")
-        keys: dict[str, str] = {}
-        for active in super().active_bindings.values():
-            if active.binding.id and active.binding.id not in keys:
-                keys[active.binding.id] = self.app.get_key_display(active.binding)
-        for spec in self.jm.MODE_SPECS:
-            key = keys.get(f"goto-{spec.name}")
-            label = f"{key} {spec.key_label}" if narrow and key else spec.label
-            for tab in self.query(f"#mode-{spec.name}").results(Tab):
-                tab.label = label
         for footer in self.query(Footer):
             footer.compact = narrow
         self.refresh_bindings()
         self.layout_changed(narrow)
+
+    def _label_tabs(self, narrow: bool, width: int) -> None:
+        """Wide: the tabs' names. Narrow: each tab carries its key ("f3 Search"); when that
+        row is wider than the screen, the other screens' tabs show only their keys (f1 lists
+        what they open) so every tab stays on screen."""
+        keys: dict[str, str] = {}
+        for active in super().active_bindings.values():
+            if active.binding.id and active.binding.id not in keys:
+                keys[active.binding.id] = self.app.get_key_display(active.binding)
+        labels: dict[str, str] = {}
+        for spec in self.jm.MODE_SPECS:
+            key = keys.get(f"goto-{spec.name}")
+            labels[spec.name] = f"{key} {spec.key_label}" if narrow and key else spec.label
+        if narrow and sum(len(label) + TAB_PADDING for label in labels.values()) > width:
+            for spec in self.jm.MODE_SPECS:
+                key = keys.get(f"goto-{spec.name}")
+                if key and spec.name != self.MODE:
+                    labels[spec.name] = key
+        for name, label in labels.items():
+            for tab in self.query(f"#mode-{name}").results(Tab):
+                if str(tab.label) != label:
+                    tab.label = label
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
