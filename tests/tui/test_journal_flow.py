@@ -26,11 +26,11 @@ async def test_opens_latest_entry_and_lists_months(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, JournalScreen)
-        assert app.entry_count == 199
+        assert app.entry_count == 200
         assert screen.editor.doc is not None
         assert screen.editor.doc.rel == "journal/2026/2026-10-31.md"
         tree = screen.query_one(EntryTree)
-        assert tree.months_with_entries()[(2026, 10)] == 13
+        assert tree.months_with_entries()[(2026, 10)] == 14
         # only the newest year is open, and only the open entry's month has entry nodes
         year_2025 = next(n for n in tree.root.children if n.data and n.data.year == 2025)
         assert not year_2025.is_expanded
@@ -57,7 +57,7 @@ async def test_today_type_autosave_search_open_people(
         await settle(pilot)
         assert "zephyrine kites" in path.read_text(encoding="utf-8")
         assert not screen.editor.dirty
-        assert app.entry_count == 200
+        assert app.entry_count == 201
 
         # the side panel shows the people of the entry
         await wait_until(pilot, lambda: "Sam" in screen.side._entities, what="entities")
@@ -173,10 +173,10 @@ async def test_first_run_fills_the_tree_after_the_first_index(tmp_path: Path, tu
     shutil.copytree(SAMPLE_VAULT, vault)
     app = JournalMeApp(load_settings(vault=vault), today=lambda: TODAY, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.entry_count == 199, timeout=60, what="first index")
+        await wait_until(pilot, lambda: app.entry_count == 200, timeout=60, what="first index")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, JournalScreen)
         assert screen.editor.doc is not None
         assert screen.editor.doc.rel == "journal/2026/2026-10-31.md"
-        assert screen.entry_tree.months_with_entries()[(2026, 10)] == 13
+        assert screen.entry_tree.months_with_entries()[(2026, 10)] == 14
