@@ -24,13 +24,14 @@ _VALUE_OPTIONS = {"--vault", "--config"}
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a reader closing the pipe means to a shell
 
 
-_J, _M, _T, _TR, _N, _L = (
+_J, _M, _T, _TR, _N, _L, _P = (
     "journal_me.commands.journal",
     "journal_me.commands.model",
     "journal_me.commands.talk",
     "journal_me.commands.train",
     "journal_me.commands.net",
     "journal_me.commands.life",
+    "journal_me.commands.practice",
 )
 # Which module registers each command, and its line in `journal-me --help`: a command loads
 # only its own module (`add` does not import the model registry, `--help` imports none), and
@@ -63,6 +64,10 @@ COMMAND_TABLE: dict[str, tuple[str, str]] = {
     "space": (_N, "several second mes discuss one objective (A2A)"),
     "log": (_L, "log metric values in a day's entry: journal-me log mood 7 sleep 7.5 [--date yesterday]"),
     "metrics": (_L, "the metrics you track, or one series with its summary and trend"),
+    "tasks": (_L, "tasks in your entries (Obsidian Tasks / Dataview format); `tasks done ID` marks one done"),
+    "remind": (_L, "what is due now (due/scheduled today or overdue, ⏰ times passed); --notify delivers it"),
+    "practice": (_P, "practise with your second me: interview"),
+    "study": (_P, "review study cards made from entries tagged for study (FSRS)"),
 }
 
 
