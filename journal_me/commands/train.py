@@ -220,6 +220,11 @@ def _spec(args: argparse.Namespace, settings: Settings) -> Any:
 def cmd_schedule_install(args: argparse.Namespace, settings: Settings) -> int:
     from trainer.schedule import ScheduleError, Scheduler
 
+    if getattr(args, "remind", False):  # the hourly reminders timer (journal_me.commands.life_tasks)
+        from journal_me.commands.life_tasks import cmd_schedule_remind
+
+        return cmd_schedule_remind(args, settings)
+
     try:
         scheduler = Scheduler(args.backend)
         spec = _spec(args, settings)
@@ -281,6 +286,11 @@ def cmd_schedule_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_schedule_remove(args: argparse.Namespace, settings: Settings) -> int:
     from trainer.schedule import ScheduleError, Scheduler
+
+    if getattr(args, "remind", False):
+        from journal_me.commands.life_tasks import cmd_schedule_remind
+
+        return cmd_schedule_remind(args, settings)
 
     try:
         actions = Scheduler(args.backend).remove(dry_run=args.dry_run)
@@ -388,6 +398,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         )
         if name != "status":
             a.add_argument("--dry-run", action="store_true", help="print what would change")
+            a.add_argument("--remind", action="store_true", help="the hourly `remind --notify` timer instead")
         if name == "install":
             a.add_argument("--at", default="03:30", help="time of day, HH:MM (default 03:30)")
         a.set_defaults(handler=handler)
