@@ -33,18 +33,6 @@ MAX_HEURISTIC_PER_ENTRY = 40
 _MISSING = object()
 
 
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError("private is not a boolean")
-    return value
-
-
-def _optional_str(value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise TypeError("expected a string")
-    return value
-
-
 @dataclass(frozen=True)
 class EntryMentions:
     rel: str
@@ -82,25 +70,6 @@ class TimelinePoint:
     date: dt.date
     rel: str
     title: str
-
-
-@dataclass
-class _UnionFind:
-    parent: dict[str, str] = field(default_factory=dict)
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
 
 
 def _display_name(names: Counter[str]) -> str:
@@ -251,18 +220,19 @@ def _pairs_of(em: EntryMentions) -> set[tuple[str, str]]:
 
 def _build_alias_table(pairs: Iterable[tuple[str, str]], notes: dict[str, str]) -> AliasTable:
     """The alias table from the distinct alias pairs and the pages (lower name -> name)."""
+    # networkx is slow to import (~0.5 s): only when the alias pairs change, never on a query
+    from networkx.utils import UnionFind
+
     ordered = sorted(set(pairs))
-    uf = _UnionFind()
-    for a, b in ordered:
-        uf.union(a.lower(), b.lower())
-    groups: dict[str, list[str]] = {}
+    uf = UnionFind()
     surface: dict[str, str] = {}
     for a, b in ordered:
+        uf.union(a.lower(), b.lower())
         for name in (a, b):
             surface.setdefault(name.lower(), name)
-            groups.setdefault(uf.find(name.lower()), [])
+    groups: dict[str, list[str]] = {}
     for low in surface:
-        groups[uf.find(low)].append(low)
+        groups.setdefault(uf[low], []).append(low)
     canon: dict[str, str] = {}
     for members in groups.values():
         note_members = [m for m in members if m in notes]
@@ -515,9 +485,6 @@ class EntityGraph:
     # -- updates ---------------------------------------------------------------------------
     def update(self, entry: Entry) -> None:
         self.apply_batch([entry], [])
-
-    def update_mentions(self, em: EntryMentions) -> None:
-        self.apply_mentions([em], [])
 
     def remove(self, rel: str) -> None:
         self.apply_mentions([], [rel])
