@@ -753,15 +753,12 @@ class Journal:
             self._summaries = None
 
     def _indexed(self, entry: Entry) -> IndexedEntry:
+        from journal_me.memory.entities import names_in
         from journal_me.memory.index import IndexedEntry
 
         names = self.graph.entity_names(entry.rel)  # surface (lower) -> canonical
         entities = list(dict.fromkeys(names.values()))
-        per_passage: list[list[str]] = []
-        for p in entry.passages:
-            text = " " + p.text.lower() + " "
-            found = [c for s, c in names.items() if s and (f"{s}" in text)]
-            per_passage.append(list(dict.fromkeys(found)))
+        per_passage = [names_in(p.text, names) for p in entry.passages]  # whole words only
         # the index stores ``private`` = entry.private or a conflict copy or fenced
         fenced = entry.private or _is_conflict(entry) or self._privacy.fenced(entry.rel)
         return IndexedEntry(entry=entry, entities=entities, passage_entities=per_passage, fenced=fenced)

@@ -8,7 +8,9 @@ the whole vault.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -526,11 +528,6 @@ _PERSON_AFTER_RE = re.compile(
 _PERSON_BEFORE_RE = re.compile(r"\b(?:with|told|asked|texted|rang|called|met|messaged|hugged|and)\s+$")
 
 
-def heuristic_candidates(text: str) -> list[tuple[str, bool]]:
-    """(phrase, looks_like_person) for capitalised phrases in ``text``."""
-    return [(phrase, person) for phrase, person, weak in _candidates(text) if not weak]
-
-
 def _candidates(text: str) -> list[tuple[str, bool, bool]]:
     """(phrase, looks_like_person, weak): weak ones are single capitalised words at a
     sentence start ("Biscuit hid…"), entities only when the vault already knows the name."""
@@ -570,6 +567,22 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
         )
         out.append((phrase, person, weak))
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_word(surface: str) -> re.Pattern[str]:
+    """``surface`` not inside a longer word: "sam" in "Sam's" or "(Sam)", not in "same"."""
+    head = r"(?<!\w)" if re.match(r"\w", surface) else ""
+    tail = r"(?!\w)" if re.match(r"\w", surface[-1]) else ""
+    return re.compile(head + re.escape(surface) + tail)
+
+
+def names_in(text: str, names: Mapping[str, str]) -> list[str]:
+    """The canonical names (``names``: lower surface form -> canonical) whose surface forms
+    occur in ``text`` as whole words, in ``names`` order, each once."""
+    low = text.lower()
+    found = [c for s, c in names.items() if s and s in low and _whole_word(s).search(low)]
+    return list(dict.fromkeys(found))
 
 
 def extract_mentions(entry: Entry) -> list[Mention]:
