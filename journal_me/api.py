@@ -1003,7 +1003,7 @@ class Journal:
             return True  # the next refresh indexes it (stat walk: it sees the new file)
         from whoosh.index import LockError
 
-        from journal_me.memory.index import IndexError_
+        from journal_me.memory.index import IndexUnavailableError
 
         try:
             with self._write_lock:
@@ -1014,7 +1014,7 @@ class Journal:
                     self.update_paths(rels)
                 finally:
                     self.index.lock_timeout = before
-        except (IndexError_, LockError) as exc:
+        except (IndexUnavailableError, LockError) as exc:
             self.last_index_error = str(exc) or type(exc).__name__
             log.warning("written, but not indexed yet: %s", self.last_index_error)
             return False

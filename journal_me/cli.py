@@ -182,7 +182,7 @@ def _is_index_error(exc: BaseException) -> bool:
     """Whether ``exc`` is the index's own error (a locked index…). Looked up only where the
     index module was loaded: a command that never opened the index (`add`) never loads it."""
     index = sys.modules.get("journal_me.memory.index")
-    error = getattr(index, "IndexError_", None)
+    error = getattr(index, "IndexUnavailableError", None)
     return isinstance(error, type) and isinstance(exc, error)
 
 

@@ -60,11 +60,12 @@ WRITER_LIMIT_MB = 128  # Whoosh's posting buffer before it spills a run to disk 
 SUBWRITER_RESULT_TIMEOUT = 600.0  # seconds a finished sub-writer may take to hand its segment back
 
 
-class IndexError_(Exception):
-    """The index cannot be used; the message says what to do."""
+class IndexUnavailableError(Exception):
+    """The index cannot be used now (locked by another process, unreadable, out of file
+    handles…) and was left as it is; the message says what happened and what to do."""
 
 
-class IndexLockedError(IndexError_):
+class IndexLockedError(IndexUnavailableError):
     pass
 
 
@@ -306,7 +307,7 @@ class PassageIndex:
                     "close it or try again"
                 ) from None
             except PermissionError as exc:  # not damage: rebuilding would not help
-                raise IndexError_(f"cannot read the index at {self.directory}: {exc}") from None
+                raise IndexUnavailableError(f"cannot read the index at {self.directory}: {exc}") from None
             except Exception as exc:  # whoosh raises many kinds on damaged files
                 why = f"index was unreadable ({type(exc).__name__}: {exc})"
                 continue

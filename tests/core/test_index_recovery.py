@@ -147,7 +147,7 @@ def test_an_unreadable_index_held_by_a_live_writer_is_not_deleted(
 
 
 def test_permission_error_is_reported_not_rebuilt(journal: Journal, monkeypatch: pytest.MonkeyPatch) -> None:
-    from journal_me.memory.index import IndexError_
+    from journal_me.memory.index import IndexUnavailableError
 
     index_dir = journal.settings.index_dir
 
@@ -156,7 +156,7 @@ def test_permission_error_is_reported_not_rebuilt(journal: Journal, monkeypatch:
 
     monkeypatch.setattr(windex, "open_dir", denied)
     before = sorted(p.name for p in index_dir.iterdir())
-    with pytest.raises(IndexError_, match="cannot read"):
+    with pytest.raises(IndexUnavailableError, match="cannot read"):
         PassageIndex(index_dir)
     assert sorted(p.name for p in index_dir.iterdir()) == before
 
