@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from journal_me.fsutil import atomic_write_json
 
 
 class ReplyCache:
@@ -41,12 +41,5 @@ class ReplyCache:
         path = self._path(key)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".cache.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(value, out, ensure_ascii=False)
-            os.replace(tmp, path)
-        except OSError:  # a cache that cannot be written is only slower
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            atomic_write_json(path, value)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,8 @@ from typing import Any, Literal
 import gguf
 import numpy as np
 import numpy.typing as npt
+
+from journal_me.fsutil import atomic_path
 
 FloatArray = npt.NDArray[np.floating[Any]]
 
@@ -263,18 +264,8 @@ def _prepare(array: Any, *, dtype: Literal["f32", "f16"], is_matrix: bool) -> Fl
 
 def _atomic_write(path: Path, fill: Any) -> Path:
     """Run ``fill(tmp_path)`` then fsync and ``os.replace`` so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         fill(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
