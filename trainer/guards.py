@@ -22,35 +22,27 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+
+from journal_me.fsutil import FileLock
 
 
 class TrainLock:
-    """A non-blocking exclusive lock held for the whole run."""
+    """A non-blocking exclusive lock held for the whole run (a :class:`FileLock`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._handle: IO[str] | None = None
+        self._lock = FileLock(path)
 
     def acquire(self) -> bool:
         """Take the lock, or return False at once if another run holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: best effort, single user
-            self._handle = handle
-            return True
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
+        if not self._lock.acquire(blocking=False):
             return False
+        handle = self._lock.handle
+        assert handle is not None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         handle.flush()
-        self._handle = handle
         return True
 
     def holder(self) -> str:
@@ -61,17 +53,13 @@ class TrainLock:
             return "another process"
 
     def release(self) -> None:
-        if self._handle is None:
+        handle = self._lock.handle
+        if handle is None:
             return
         with contextlib.suppress(OSError):
-            self._handle.seek(0)
-            self._handle.truncate()
-        with contextlib.suppress(ImportError, OSError):
-            import fcntl
-
-            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
-        self._handle.close()
-        self._handle = None
+            handle.seek(0)
+            handle.truncate()
+        self._lock.release()
 
     def __enter__(self) -> TrainLock:
         return self
