@@ -551,7 +551,9 @@ def test_a_time_budget_stops_training_in_time_and_records_why(fresh: Env) -> Non
     ]
     durations = outcome.report["durations"]
     training = sum(durations[s] for s in ("synthesis", "filter", "sft", "dpo") if s in durations)
-    assert training <= budget_min * 60  # the training phases ended inside the budget
+    # the training phases ended at the budget: a step is never cut, and loading the model and
+    # its first step come before any stop (seconds idle; up to a minute on a loaded machine)
+    assert training <= budget_min * 60 + 60
     # export and the gate ran after it on what was trained (the gate is not cut short: its
     # time is the budget's 15 % reserve, an estimate — on a loaded machine it takes longer)
     assert {"export", "gate"} <= set(durations) and outcome.report["eval"]["candidate"]
