@@ -8,19 +8,25 @@ One index per vault, in the data dir, holding two kinds of documents:
   entities named in them — what search returns.
 
 Only one writer may hold the index at a time (Whoosh's file lock); we wait for it with a
-message and give up with :class:`IndexLockedError`. An index that cannot be opened is moved
-aside and rebuilt: it is derived state.
+message and give up with :class:`IndexLockedError`. An index whose files are damaged (an
+unreadable table of contents, a missing or garbled segment file) is deleted and rebuilt: it is
+derived state. Any other failure to open it (no permission, too many open files, a full disk)
+leaves it as it is and raises :class:`IndexUnavailableError` saying what happened.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
+import pickle
 import queue
 import shutil
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +73,51 @@ class IndexUnavailableError(Exception):
 
 class IndexLockedError(IndexUnavailableError):
     pass
+
+
+# What damaged index files raise when Whoosh reads them: its own index errors (an empty or
+# foreign table of contents), a missing segment file, and what reading garbage raises (short
+# reads, bad pickles, bad compressed blocks, impossible values). Anything else (an OSError
+# such as EACCES, EMFILE, ENOSPC, EIO; MemoryError) is the machine, not the index.
+_DAMAGE: tuple[type[BaseException], ...] = (
+    windex.IndexError,
+    FileNotFoundError,
+    NotADirectoryError,
+    IsADirectoryError,
+    EOFError,
+    struct.error,
+    pickle.UnpicklingError,
+    zlib.error,
+    ValueError,  # and UnicodeDecodeError
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+)
+
+_ERRNO_HINTS = {
+    errno.EACCES: "check the folder's owner and permissions",
+    errno.EPERM: "check the folder's owner and permissions",
+    errno.EMFILE: "too many open files: close other programs or raise the limit (ulimit -n)",
+    errno.ENFILE: "the system has too many open files: close other programs",
+    errno.ENOSPC: "the disk is full: free some space",
+    errno.EROFS: "the disk is read-only",
+    errno.EIO: "the disk reported a read error: check it",
+}
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """Whether ``exc``, raised while opening the index, means its files are damaged (rebuild
+    it) rather than that the machine could not read them now (keep it, report)."""
+    return isinstance(exc, _DAMAGE) and not isinstance(exc, PermissionError)
+
+
+def _open_failure(directory: Path, exc: BaseException) -> str:
+    hint = _ERRNO_HINTS.get(getattr(exc, "errno", None) or -1, "try again")
+    return (
+        f"cannot open the index at {directory} ({type(exc).__name__}: {exc}); it was left as it is — {hint}"
+    )
 
 
 def _fold_map() -> dict[int, str]:
@@ -306,9 +357,17 @@ class PassageIndex:
                     f"the index at {self.directory} is locked by another journal-me process; "
                     "close it or try again"
                 ) from None
-            except PermissionError as exc:  # not damage: rebuilding would not help
-                raise IndexUnavailableError(f"cannot read the index at {self.directory}: {exc}") from None
-            except Exception as exc:  # whoosh raises many kinds on damaged files
+            except Exception as exc:
+                if not _is_damage(exc):  # the machine, not the index: rebuilding would not help
+                    self._close_quietly()
+                    if self._locked_by_another():
+                        raise IndexLockedError(
+                            f"{_open_failure(self.directory, exc)}; another journal-me process "
+                            "holds it: close it first"
+                        ) from exc
+                    raise IndexUnavailableError(_open_failure(self.directory, exc)) from exc
+                # damaged — or another process's commit deleted the segment files we were
+                # about to read: retried before rebuilding
                 why = f"index was unreadable ({type(exc).__name__}: {exc})"
                 continue
             if not why:
@@ -338,6 +397,12 @@ class PassageIndex:
         with self._ix.searcher() as s:
             s.doc_count()
         return ""
+
+    def _close_quietly(self) -> None:
+        if self._ix is not None:
+            with contextlib.suppress(Exception):
+                self._ix.close()
+            self._ix = None
 
     def _locked_by_another(self) -> bool:
         if not self.directory.is_dir():

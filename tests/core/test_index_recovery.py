@@ -3,6 +3,7 @@ a traceback; a transient failure never deletes a good index."""
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from pathlib import Path
 
@@ -156,9 +157,83 @@ def test_permission_error_is_reported_not_rebuilt(journal: Journal, monkeypatch:
 
     monkeypatch.setattr(windex, "open_dir", denied)
     before = sorted(p.name for p in index_dir.iterdir())
-    with pytest.raises(IndexUnavailableError, match="cannot read"):
+    with pytest.raises(IndexUnavailableError, match=r"cannot open the index .*left as it is"):
         PassageIndex(index_dir)
     assert sorted(p.name for p in index_dir.iterdir()) == before
+
+
+def _snapshot(index_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(index_dir.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("error", "hint"),
+    [
+        (OSError(errno.EMFILE, "Too many open files"), "too many open files"),
+        (OSError(errno.ENOSPC, "No space left on device"), "disk is full"),
+        (PermissionError(errno.EACCES, "Permission denied"), "permissions"),
+        (OSError("a network share went away"), "try again"),
+        (MemoryError(), "try again"),
+    ],
+    ids=["EMFILE", "ENOSPC", "EACCES", "other-OSError", "MemoryError"],
+)
+def test_a_failure_of_the_machine_keeps_the_index_and_says_what_happened(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch, error: BaseException, hint: str
+) -> None:
+    """Only damaged files rebuild (40 s at 10k entries): a lock, a file-handle limit or a
+    permission problem leaves every file of the index as it was."""
+    from journal_me.memory.index import REBUILD_MARKER, IndexUnavailableError
+
+    index_dir = journal.settings.index_dir
+    journal.close()
+    before = _snapshot(index_dir)
+    calls = {"n": 0}
+
+    def failing(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        raise error
+
+    monkeypatch.setattr(windex, "open_dir", failing)
+    with pytest.raises(IndexUnavailableError, match="left as it is") as raised:
+        PassageIndex(index_dir)
+    assert hint in str(raised.value)
+    assert type(error).__name__ in str(raised.value)  # what happened
+    assert calls["n"] == 1  # not retried three times before giving up
+    assert _snapshot(index_dir) == before
+    assert not (index_dir / REBUILD_MARKER).exists()
+    monkeypatch.undo()
+    assert PassageIndex(index_dir).doc_count() > 0  # still the good index
+
+
+def test_a_garbled_table_of_contents_is_rebuilt(
+    journal: Journal, vault: Path, open_journal: Callable[..., Journal]
+) -> None:
+    index_dir = journal.settings.index_dir
+    journal.close()
+    tocs = [p for p in index_dir.iterdir() if p.suffix == ".toc"]
+    assert tocs
+    for p in tocs:
+        p.write_bytes(b"\x00not a table of contents\xff" * 3)
+    reopened = open_journal(vault)
+    assert reopened.index.recovered is not None and "rebuilt" in reopened.index.recovered
+    assert reopened.reindex().added == 2
+    assert reopened.search("bouldering")[0].entry.rel == "2026-01-05.md"
+
+
+def test_missing_segment_files_are_rebuilt(
+    journal: Journal, vault: Path, open_journal: Callable[..., Journal]
+) -> None:
+    index_dir = journal.settings.index_dir
+    journal.close()
+    segments = [p for p in index_dir.iterdir() if p.suffix == ".seg"]
+    assert segments
+    for p in segments:
+        p.unlink()
+    reopened = open_journal(vault)
+    assert reopened.index.recovered is not None and "rebuilt" in reopened.index.recovered
+    assert "FileNotFoundError" in reopened.index.recovered
+    assert reopened.reindex().added == 2
+    assert reopened.search("knee stairs")[0].entry.rel == "2026-01-06.md"
 
 
 # -- graph.json of earlier versions, of any shape: deleted, the store is filled ------------
