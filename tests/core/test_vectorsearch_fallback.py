@@ -158,3 +158,24 @@ def test_an_unimportable_codec_module_turns_the_fast_path_off(
     assert not on and "cannot import whoosh.codec.whoosh3" in why
     rows = fresh_index.search(Q.Or([Q.Term("body", "run")]), limit=5, filter=Q.Term("kind", "passage"))
     assert rows and all(r["kind"] == "passage" for r in rows)
+
+
+def test_length_bytes_in_one_read_equal_the_column_walk(sample_journal: Journal) -> None:
+    """The one-read path for the field-length column gives exactly the bytes Whoosh's own
+    iterator gives, for every segment and field."""
+    from journal_me.memory.vectorsearch import _length_bytes
+
+    s = sample_journal.index.searcher()
+    readers = [r for r, _ in s.leaf_readers()] if not s.is_atomic() else [s.reader()]
+    checked = 0
+    for reader in readers:
+        perdoc = reader._perdoc
+        for field in ("body", "title"):
+            column = perdoc._cached_reader(f"_{field}_len", vectorsearch._w3.LENGTHS_COLUMN)
+            if column is None:
+                continue
+            size = reader.doc_count_all()
+            walked = np.fromiter(column, dtype=np.uint8, count=size)
+            assert np.array_equal(_length_bytes(column, size), walked)
+            checked += 1
+    assert checked
