@@ -180,3 +180,35 @@ def make_vault() -> Callable[[Path], Path]:
 def secrets() -> tuple[str, ...]:
     """The strings planted in private entries (see :func:`make_small_vault`)."""
     return (SECRET, SECRET_TAGGED)
+
+
+#: The config of the CLI/pipeline tests that run the tiny models end to end: learning rates
+#: that move a tiny model in a few steps, short replies, a context the tiny llama holds.
+TRAIN_CONFIG = """\
+name = "Elena"
+
+[train]
+learning_rate = 0.005
+dpo_learning_rate = 0.0005
+epochs = 1
+batch_size = 2
+max_length = 2048
+
+[llm]
+n_ctx = 2048
+n_threads = {n_threads}
+max_tokens = 48
+"""
+
+
+def write_train_config(dest: Path, *, n_threads: int = 1) -> Path:
+    """Write :data:`TRAIN_CONFIG` to ``dest`` (a tiny model: more threads only spin)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(TRAIN_CONFIG.format(n_threads=n_threads), encoding="utf-8")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def train_config() -> Callable[..., Path]:
+    """``train_config(dest, n_threads=1)``: write the tiny-model test config, return its path."""
+    return write_train_config

@@ -26,22 +26,6 @@ from journal_me.models import ModelRegistry
 from journal_me.offline import FORCED, enforce_offline, is_offline
 from trainer.evaluate import GateConfig, quick_gate
 
-CONFIG = """\
-name = "Elena"
-
-[train]
-learning_rate = 0.005
-dpo_learning_rate = 0.0005
-epochs = 1
-batch_size = 2
-max_length = 2048
-
-[llm]
-n_ctx = 2048
-n_threads = 1  # a tiny model: more threads only spin
-max_tokens = 48
-"""
-
 #: Runs the CLI with an audit hook: every name lookup and every non-local-socket connect is
 #: written to $JM_NET_LOG and refused (so a hidden call cannot succeed either).
 GUARD = r"""
@@ -82,7 +66,11 @@ class Guarded:
 
 
 @pytest.fixture(scope="module")
-def cli_env(tmp_path_factory: pytest.TempPathFactory, make_vault: Callable[[Path], Path]) -> dict[str, Path]:
+def cli_env(
+    tmp_path_factory: pytest.TempPathFactory,
+    make_vault: Callable[[Path], Path],
+    train_config: Callable[..., Path],
+) -> dict[str, Path]:
     """A vault, a config and a data dir whose registry has the tiny llama (GGUF + HF weights)."""
     from trainer.export import convert_base_to_gguf
     from trainer.tiny import build_tiny_model
@@ -91,7 +79,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory, make_vault: Callable[[Path
     hf = build_tiny_model(root / "hf", "llama", max_positions=2048)
     gguf = convert_base_to_gguf(hf, root / "tiny.gguf")
     make_vault(root / "vault")
-    (root / "config.toml").write_text(CONFIG, encoding="utf-8")
+    train_config(root / "config.toml")
     env = {"JOURNAL_ME_DATA_DIR": str(root / "data"), "JOURNAL_ME_CONFIG": str(root / "config.toml")}
     registry = ModelRegistry(load_settings(vault=root / "vault", env=env))
     registry.register_base(gguf, name="tiny", hf_dir=hf)

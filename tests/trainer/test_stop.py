@@ -29,21 +29,6 @@ FAST = TrainOptions(
     synth="templates",
     gate=GateConfig(max_items=4, max_tokens=16, n_threads=1),
 )
-CONFIG = """\
-name = "Elena"
-
-[train]
-learning_rate = 0.005
-dpo_learning_rate = 0.0005
-epochs = 1
-batch_size = 2
-max_length = 2048
-
-[llm]
-n_ctx = 2048
-n_threads = 1
-max_tokens = 48
-"""
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -65,9 +50,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, tiny: tuple[Path, Path], make_vault: Callable[[Path], Path]) -> Settings:
+def settings(
+    tmp_path: Path,
+    tiny: tuple[Path, Path],
+    make_vault: Callable[[Path], Path],
+    train_config: Callable[..., Path],
+) -> Settings:
     make_vault(tmp_path / "vault")
-    (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
+    train_config(tmp_path / "config.toml")
     env = {"JOURNAL_ME_DATA_DIR": str(tmp_path / "data"), "JOURNAL_ME_CONFIG": str(tmp_path / "config.toml")}
     settings = load_settings(vault=tmp_path / "vault", env=env)
     registry = ModelRegistry(settings)
