@@ -77,6 +77,7 @@ def test_mode_is_applied_and_the_default_is_owner_only(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "default.txt").stat().st_mode) == 0o600
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names fds via /proc")
 def test_the_file_and_then_its_directory_are_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     synced: list[str] = []
     real_fsync = os.fsync
