@@ -84,8 +84,8 @@ def card_id(rel: str, question: str, answer: str) -> str:
 # -- cloze -----------------------------------------------------------------------------------
 _MARKED = re.compile(r"\*\*(?P<a>[^*\n]{2,60})\*\*|==(?P<b>[^=\n]{2,60})==|`(?P<c>[^`\n]{2,40})`")
 _NUMBER = re.compile(
-    r"(?<![\w.])\d[\d,]*(?:\.\d+)?"
-    r"(?:\s?(?:%|°C|km|kg|mm|cm|m|years?|days?|hours?|minutes?|per cent))?(?![\w])"
+    r"(?<![\w.-])\d[\d,]*(?:\.\d+)?"
+    r"(?:\s?(?:%|°C|km|kg|mm|cm|m|years?|days?|hours?|minutes?|per cent))?(?![\w-])"
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-ÿ]+(?:\s+(?:of|de|la|the|and)?\s*[A-Z][a-zà-ÿ]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\"'¿¡(])")

@@ -54,8 +54,10 @@ def test_cloze_prefers_marked_terms_then_numbers_then_names() -> None:
         f"A {MASK} is the average time between floods.",
         "return period",
     )
-    q, a = cloze_for("A 1-in-100-year flood has a 1% chance of happening in any year.") or ("", "")
-    assert a == "1" and q.startswith(f"A {MASK}-in-100-year")
+    assert cloze_for("A 1-in-100-year flood has a 1% chance of happening in any year.") == (
+        f"A 1-in-100-year flood has a {MASK} chance of happening in any year.",
+        "1%",
+    )
     assert cloze_for("The Tweed at Hawick is gauged by SEPA at Hawick Bridge.") == (
         f"The Tweed at Hawick is gauged by SEPA at {MASK}.",
         "Hawick Bridge",
@@ -77,7 +79,7 @@ def test_cards_from_study_entries_only(
     assert study_tags(role) == ("study", "learning")  # the role names none: the defaults
     assert study_entries(journal, study_tags(role)) == ["notes/return periods.md"]
     cards = build_cards(journal, role)
-    assert [c.answer for c in cards] == ["return period", "1", "Hawick Bridge"]
+    assert [c.answer for c in cards] == ["return period", "1%", "Hawick Bridge"]
     assert all(c.rel == "notes/return periods.md" and c.kind == "cloze" for c in cards)
 
 
@@ -110,7 +112,7 @@ def test_fsrs_review_with_a_fake_clock_and_stable_ids(
     report = deck.sync(build_cards(journal, role))
     assert (report.added, report.kept, report.retired) == (1, 2, 1)
     assert [r for r, _t in deck.history(first.id)] == [3, 4]
-    assert {d.card.answer for d in deck.cards()} == {"return period", "1", "Hawick Town Bridge"}
+    assert {d.card.answer for d in deck.cards()} == {"return period", "1%", "Hawick Town Bridge"}
     deck.close()
 
     reopened = StudyDeck(tmp_path / "d" / "study.sqlite3", now=clock)
@@ -136,3 +138,22 @@ def test_study_cli_review_loop(
     listed = capsys.readouterr().out
     assert listed.count("notes/") == 0 and listed.count(" return periods: ") == 3
     assert "learning" in listed
+
+
+def test_sample_vault_study_notes_make_a_deck(sample_journal: Journal, tmp_path: Path) -> None:
+    role = load_roles(None)["study"]
+    rels = study_entries(sample_journal, study_tags(role))
+    assert rels == [
+        "notes/hydrology - return periods and gauges.md",
+        "notes/pottery - glazes and firing.md",
+        "notes/research methods - sample sizes.md",
+        "notes/spanish - preterite vs imperfect.md",
+    ]
+    cards = build_cards(sample_journal, role)
+    answers = {c.answer for c in cards}
+    assert {"return period", "0.5%", "bisque", "cone 6", "saturation", "fui", "preterite"} <= answers
+    assert 20 <= len(cards) <= 8 * len(rels)
+    clock = Clock()
+    with StudyDeck(tmp_path / "study.sqlite3", now=clock) as deck:
+        assert deck.sync(cards).added == len({c.id for c in cards})
+        assert len(deck.due(limit=5)) == 5

@@ -26,7 +26,7 @@ async def test_opens_latest_entry_and_lists_months(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, JournalScreen)
-        assert app.entry_count == 200
+        assert app.entry_count == 204
         assert screen.editor.doc is not None
         assert screen.editor.doc.rel == "journal/2026/2026-10-31.md"
         tree = screen.query_one(EntryTree)
@@ -57,7 +57,7 @@ async def test_today_type_autosave_search_open_people(
         await settle(pilot)
         assert "zephyrine kites" in path.read_text(encoding="utf-8")
         assert not screen.editor.dirty
-        assert app.entry_count == 201
+        assert app.entry_count == 205
 
         # the side panel shows the people of the entry
         await wait_until(pilot, lambda: "Sam" in screen.side._entities, what="entities")
@@ -173,7 +173,7 @@ async def test_first_run_fills_the_tree_after_the_first_index(tmp_path: Path, tu
     shutil.copytree(SAMPLE_VAULT, vault)
     app = JournalMeApp(load_settings(vault=vault), today=lambda: TODAY, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.entry_count == 200, timeout=60, what="first index")
+        await wait_until(pilot, lambda: app.entry_count == 204, timeout=60, what="first index")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, JournalScreen)
