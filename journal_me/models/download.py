@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from journal_me.fsutil import fsync_dir
 from journal_me.models.catalog import CatalogEntry, catalog_entry
 from journal_me.models.errors import DownloadError
-from journal_me.models.files import fsync_dir
 from journal_me.models.registry import BASE_FILE, BaseModel, ModelRegistry
 
 #: ``huggingface_hub.hf_hub_download``'s shape: (repo_id, filename, *, local_dir, tqdm_class) -> path.
