@@ -21,6 +21,7 @@ from journal_me.tui.screens.journal import JournalScreen
 from journal_me.tui.screens.life import LifeScreen
 from journal_me.tui.screens.network import NetworkScreen
 from journal_me.tui.screens.people import PeopleScreen
+from journal_me.tui.screens.practice import PracticeScreen
 from journal_me.tui.screens.search import SearchScreen
 from journal_me.tui.screens.training import TrainingScreen
 
@@ -48,6 +49,7 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
     ModeSpec("training", "Training", "f9", TrainingScreen, "the nightly fine-tune"),
     ModeSpec("life", "Life", "f11", LifeScreen, "metrics you track: charts, what goes with them"),
     ModeSpec("network", "Network", "f10", NetworkScreen, "friends' second mes: outbox, peers, log", "Net"),
+    ModeSpec("practice", "Practice", "ctrl+k", PracticeScreen, "interview practice and study cards"),
 )
 
 DEFAULT_MODE = "journal"
