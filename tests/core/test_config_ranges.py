@@ -29,7 +29,7 @@ def _load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
         ("[train]\nlearning_rate = 0\n", "train.learning_rate"),
         ("debounce_ms = 100000000\n", "debounce_ms"),
         ("[train]\nmax_minutes = -5\n", "train.max_minutes"),
-        ("[train]\nmax_minutes = \"all night\"\n", "train.max_minutes"),
+        ('[train]\nmax_minutes = "all night"\n', "train.max_minutes"),
     ],
 )
 def test_out_of_range_values_are_refused_by_name(tmp_path: Path, text: str, key: str) -> None:
