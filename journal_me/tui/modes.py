@@ -23,6 +23,7 @@ from journal_me.tui.screens.network import NetworkScreen
 from journal_me.tui.screens.people import PeopleScreen
 from journal_me.tui.screens.practice import PracticeScreen
 from journal_me.tui.screens.search import SearchScreen
+from journal_me.tui.screens.tasks import TasksScreen
 from journal_me.tui.screens.training import TrainingScreen
 
 
@@ -50,6 +51,7 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
     ModeSpec("life", "Life", "f11", LifeScreen, "metrics you track: charts, what goes with them"),
     ModeSpec("network", "Network", "f10", NetworkScreen, "friends' second mes: outbox, peers, log", "Net"),
     ModeSpec("practice", "Practice", "ctrl+k", PracticeScreen, "interview practice and study cards"),
+    ModeSpec("tasks", "Tasks", "ctrl+y", TasksScreen, "open tasks from your entries, due first"),
 )
 
 DEFAULT_MODE = "journal"
