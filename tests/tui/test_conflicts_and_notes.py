@@ -58,7 +58,7 @@ async def test_conflict_copy_is_one_badge_not_a_second_entry(
         assert app.backend.summary(COPY).conflict_of == ORIGINAL
         rows = month_rows(screen.entry_tree, 2026, 10)
         assert COPY not in [rel for rel, _ in rows]
-        assert len(rows) == 13  # as without the copy
+        assert len(rows) == 14  # the sample vault's October 2026 entries, as without the copy
         labels = [label for rel, label in rows if rel == ORIGINAL]
         assert len(labels) == 1 and CONFLICT_BADGE in labels[0]
         assert sum(CONFLICT_BADGE in label for _, label in rows) == 1
