@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.gguf_base import LLAMA3_SPLIT, QWEN2_SPLIT
+from trainer.tiny import CHATML_TRAINING_TEMPLATE
 
 REPO_VAULT = Path(__file__).resolve().parents[1] / "vault"
 
@@ -40,21 +41,8 @@ LLAMA3_SPECIALS = (
     "<|finetune_right_pad_id|>",
 )
 
-#: Qwen2.5 instruct's ChatML, with generation markers.
-CHATML_TEMPLATE = (
-    "{%- for message in messages -%}"
-    "{%- if message['role'] == 'assistant' -%}"
-    "{{- '<|im_start|>assistant\\n' -}}"
-    "{%- generation -%}"
-    "{{- message['content'] + '<|im_end|>' -}}"
-    "{%- endgeneration -%}"
-    "{{- '\\n' -}}"
-    "{%- else -%}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' -}}"
-    "{%- endif -%}"
-    "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}"
-)
+#: Qwen2.5 instruct's ChatML, with generation markers (the tiny models' own).
+CHATML_TEMPLATE = CHATML_TRAINING_TEMPLATE
 
 #: Qwen3's format: ChatML whose replies hold ``<think>…</think>`` first; with
 #: ``enable_thinking=false`` the generation prompt closes an empty reasoning block.
