@@ -106,3 +106,17 @@ def test_practice_snapshot_wide(snap_compare: Snap, make_app: Callable[..., Jour
 
 def test_practice_snapshot_small(snap_compare: Snap, make_app: Callable[..., JournalMeApp]) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_ready())
+
+
+async def test_interview_uses_the_configured_model(make_app: Callable[..., JournalMeApp]) -> None:
+    """With a model, the screen's questions and feedback are the model's, not the bank's."""
+    from .test_chat_bridge import FakeEngine
+
+    engine = FakeEngine("Tell me about your pilot [1].")
+    app = make_app(engine_factory=lambda settings: engine)
+    async with app.run_test(size=(140, 42)) as pilot:
+        screen = await _open(pilot)
+        assert screen.questions and all(q.text == "Tell me about your pilot [1]." for q in screen.questions)
+        await _answer(pilot, screen, "I ran it.")
+        assert _text(screen, "practice-feedback").startswith("Tell me about your pilot [1].")
+        assert engine.prompts

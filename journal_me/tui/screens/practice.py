@@ -119,7 +119,8 @@ class PracticeScreen(ReportsWorkerErrors, MainScreen):
         from journal_me.roles import load_roles
 
         role = load_roles(self.jm.settings.roles_file)["work"]
-        session = InterviewSession(journal, role, None)
+        # the configured model writes questions and feedback; without one, memory-only
+        session = InterviewSession(journal, role, self.jm.engine_slot.wait())
         self.post_message(self._Questions(session, session.questions()))
 
     @on(_Questions)
