@@ -408,7 +408,11 @@ def test_pull_with_the_real_hub_client_over_loopback(
 
     from huggingface_hub import hf_hub_download
 
+    import huggingface_hub.constants
+
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    # an earlier in-process `cli.main` (enforce_offline) may have switched the imported hub off
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     payload = tiny_gguf.read_bytes()
     hub = LoopbackHub(payload, drop=len(payload) // 3)
     seen: list[tuple[int, int | None]] = []

@@ -130,6 +130,9 @@ def _shot(tab: str | None = None) -> Callable[[Pilot[Any]], Any]:
         if tab is not None:
             screen.query_one("#net-tabs", TabbedContent).active = tab
         await settle(pilot)
+        # the tables fill from a thread worker: let their columns size to the rows first
+        await pilot.pause(0.5)
+        await settle(pilot, rounds=6)
         no_blink(pilot.app)  # type: ignore[arg-type]
         await pilot.pause()
 

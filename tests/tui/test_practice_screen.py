@@ -94,6 +94,9 @@ def _ready() -> Callable[[Pilot[Any]], Any]:
     async def run_before(pilot: Pilot[Any]) -> None:
         screen = await _open(pilot)
         await _answer(pilot, screen, "I lead research on a flood dashboard.")
+        # the answer box re-wraps after the feedback arrives: let it settle first
+        await pilot.pause(0.5)
+        await settle(pilot, rounds=6)
         no_blink(pilot.app)  # type: ignore[arg-type]
         await pilot.pause()
 
