@@ -158,8 +158,6 @@ def test_unsupported_export_is_refused_in_seconds_before_synthesis(
 def test_an_unknown_architecture_twin_is_refused_by_the_real_export_support(
     env: Env, tiny_base: tuple[Path, Path], tmp_path: Path, no_synthesis: list[str]
 ) -> None:
-    if not hasattr(gguf_base, "export_support"):
-        pytest.skip("trainer.gguf_base.export_support not there yet")
     hf = tmp_path / "mamba"
     shutil.copytree(tiny_base[0], hf)
     config = json.loads((hf / "config.json").read_text(encoding="utf-8"))
