@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.gguf_base import LLAMA3_SPLIT, QWEN2_SPLIT
-from trainer.tiny import CHATML_TRAINING_TEMPLATE
+from trainer.tiny import CHATML_TRAINING_TEMPLATE, _perturb_
 
 REPO_VAULT = Path(__file__).resolve().parents[1] / "vault"
 
@@ -287,19 +287,6 @@ def _config(spec: TwinSpec, tokenizer: Any, *, hidden: int, layers: int, max_pos
         architectures=[spec.hf_architecture],
         **real,
     )
-
-
-def _perturb_(model: Any) -> None:
-    """Non-default norms and biases, so a converter that drops or misplaces one (a q/k norm,
-    a bias) cannot pass the logit comparison by accident."""
-    import torch
-
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if name.endswith(".bias"):
-                param.normal_(0.0, 0.05)
-            elif "norm" in name:
-                param.normal_(1.0, 0.1)
 
 
 def build_twin(
