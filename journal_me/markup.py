@@ -34,7 +34,11 @@ CODE_SPAN_RE = re.compile(r"(`+)(?:.|\n)*?\1")
 # Link text and emphasis stop at the next bracket or marker of their kind, so a long line of
 # unclosed "[" or "_" costs one pass, not a scan to the end for each one (quadratic).
 MD_LINK_RE = re.compile(r"!?\[([^\[\]]*)\]\([^()\n]*\)")
-EMPHASIS_RE = re.compile(r"(\*\*|__|~~|\*|_)(?=\S)((?:(?!\1).)+?)(?<=\S)\1")
+# An underscore inside a word is a letter, not emphasis (CommonMark): snake_case_names stay whole.
+EMPHASIS_RE = re.compile(
+    r"(\*\*|~~|\*)(?=\S)((?:(?!\1).)+?)(?<=\S)\1"
+    r"|(?<![^\W_])(__|_)(?=\S)((?:(?!\3).)+?)(?<=\S)\3(?![^\W_])"
+)
 HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 DATE_IN_NAME_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
@@ -310,7 +314,7 @@ def to_plain(markdown: str) -> str:
         text = HEADING_RE.sub("", text)
     if "*" in text or "_" in text or "~" in text:
         for _ in range(2):
-            text = EMPHASIS_RE.sub(lambda m: m.group(2), text)
+            text = EMPHASIS_RE.sub(lambda m: m.group(2) if m.group(1) else m.group(4), text)
     return text
 
 

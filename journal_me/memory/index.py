@@ -49,8 +49,9 @@ from journal_me.memory.vectorsearch import FastPath, Unsupported
 from journal_me.vault import Entry
 
 # bump when the schema, the analyzer or passage splitting changes (10: accent folding, the
-# undated/conflict_of fields, ``private`` holds the fence; 11: one date term per document)
-SCHEMA_VERSION = "11"
+# undated/conflict_of fields, ``private`` holds the fence; 11: one date term per document;
+# 12: underscores inside words are kept, not read as emphasis)
+SCHEMA_VERSION = "12"
 INDEX_NAME = "journal"
 REBUILD_MARKER = "REBUILDING"  # present from a rebuild's start until its first commit
 OPEN_ATTEMPTS = 3

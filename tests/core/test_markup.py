@@ -314,6 +314,21 @@ def test_utf8_bom_is_accepted() -> None:
 
 
 # -- passages ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        ("**bold** and *it* ~~gone~~ __u__ _e_.", "bold and it gone u e."),
+        ("(_aside_)", "(aside)"),
+        # CommonMark: an underscore between letters or digits is part of the word
+        ("snake_case_name and my_file_v2_", "snake_case_name and my_file_v2_"),
+        ("0_0_", "0_0_"),
+        ("x __init__ y", "x init y"),
+    ],
+)
+def test_to_plain_strips_emphasis_but_not_intraword_underscores(markdown: str, plain: str) -> None:
+    assert markup.to_plain(markdown) == plain
+
+
 _WORD_RE = re.compile(r"[^\W_]+")  # markdown emphasis (_word_) strips underscores
 
 _block_words = st.lists(
@@ -399,6 +414,7 @@ def test_passages_cover_the_body_with_file_line_spans(doc: str) -> None:
 @example("x\u2028y\n\nz")
 @example("\x00")
 @example("_0_")
+@example("0_0_")  # intraword underscores are not emphasis (CommonMark)
 def test_any_text_parses_without_crashing(text: str) -> None:
     try:
         entry = parse(text)
