@@ -34,13 +34,8 @@ QUESTIONS = [
 
 
 def build_model(path: Path, hidden: int, layers: int) -> Path:
-    from journal_me.llm.tiny_gguf import (
-        CHATML_TEMPLATE,
-        tiny_hparams,
-        tiny_spm_tokenizer,
-        tiny_tensors,
-        write_llama_gguf,
-    )
+    from journal_me.llm.gguf_write import write_base_gguf
+    from trainer.tiny_gguf import CHATML_TEMPLATE, tiny_hparams, tiny_spm_tokenizer, tiny_tensors
 
     tokenizer = tiny_spm_tokenizer()
     hp = tiny_hparams(len(tokenizer.tokens))
@@ -53,7 +48,7 @@ def build_model(path: Path, hidden: int, layers: int) -> Path:
         max_position_embeddings=8192,
     )
     tensors = tiny_tensors(hp, tokenizer, seed=0)
-    return write_llama_gguf(
+    return write_base_gguf(
         path,
         arch="llama",
         hparams=hp,

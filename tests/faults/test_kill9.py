@@ -249,8 +249,8 @@ def test_kill_9_index_rebuild(fault_env: FaultEnv, counts: Counts, rng: random.R
 
 
 def test_kill_9_publish(fault_env: FaultEnv, counts: Counts, rng: random.Random, tmp_path: Path) -> None:
-    from journal_me.llm.tiny_gguf import build_tiny_adapter, build_tiny_gguf
     from journal_me.models import ModelRegistry
+    from trainer.tiny_gguf import build_tiny_adapter, build_tiny_gguf
 
     base = build_tiny_gguf(tmp_path / "tiny.gguf")
     adapter = build_tiny_adapter(tmp_path / "tiny-lora.gguf")

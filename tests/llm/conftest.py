@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pytest
 
 from journal_me.config import Settings, load_settings
-from journal_me.llm.tiny_gguf import build_tiny_adapter, build_tiny_gguf
+from trainer.tiny_gguf import build_tiny_adapter, build_tiny_gguf
 
 F64 = npt.NDArray[np.float64]
 

@@ -11,12 +11,12 @@ import pytest
 
 from journal_me.config import Settings
 from journal_me.llm.engine import Engine, EngineError
-from journal_me.llm.tiny_gguf import (
+from journal_me.models import ModelRegistry
+from trainer.tiny_gguf import (
     CHATML_THINK_PREFILL_TEMPLATE,
     build_tiny_adapter,
     build_tiny_gguf,
 )
-from journal_me.models import ModelRegistry
 
 CHAT = [
     {"role": "system", "content": "You are my journal."},
@@ -204,7 +204,7 @@ def test_adapter_for_another_architecture_is_refused(tmp_path: Path, tiny_gguf: 
 def test_adapter_with_wrong_shapes_is_a_clear_error(tmp_path: Path) -> None:
     import numpy as np
 
-    from journal_me.llm.tiny_gguf import write_lora_gguf
+    from journal_me.llm.gguf_write import write_lora_gguf
 
     base = build_tiny_gguf(tmp_path / "base.gguf")
     a, b = np.ones((4, 32), np.float32), np.ones((64, 4), np.float32)  # in=32 but hidden=64

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from journal_me.config import Settings
-from journal_me.llm.tiny_gguf import build_tiny_adapter, build_tiny_gguf
 from journal_me.models import (
     CATALOG,
     DownloadError,
@@ -22,6 +21,7 @@ from journal_me.models import (
     pull,
     write_json_atomic,
 )
+from trainer.tiny_gguf import build_tiny_adapter, build_tiny_gguf
 
 
 @pytest.fixture

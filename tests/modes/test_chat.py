@@ -137,6 +137,6 @@ def test_real_llama_cpp_streams_through_chat(
 
 @pytest.fixture(scope="module")
 def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from journal_me.llm.tiny_gguf import build_tiny_gguf
+    from trainer.tiny_gguf import build_tiny_gguf
 
     return build_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf")

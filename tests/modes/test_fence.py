@@ -223,7 +223,7 @@ def test_private_entry_is_never_retrieved_for_bridge(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from journal_me.llm.tiny_gguf import build_tiny_gguf
+    from trainer.tiny_gguf import build_tiny_gguf
 
     return build_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
 

@@ -168,7 +168,7 @@ async def test_chat_streams_from_tiny_gguf_and_esc_cancels(
     make_app: Callable[..., JournalMeApp], settings: Settings, tmp_path: Path
 ) -> None:
     from journal_me.llm.engine import Engine
-    from journal_me.llm.tiny_gguf import build_tiny_gguf
+    from trainer.tiny_gguf import build_tiny_gguf
 
     gguf = build_tiny_gguf(tmp_path / "tiny.gguf")
     loaded: list[Any] = []

@@ -17,7 +17,6 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, ProgressBar, RichLog, Static
 
 from journal_me.config import Settings
-from journal_me.llm.tiny_gguf import build_tiny_adapter, build_tiny_gguf
 from journal_me.models import ModelRegistry
 from journal_me.tui import modes
 from journal_me.tui.app import JournalMeApp
@@ -32,6 +31,7 @@ from journal_me.tui.screens.training import (
 from journal_me.tui.widgets.ask_dialog import AskDialog
 from journal_me.tui.widgets.loss_plot import LossPlot, curves_from_losses
 from trainer import state as train_state
+from trainer.tiny_gguf import build_tiny_adapter, build_tiny_gguf
 
 from .conftest import SIZE, settle, wait_until
 
