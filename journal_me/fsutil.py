@@ -6,6 +6,12 @@
   renamed over the target with ``os.replace`` and the directory is fsynced, so a reader — or
   the disk after a power cut — sees the old file or the new one, never half of one. On any
   failure (an exception, Ctrl-C) the temp file is removed and the old file stays as it was.
+  ``exclusive=True`` creates the file only if nothing is at ``path`` (a hard link of the full
+  temp file, which fails if the name is taken: no clobber even against a racing writer);
+  ``mode="keep"`` keeps an existing file's permissions. :func:`write_temp` is the first half
+  alone, for a caller that moves the file into place itself (the vault's checked swap).
+- :func:`read_json`: a JSON file that must hold an object; a bad one raises
+  :class:`JsonFileError` naming the file and what is wrong with it.
 - :class:`FileLock`: a POSIX ``flock`` on a lock file, taken without waiting
   (``acquire(blocking=False)``) or waiting. The kernel drops a flock when its process dies,
   even by ``kill -9``, so a crashed holder never leaves a stale lock behind; the file itself
@@ -16,12 +22,18 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
+
+#: ``mode`` of the writers: permissions, ``"keep"`` (an existing file's, else owner-only) or
+#: None (owner-only 0600, the temp file's).
+Mode = int | Literal["keep"] | None
 
 #: The temp files' names match this (relative to their directory).
 TMP_GLOB = ".*.tmp"
@@ -64,22 +76,103 @@ def atomic_path(path: Path | str, *, mode: int | None = None) -> Iterator[Path]:
     fsync_dir(path.parent)
 
 
-def atomic_write(path: Path | str, data: bytes | str, *, mode: int | None = None) -> None:
+class NoClobberError(FileExistsError):
+    """An ``exclusive`` write found a file already at its path; nothing was written."""
+
+
+def _mode_for(path: Path, mode: Mode) -> int | None:
+    if mode != "keep":
+        return mode
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def write_temp(path: Path | str, data: bytes, *, mode: int | None = None) -> Path:
+    """``data`` in a hidden, fsynced temp file beside ``path`` (``.NAME.XXXXXXXX.tmp``), with
+    permissions ``mode`` (default 0600). The caller moves it into place or unlinks it; if
+    writing fails the temp file is removed and the error raised."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(name, mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return Path(name)
+
+
+# link() refused by the file system itself (exFAT/FAT sticks, some FUSE and SMB mounts)
+NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
+
+
+def _link_new(tmp: Path, path: Path, data: bytes, mode: int | None) -> None:
+    """Give the complete ``tmp`` the name ``path`` unless that name is taken."""
+    try:
+        os.link(tmp, path)
+        return
+    except FileExistsError as exc:
+        raise NoClobberError(errno.EEXIST, "refusing to overwrite an existing file", str(path)) from exc
+    except OSError as exc:
+        if exc.errno not in NO_HARD_LINKS:
+            raise
+    # No hard links here: O_EXCL still never clobbers, but a reader may briefly see the new
+    # file before it is complete (it is never half of an old one).
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise NoClobberError(errno.EEXIST, "refusing to overwrite an existing file", str(path)) from exc
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(path, mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # ours: O_EXCL created it
+        raise
+
+
+def atomic_write(path: Path | str, data: bytes | str, *, mode: Mode = None, exclusive: bool = False) -> None:
     """Replace ``path`` with ``data`` (``str`` is written as UTF-8) all at once.
 
-    ``mode``: the new file's permissions; by default the temp file's (owner-only, 0600).
+    ``mode``: the new file's permissions; ``"keep"``: an existing file's; by default the temp
+    file's (owner-only, 0600). ``exclusive``: only create, never replace: raises
+    :class:`NoClobberError` (a ``FileExistsError``) if ``path`` exists, even if it appeared
+    while the temp file was being written.
     """
+    path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic_path(path, mode=mode) as tmp, open(tmp, "wb") as out:
-        out.write(payload)
-        out.flush()
+    perms = _mode_for(path, mode)
+    tmp = write_temp(path, payload, mode=perms)
+    try:
+        if exclusive:
+            _link_new(tmp, path, payload, perms)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)
 
 
 def atomic_write_json(
     path: Path | str,
     obj: Any,
     *,
-    mode: int | None = None,
+    mode: Mode = None,
     indent: int | None = None,
     sort_keys: bool = False,
 ) -> None:

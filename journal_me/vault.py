@@ -18,12 +18,13 @@ import os
 import re
 import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from journal_me import fsutil
 
 # markup (markdown-it) loads when a file is first parsed: writing one (`journal-me add`)
 # never needs it
@@ -825,7 +826,7 @@ class Vault:
             mode = stat.S_IMODE(target.stat().st_mode)
         except OSError:
             mode = None
-        tmp = _write_temp(target, data, mode=mode)
+        tmp = fsutil.write_temp(target, data, mode=mode)
         displaced: Path | None = None
         try:
             if _digest_of(target) != expected_digest:  # changed while the temp file was written
@@ -839,7 +840,7 @@ class Vault:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-        _fsync_dir(target.parent)
+        fsutil.fsync_dir(target.parent)
         conflict_rel: str | None = None
         if displaced is not None:
             if _settled_digest(displaced) in (expected_digest, None):
@@ -900,35 +901,6 @@ def _digest_of(path: Path) -> str | None:
         return None
 
 
-def _fsync_dir(folder: Path) -> None:
-    dir_fd = None
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        if dir_fd is not None:
-            os.close(dir_fd)
-
-
-def _write_temp(path: Path, data: bytes, *, mode: int | None) -> Path:
-    """``data`` in a hidden, fsynced temp file beside ``path`` (``.NAME.XXXXXXXX.tmp``)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
-
-
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 _renameat2: Any = None
@@ -974,6 +946,10 @@ def _swap_in(tmp: Path, target: Path) -> Path | None:
         except FileExistsError:
             continue
         except FileNotFoundError:
+            break
+        except OSError as exc:  # no hard links on this file system (exFAT): replace unpinned
+            if exc.errno not in fsutil.NO_HARD_LINKS:
+                raise
             break
         os.replace(tmp, target)
         return hidden
@@ -1046,32 +1022,17 @@ class SaveResult:
 
 
 def atomic_write(path: Path, text: str, *, exclusive: bool = False, mode: int | None = None) -> None:
-    """Write via a hidden temp file in the same folder, fsync, then rename into place.
+    """:func:`journal_me.fsutil.atomic_write` for vault files: hidden temp file in the same
+    folder, fsync, rename into place, fsync the folder.
 
-    With ``exclusive`` the rename is refused if ``path`` appeared meanwhile (hard link then
-    unlink, so an existing file is never replaced). ``mode``: the new file's permissions
-    (default: an existing file's, else the temp file's owner-only 0600).
+    With ``exclusive`` an existing ``path`` is never replaced, even one that appeared
+    meanwhile: :class:`VaultError`. ``mode``: the new file's permissions (default: an
+    existing file's, else owner-only 0600).
     """
-    path = Path(path)
-    if mode is None and not exclusive:
-        with contextlib.suppress(OSError):
-            mode = stat.S_IMODE(path.stat().st_mode)
-    tmp = _write_temp(path, text.encode("utf-8"), mode=mode)
     try:
-        if exclusive:
-            try:
-                os.link(tmp, path)
-            except FileExistsError as exc:
-                raise VaultError(f"refusing to overwrite existing file {path}") from exc
-            finally:
-                os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+        fsutil.atomic_write(path, text, mode="keep" if mode is None else mode, exclusive=exclusive)
+    except fsutil.NoClobberError as exc:
+        raise VaultError(f"refusing to overwrite existing file {path}") from exc
 
 
 def render_new_entry(text: str, *, title: str | None = None, tags: Iterable[str] = ()) -> str:

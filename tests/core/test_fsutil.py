@@ -3,6 +3,7 @@ one flock helper; and that the trainer's and the GGUF writer's file writes go th
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -92,6 +93,74 @@ def test_the_file_and_then_its_directory_are_fsynced(tmp_path: Path, monkeypatch
     assert len(synced) == 2
     assert Path(synced[0]).parent == tmp_path and Path(synced[0]).name.startswith(".entry.md.")
     assert synced[1] == str(tmp_path)
+
+
+def test_exclusive_creates_but_never_replaces_even_a_file_that_appears_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "2026-03-02.md"
+    fsutil.atomic_write(target, "first\n", exclusive=True)
+    assert target.read_text() == "first\n"
+    with pytest.raises(fsutil.NoClobberError):
+        fsutil.atomic_write(target, "second\n", exclusive=True)
+    assert target.read_text() == "first\n"
+
+    # the race: nothing there when the write starts, another program's file by its end
+    racing = tmp_path / "race.md"
+    real = fsutil.write_temp
+
+    def write_temp_then_race(path: Path, data: bytes, **kw: Any) -> Path:
+        tmp = real(path, data, **kw)
+        racing.write_text("theirs\n")
+        return tmp
+
+    monkeypatch.setattr(fsutil, "write_temp", write_temp_then_race)
+    with pytest.raises(FileExistsError):
+        fsutil.atomic_write(racing, "ours\n", exclusive=True)
+    assert racing.read_text() == "theirs\n"
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("refusal", [errno.EPERM, errno.EOPNOTSUPP])
+def test_exclusive_without_hard_links_still_never_clobbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int
+) -> None:
+    """exFAT sticks and some network mounts refuse link(): O_EXCL creation instead."""
+
+    def no_links(*_a: Any, **_k: Any) -> None:
+        raise OSError(refusal, os.strerror(refusal))
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "entry.md"
+    fsutil.atomic_write(target, "Zoë ☕\n", exclusive=True, mode=0o640)
+    assert target.read_text(encoding="utf-8") == "Zoë ☕\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    with pytest.raises(fsutil.NoClobberError):
+        fsutil.atomic_write(target, "other\n", exclusive=True)
+    assert target.read_text(encoding="utf-8") == "Zoë ☕\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_other_link_errors_are_raised_not_hidden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_a: Any, **_k: Any) -> None:
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(os, "link", broken)
+    with pytest.raises(OSError, match="I/O error"):
+        fsutil.atomic_write(tmp_path / "x.md", "x", exclusive=True)
+    assert not (tmp_path / "x.md").exists() and _leftovers(tmp_path) == []
+
+
+def test_keep_mode_keeps_an_existing_files_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "shared.md"
+    target.write_text("old")
+    target.chmod(0o644)
+    fsutil.atomic_write(target, "new", mode="keep")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    fsutil.atomic_write(target, "newer")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # the default is owner-only
+    fsutil.atomic_write(tmp_path / "fresh.md", "x", mode="keep")
+    assert stat.S_IMODE((tmp_path / "fresh.md").stat().st_mode) == 0o600
 
 
 # --- the callers -------------------------------------------------------------------------

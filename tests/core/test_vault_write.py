@@ -130,6 +130,56 @@ def test_create_never_overwrites_a_file_that_appears_meanwhile(
     assert _leftovers(vault) == []
 
 
+def test_vault_writes_go_through_fsutil(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One way to write a file: create, save and the conflict copy all use fsutil's temp file."""
+    import journal_me.vault as vault_module
+    from journal_me import fsutil
+
+    made: list[str] = []
+    real = fsutil.write_temp
+
+    def spy(path: Path, data: bytes, **kw: Any) -> Path:
+        made.append(Path(path).name)
+        return real(path, data, **kw)
+
+    monkeypatch.setattr(fsutil, "write_temp", spy)
+    v = Vault(vault)
+    entry = v.create("2026-03-02.md", "v1\n")
+    v.save(entry.rel, "v2\n", entry.digest)
+    stale = v.save(entry.rel, "v3\n", entry.digest)  # v1's digest: a conflict copy
+    assert stale.conflict_rel is not None
+    assert made == ["2026-03-02.md", "2026-03-02.md", Path(stale.conflict_rel).name]
+    assert not hasattr(vault_module, "_write_temp") and not hasattr(vault_module, "_fsync_dir")
+
+
+def test_create_on_a_file_system_without_hard_links(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A vault on an exFAT stick: link() is refused, a new entry is still created exclusively."""
+    import journal_me.vault as vault_module
+
+    def no_links(*_a: object, **_k: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    (vault / "old.md").write_text("old\n", encoding="utf-8")
+    (vault / "old.md").chmod(0o640)
+    monkeypatch.setattr(os, "link", no_links)
+    v = Vault(vault)
+    first = v.create("2026-03-02.md", "first\n")
+    second = v.create("2026-03-02.md", "second\n")
+    assert (first.rel, second.rel) == ("2026-03-02.md", "2026-03-02-2.md")
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == "first\n"
+    assert stat.S_IMODE((vault / "2026-03-02-2.md").stat().st_mode) == 0o640
+    # a save there (no renameat2 exchange on exFAT either) replaces the file
+    monkeypatch.setitem(vault_module._renameat2_state, "works", False)
+    saved = v.save(first.rel, "first, edited\n", first.digest)
+    assert saved.saved and not saved.conflict
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == "first, edited\n"
+    monkeypatch.setattr(v, "free_rel", lambda rel: rel)
+    with pytest.raises(VaultError, match="refusing to overwrite"):
+        v.create("2026-03-02.md", "ours\n")
+    assert (vault / "2026-03-02.md").read_text(encoding="utf-8") == "first, edited\n"
+    assert _leftovers(vault) == []
+
+
 def test_save_with_current_digest_replaces(vault: Path) -> None:
     v = Vault(vault)
     entry = v.create("2026-03-02.md", "v1\n")
@@ -257,29 +307,32 @@ def test_no_external_append_is_lost_under_racing_saves(
     path = vault / rel
     path.write_text("start\n", encoding="utf-8")
     v = Vault(vault)
-    appends = 600
     done = threading.Event()
+    counts = {"saves": 0, "appends": 0}
 
     def appender() -> None:
+        # at least 600 appends, and on for at least 60 saves however slow the machine is
         rng = random.Random(7)
-        for i in range(appends):
+        while counts["appends"] < 600 or counts["saves"] < 60:
             with path.open("a", encoding="utf-8") as fh:
-                fh.write(f"appended {i}\n")
+                fh.write(f"appended {counts['appends']}\n")
+            counts["appends"] += 1
             time.sleep(rng.uniform(0, 0.0015))
         done.set()
 
     thread = threading.Thread(target=appender)
     thread.start()
-    saves = kept_displaced = 0
+    kept_displaced = 0
     try:
         while not done.is_set():
             data = path.read_bytes()
-            result = v.save(rel, data.decode("utf-8") + f"saved {saves}\n", sha256_bytes(data))
-            saves += 1
+            result = v.save(rel, data.decode("utf-8") + f"saved {counts['saves']}\n", sha256_bytes(data))
+            counts["saves"] += 1
             if result.saved and result.conflict_rel:
                 kept_displaced += 1
     finally:
         thread.join()
+    saves, appends = counts["saves"], counts["appends"]
     texts = [p.read_text(encoding="utf-8") for p in vault.glob("*.md")]
     everything = "".join(texts)
     lost = [i for i in range(appends) if f"appended {i}\n" not in everything]
