@@ -255,8 +255,15 @@ class FileLock:
 
 @contextlib.contextmanager
 def try_lock(path: Path | str) -> Iterator[bool]:
-    """The lock taken without waiting: yields whether it was free (and is now held)."""
+    """The lock taken without waiting: yields whether it was free (and is now held).
+
+    Where locks are not supported (no ``fcntl``) it yields False: nobody can be known not
+    to be writing, so a caller that cleans up after killed writers keeps to old leftovers.
+    """
     lock = FileLock(path)
+    if not lock.supported:  # pragma: no cover - Windows
+        yield False
+        return
     try:
         got = lock.acquire(blocking=False)
     except OSError:  # the lock file cannot be opened: never assume nobody writes

@@ -25,7 +25,7 @@ The package's modules, each importable on its own:
 
 - :mod:`~journal_me.models.catalog`: the curated models ``model pull`` offers;
 - :mod:`~journal_me.models.registry`: :class:`ModelRegistry` and its records;
-- :mod:`~journal_me.models.files`: atomic writes, locks, leftovers;
+- :mod:`~journal_me.models.files`: atomic writes, leftovers (locks: :mod:`journal_me.fsutil`);
 - :mod:`~journal_me.models.download`: ``pull`` via ``huggingface_hub``;
 - :mod:`~journal_me.models.errors`: the errors, each naming what to do.
 
@@ -46,7 +46,7 @@ from journal_me.models.download import (
     pull_weights,
 )
 from journal_me.models.errors import DownloadError, RegistryCorruptError, RegistryError
-from journal_me.models.files import LEFTOVER_AGE_S, copy_atomic, file_lock, slugify, write_json_atomic
+from journal_me.models.files import LEFTOVER_AGE_S, copy_atomic, slugify, write_json_atomic
 from journal_me.models.registry import (
     ADAPTER_FILE,
     BASE_FILE,
@@ -84,7 +84,6 @@ __all__ = [
     "catalog_entry",
     "copy_atomic",
     "fetch_gguf",
-    "file_lock",
     "pull",
     "pull_weights",
     "slugify",

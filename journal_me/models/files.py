@@ -1,5 +1,6 @@
-"""File helpers of the registry: atomic JSON and copies (temp file, fsync, ``os.replace``),
-advisory locks, leftovers of killed writers, names from file names."""
+"""File helpers of the registry: atomic JSON and copies (through :mod:`journal_me.fsutil`),
+leftovers of killed writers, names from file names. Locks: :class:`journal_me.fsutil.FileLock`
+and :func:`journal_me.fsutil.try_lock`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import contextlib
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,48 +66,6 @@ def is_old(path: Path, now: float) -> bool:
         return now - path.lstat().st_mtime > LEFTOVER_AGE_S
     except OSError:
         return False
-
-
-@contextlib.contextmanager
-def try_lock(path: Path) -> Iterator[bool]:
-    """The advisory lock taken without waiting: yields False while someone else holds it."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: never assume nobody writes
-        yield False
-        return
-    try:
-        handle = open(path, "a+b")  # noqa: SIM115 - closed below
-    except OSError:
-        yield False
-        return
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """An advisory exclusive lock (POSIX ``flock``; a no-op where unavailable)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def slugify(text: str) -> str:

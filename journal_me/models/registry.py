@@ -15,19 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from journal_me.config import Settings
+from journal_me.fsutil import FileLock, try_lock
 from journal_me.llm.gguf_info import GGUFFormatError, GGUFInfo, read_gguf_info
 from journal_me.models.catalog import CATALOG
 from journal_me.models.errors import RegistryCorruptError, RegistryError
 from journal_me.models.files import (
     copy_atomic,
-    file_lock,
     json_kind,
     now_iso,
     read_json,
     remove_tmp,
     same_file,
     slugify,
-    try_lock,
     write_json_atomic,
 )
 
@@ -329,7 +328,7 @@ class ModelRegistry:
             return self._pointer()
 
     def _set_pointer(self, base: str | None, adapter: str | None, reason: str) -> ActiveModel:
-        with file_lock(self._lock_file):
+        with FileLock(self._lock_file):
             pointer = self._writable_pointer()
             if (pointer["base"], pointer["adapter"]) != (base, adapter):
                 history = pointer["history"]
@@ -381,7 +380,7 @@ class ModelRegistry:
         name = name or slugify(path.stem)
         if not _NAME_RE.match(name):
             raise RegistryError(f"invalid model name {name!r}: use lower-case letters, digits, '.', '-', '_'")
-        with file_lock(self._bases_lock):
+        with FileLock(self._bases_lock):
             for existing in self.bases():
                 if same_file(existing.gguf, path):
                     if hf_dir is not None or hf_repo is not None:
@@ -512,7 +511,7 @@ class ModelRegistry:
             raise RegistryError(
                 f"adapter is for {info.architecture} but base {base.name} is {base.architecture}"
             )
-        with file_lock(self._lock_file):
+        with FileLock(self._lock_file):
             directory = self._reserve_version()
             try:
                 copy_atomic(source, directory / ADAPTER_FILE)
@@ -560,7 +559,7 @@ class ModelRegistry:
 
     def rollback(self) -> ActiveModel:
         """Return to the previous pointer state, skipping states whose files are gone."""
-        with file_lock(self._lock_file):
+        with FileLock(self._lock_file):
             pointer = self._pointer()
             history = pointer["history"]
             while history:

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from journal_me.config import Settings
+from journal_me.fsutil import FileLock
 from journal_me.models import (
     LEFTOVER_AGE_S,
     ModelRegistry,
     RegistryCorruptError,
     RegistryError,
-    file_lock,
 )
 
 
@@ -91,7 +91,7 @@ def test_a_new_process_cleans_on_start(published: ModelRegistry, settings: Setti
 
 def test_leftovers_are_kept_while_a_live_writer_holds_the_lock(published: ModelRegistry) -> None:
     planted = _plant_leftovers(published)
-    with file_lock(published.pointer_file.parent / "registry.lock"):  # a publish in progress
+    with FileLock(published.pointer_file.parent / "registry.lock"):  # a publish in progress
         assert published.clean_leftovers() == []
         assert all(p.exists() for p in planted)
         old = time.time() - LEFTOVER_AGE_S - 60  # ... but a temp file that old is nobody's
