@@ -33,14 +33,21 @@ class WatchStatus:
     last_report: IndexReport | None = None
     error: str | None = None
     updated_at: float = field(default_factory=time.time)
+    # the ``on_update`` callback (the UI) raised this many times; its last error, one line
+    callback_errors: int = 0
+    last_callback_error: str | None = None
 
     def describe(self) -> str:
         if self.state == "indexing":
-            return f"indexing {self.pending}"
-        if self.state == "error":
-            return f"error: {self.error}"
-        warnings = len(self.last_report.warnings) if self.last_report else 0
-        return "watching" + (f" · {warnings} warning(s)" if warnings else "")
+            text = f"indexing {self.pending}"
+        elif self.state == "error":
+            text = f"error: {self.error}"
+        else:
+            warnings = len(self.last_report.warnings) if self.last_report else 0
+            text = "watching" + (f" · {warnings} warning(s)" if warnings else "")
+        if self.callback_errors:
+            text += f" · status display failed {self.callback_errors}× ({self.last_callback_error})"
+        return text
 
 
 class _Handler(FileSystemEventHandler):
@@ -86,7 +93,7 @@ class VaultWatcher:
         self._stop = threading.Event()
         self._observer: BaseObserver | None = None
         self._thread: threading.Thread | None = None
-        self._root = journal.vault.root
+        self._root = journal.root
 
     # -- events ----------------------------------------------------------------------------
     def touch(self, path: str) -> None:
@@ -94,7 +101,7 @@ class VaultWatcher:
             rel = Path(path).relative_to(self._root).as_posix()
         except ValueError:
             return
-        if not self.journal.vault.wants(rel):
+        if not self.journal.wants(rel):
             return
         with self._cond:
             self._pending[rel] = time.monotonic() + self.debounce
@@ -155,8 +162,25 @@ class VaultWatcher:
         if self.on_update is not None:
             try:
                 self.on_update(self.status)
-            except Exception:  # a UI callback must never kill the loop, nor fail unseen
-                log.exception("watch status callback %r failed", self.on_update)
+            except Exception as exc:  # a UI callback must never kill the loop, nor fail unseen
+                self._callback_failed(exc)
+
+    def _callback_failed(self, exc: Exception) -> None:
+        """Count and log a failure of ``on_update``: the traceback the first time an error
+        is seen, a one-line warning when the same error repeats on every update."""
+        text = f"{type(exc).__name__}: {exc}"
+        repeated = text == self.status.last_callback_error
+        self.status.callback_errors += 1
+        self.status.last_callback_error = text
+        if repeated:
+            log.warning(
+                "watch status callback %r failed again (%d×): %s",
+                self.on_update,
+                self.status.callback_errors,
+                text,
+            )
+        else:
+            log.error("watch status callback %r failed", self.on_update, exc_info=exc)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
