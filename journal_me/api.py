@@ -81,6 +81,7 @@ __all__ = [
     "ConflictInfo",
     "EntityInfo",
     "Entry",
+    "EntryReadError",
     "EntryRef",
     "EntrySummary",
     "FileWarning",
@@ -94,6 +95,7 @@ __all__ = [
     "RelatedEntry",
     "SaveResult",
     "TimelinePoint",
+    "VaultError",
     "open_vault",
 ]
 
@@ -146,6 +148,7 @@ class EntrySummary:
     note: bool = False  # a page about a person/place/topic (people/Sam.md), not a diary entry
     undated: bool = False  # no date in front matter or file name (shown under "Notes")
     conflict_of: str | None = None  # a conflict copy of this entry, awaiting resolution
+    digest: str = ""  # sha256 of the file as indexed: what the entry's content was
 
 
 @dataclass(frozen=True)
@@ -781,6 +784,7 @@ class Journal:
                         note=bool(d.get("isnote", False)),
                         undated=bool(d.get("undated", False)),
                         conflict_of=self._conflict_of(d),
+                        digest=str(d.get("digest", "")),
                     )
                 self._summaries = out
             return sorted(self._summaries.values(), key=lambda e: (e.date, e.rel))
@@ -1076,8 +1080,9 @@ class Journal:
             entries, private = self.graph.entry_counts()
             return entries, private, self.graph.entity_count()
 
-    def search_scorer(self) -> tuple[bool, str]:
-        """(whether searches score with the numpy fast path, why not when they don't)."""
+    def search_scorer(self) -> tuple[bool | None, str]:
+        """(whether searches score with the numpy fast path, why not when they don't); None:
+        a small index, searched by Whoosh alone by design (no numpy to load)."""
         return self.index.fast_path_status()
 
     def resolve_conflict(
@@ -1297,6 +1302,72 @@ class Journal:
         touched = [rel] + ([displaced] if displaced else [])
         self._update_after_write(touched, lock_wait=APPEND_INDEX_WAIT_S)
         return rel
+
+    def term_idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """IDF of each (analysed) word over the indexed passages; 1.0 each when the index
+        cannot say (no term statistics)."""
+        terms = list(terms)
+        try:
+            searcher = self.index.searcher()
+            n = int(searcher.doc_count())
+            return {t: math.log(1 + n / (1 + int(searcher.doc_frequency("body", t)))) for t in terms}
+        except Exception:  # an index without term statistics: every word counts the same
+            return dict.fromkeys(terms, 1.0)
+
+    def page_subject(self, rel: str) -> str | None:
+        """The person or place a page is about (``people/Sam.md`` → "Sam"), else None."""
+        mentions = self.graph.by_entry.get(rel)
+        return mentions.note_name if mentions is not None else None
+
+    # -- the vault's files, for callers that are not the memory (TUI, importers, watch) ----
+    @property
+    def root(self) -> Path:
+        """The vault folder."""
+        return self.vault.root
+
+    def path_of(self, rel: str) -> Path:
+        """Where a vault-relative path lives on disk (for ``$EDITOR``); never outside the vault."""
+        path = self.vault.root / rel
+        if not path.resolve().is_relative_to(self.vault.root.resolve()):
+            raise VaultError(f"{rel} is outside the vault")
+        return path
+
+    def has_file(self, rel: str) -> bool:
+        """Whether ``rel`` exists in the vault as a file."""
+        return self.vault.root.joinpath(rel).is_file()
+
+    def wants(self, rel: str) -> bool:
+        """Whether a vault-relative path is a journal file (markdown or canvas, not ignored)."""
+        return self.vault.wants(rel)
+
+    def entry_rel_for(self, day: dt.date, folder: str | None = None) -> str:
+        """Where a new entry for ``day`` goes by default (``YYYY-MM-DD.md`` in the entries folder)."""
+        return self.vault.entry_rel_for(day, folder)
+
+    def free_rel(self, rel: str) -> str:
+        """``rel`` if unused, else ``name-2.md``, ``name-3.md``…"""
+        return self.vault.free_rel(rel)
+
+    def read_bytes(self, rel: str) -> tuple[bytes, float]:
+        """The file's bytes and mtime, as on disk now (EntryReadError if unreadable)."""
+        return self.vault.read_bytes(rel)
+
+    def read_entries(self) -> Iterator[Entry]:
+        """Every readable entry file of the vault, parsed from disk now (unreadable files are
+        skipped here; ``doctor`` reports them)."""
+        for rel, _path in self.vault.scan():
+            try:
+                yield self.vault.read(rel)
+            except EntryReadError:
+                continue
+
+    def write_new(self, rel: str, text: str, *, index: bool = False) -> Entry:
+        """Write a new file at ``rel`` (or ``name-2.md``… when taken; never over a file).
+        ``index``: make it searchable now; else the next refresh does (a bulk import)."""
+        entry = self.vault.create(rel, text)
+        if index:
+            self._update_after_write([entry.rel])
+        return entry
 
     def close(self) -> None:
         if self._index is not None:

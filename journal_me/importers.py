@@ -26,7 +26,6 @@ from typing import Any
 import yaml
 
 from journal_me.api import Journal
-from journal_me.vault import EntryReadError
 
 
 class JrnlImportError(ValueError):
@@ -179,18 +178,14 @@ def _imported(journal: Journal) -> _Vault:
     by_id: dict[str, _Imported] = {}
     legacy: dict[str, _Imported] = {}
     copies: set[tuple[str, str]] = set()
-    for rel, _path in journal.vault.scan():
-        try:
-            entry = journal.vault.read(rel)
-        except EntryReadError:  # unreadable files are reported by doctor, not here
-            continue
+    for entry in journal.read_entries():  # unreadable files are reported by doctor, not here
         jid = entry.meta.get("jrnl_id")
         if jid is None:
             continue
         if entry.conflict_of is not None:
             copies.add((entry.conflict_of, str(entry.meta.get("jrnl_rev"))))
             continue
-        found = _Imported(rel, dict(entry.meta))
+        found = _Imported(entry.rel, dict(entry.meta))
         jid = str(jid)
         if _LEGACY_ID_RE.fullmatch(jid) and "jrnl_rev" not in entry.meta:
             legacy.setdefault(_time_key(entry.meta.get("date"), entry.meta.get("time")), found)
@@ -228,7 +223,7 @@ def import_jrnl(journal: Journal, file: Path) -> ImportResult:
             # imported by the first importer: known by its content hash, else date+time
             old = known.by_id.get(_legacy_id(item)) or known.legacy.get(key)
         if old is None:
-            entry = journal.vault.create(journal.vault.entry_rel_for(day), text)
+            entry = journal.write_new(journal.entry_rel_for(day), text)
             created.append(entry.rel)
             known.by_id[jid] = _Imported(entry.rel, {"jrnl_id": jid, "jrnl_rev": rev})
             continue
@@ -239,7 +234,7 @@ def import_jrnl(journal: Journal, file: Path) -> ImportResult:
         ):
             skipped += 1  # unchanged in jrnl since the last import (or already beside it)
             continue
-        raw, _mtime = journal.vault.read_bytes(old.rel)
+        raw, _mtime = journal.read_bytes(old.rel)
         current = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
         digest = hashlib.sha256(raw).hexdigest()
         untouched = "jrnl_rev" in old.meta and str(old.meta["jrnl_rev"]) == _rev(_without_rev(current))

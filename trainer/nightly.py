@@ -24,10 +24,10 @@ the app, and a kill is always safe).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ from trainer.runtypes import (
     TrainOptions,
     TrainOutcome,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "STEPS",
@@ -98,8 +100,7 @@ def resolve_base(settings: Settings, registry: ModelRegistry) -> TrainBase:
 
 def fingerprint(journal: Journal, settings: Settings, base: TrainBase) -> str:
     """What a run depends on: the public entries' contents, the base, the train settings."""
-    manifest = journal.index.manifest()
-    public = sorted((s.rel, manifest.get(s.rel, "")) for s in journal.entries() if not s.private)
+    public = sorted((s.rel, s.digest) for s in journal.entries() if not s.private)
     train = {k: str(v) for k, v in dataclasses.asdict(settings.train).items()}
     blob = json.dumps([base.base.name, str(base.hf_dir), train, settings.name, public])
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
@@ -203,7 +204,10 @@ def _run_locked(settings: Settings, options: TrainOptions, reporter: Reporter) -
                     None,
                 )
             if gpu.usable:
-                _import_unsloth_first(options)
+                try:
+                    options = _import_unsloth_first(options, reporter)
+                except PipelineError as exc:
+                    return failed(settings, st, exc, None)
             elif allow_cpu:
                 reporter.note(f"training on the CPU ({gpu.detail})")
         return run_pipeline(settings, options, reporter, st, journal, registry, base, fp, gpu)
@@ -211,11 +215,51 @@ def _run_locked(settings: Settings, options: TrainOptions, reporter: Reporter) -
         journal.close()
 
 
-def _import_unsloth_first(options: TrainOptions) -> None:
-    """Unsloth must patch transformers/TRL before anything imports them (the length
-    filter loads a tokenizer), so on the Unsloth path import it now."""
-    from trainer.backends import choose_backend
+UNSLOTH_BROKEN_HINT = (
+    "fix the install (pip install -U 'journal-me[train,gpu]' — Unsloth pins its transformers/TRL "
+    "versions), or train without it: journal-me train --backend peft"
+)
 
-    with contextlib.suppress(Exception):
-        if choose_backend(options.backend) == "unsloth":
-            import unsloth  # noqa: F401
+
+def _import_unsloth_first(options: TrainOptions, reporter: Reporter) -> TrainOptions:
+    """Unsloth must patch transformers/TRL before anything imports them (the length
+    filter loads a tokenizer), so on the Unsloth path import it now.
+
+    Only Unsloth itself missing means "train without it": the options come back with the
+    PEFT backend and a note says so. Any other failure — a missing or mismatched
+    dependency, an error inside Unsloth — is a broken install the user must hear about: a
+    :class:`PipelineError` at the setup step (its traceback goes to the log)."""
+    from trainer.backends import TrainingError, choose_backend
+
+    try:
+        chosen = choose_backend(options.backend)
+    except TrainingError:
+        return options  # an impossible --backend: loading the model says why, at its step
+    if chosen != "unsloth":
+        return options
+    try:
+        import unsloth  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if exc.name != "unsloth":
+            raise _unsloth_broken(exc) from exc
+        if options.backend == "unsloth":
+            raise PipelineError(
+                "setup",
+                f"--backend unsloth, but Unsloth is not installed ({exc})",
+                "pip install 'journal-me[train,gpu]'",
+            ) from exc
+        reporter.note("Unsloth is not installed: training with transformers + PEFT")
+        return dataclasses.replace(options, backend="peft")
+    except Exception as exc:
+        raise _unsloth_broken(exc) from exc
+    return options
+
+
+def _unsloth_broken(exc: BaseException) -> PipelineError:
+    log.error("importing unsloth failed", exc_info=exc)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return PipelineError(
+        "setup",
+        f"Unsloth is installed but does not import: {type(exc).__name__}: {first}",
+        UNSLOTH_BROKEN_HINT,
+    )

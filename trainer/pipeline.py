@@ -548,8 +548,7 @@ def _pick_examples(
 ) -> incremental.Selection:
     """All filtered examples, or — a nightly run continuing the active adapter — the new
     ones plus a replay sample (``trainer.incremental``)."""
-    manifest = journal.index.manifest()
-    entries = {s.rel: manifest.get(s.rel, "") for s in journal.entries() if not s.private}
+    entries = {s.rel: s.digest for s in journal.entries() if not s.private}
     wanted = options.incremental if options.incremental is not None else options.nightly
     prev = None
     if wanted and base is not None and not options.dry_run:

@@ -304,8 +304,8 @@ def observations_of(data: bytes) -> list[Observation]:
 def refresh(journal: Journal, store: MetricStore | None = None) -> MetricStore:
     """Bring the store in step with the journal's index (re-read changed entries only)."""
     store = store or open_store(journal)
-    manifest = journal.index.manifest()
     summaries = {s.rel: s for s in journal.entries()}
+    manifest = {rel: s.digest for rel, s in summaries.items()}
     known = store.known()
     gone = [rel for rel in known if rel not in manifest]
     if gone:
@@ -326,7 +326,7 @@ def refresh(journal: Journal, store: MetricStore | None = None) -> MetricStore:
             batch.append((rel, digest, None, fenced, ()))
             continue
         try:
-            data, _mtime = journal.vault.read_bytes(rel)
+            data, _mtime = journal.read_bytes(rel)
         except (EntryReadError, OSError):
             batch.append((rel, digest, None, True, ()))
             continue

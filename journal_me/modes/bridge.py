@@ -10,7 +10,6 @@ The reasoning is kept with the draft but never part of the draft text that gets 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -105,12 +104,7 @@ def coverage(hit: Hit, weights: dict[str, float]) -> float:
 
 def term_weights(journal: Journal, terms: set[str]) -> dict[str, float]:
     """IDF of each request word over the journal's passages (1.0 each if the index cannot say)."""
-    try:
-        searcher = journal.index.searcher()
-        n = int(searcher.doc_count())
-        return {t: math.log(1 + n / (1 + int(searcher.doc_frequency("body", t)))) for t in terms}
-    except Exception:  # an index without term statistics: every word counts the same
-        return dict.fromkeys(terms, 1.0)
+    return journal.term_idf(terms)
 
 
 def select_memories(
@@ -151,9 +145,9 @@ def topic_classifier(journal: Journal) -> TopicClassifier:
     pages = {s.rel: s.tags for s in journal.entries() if s.note}
     person_tags: dict[str, tuple[str, ...]] = {}
     for rel, tags in pages.items():
-        em = journal.graph.by_entry.get(rel)
-        if em is not None and em.note_name and tags:
-            person_tags[em.note_name] = tags
+        subject = journal.page_subject(rel) if tags else None
+        if subject:
+            person_tags[subject] = tags
     return TopicClassifier(person_tags=person_tags)
 
 

@@ -104,7 +104,7 @@ class Backend:
                 return False
         self._load_summaries()
         self.timings["open"] = time.perf_counter() - start
-        self.emit(Opened(len(self.summaries), self.journal.index.recovered))
+        self.emit(Opened(len(self.summaries), self.journal.index_recovered))
         return True
 
     def reindex(self) -> IndexReport | None:

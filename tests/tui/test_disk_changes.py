@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from journal_me.config import Settings
 from journal_me.tui.app import JournalMeApp
@@ -115,3 +118,54 @@ async def test_missing_vault_is_reported(make_app: Callable[..., JournalMeApp], 
         await settle(pilot)
         assert app.status_text == "vault not open"
         assert any("vault folder not found" in n.message for n in app._notifications)
+
+
+async def test_a_version_written_during_the_save_is_kept_and_you_keep_editing_yours(
+    make_app: Callable[..., JournalMeApp], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # another program writes the file in the instant between the save's check and its swap:
+    # your text is saved at the entry, theirs is kept beside it, and you go on editing the
+    # entry (not the copy, which holds their version)
+    import journal_me.vault as vault_module
+
+    path = settings.vault / REL
+    real_swap = vault_module._swap_in
+    raced: list[Path] = []
+
+    def racing_swap(tmp: Path, target: Path) -> Path | None:
+        if not raced:
+            raced.append(target)
+            target.write_text(target.read_text(encoding="utf-8") + "\nTHEIR LINE\n", encoding="utf-8")
+        return real_swap(tmp, target)
+
+    monkeypatch.setattr(vault_module, "_swap_in", racing_swap)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, JournalScreen)
+        editor = screen.editor
+        editor.text_area.focus()
+        editor.text_area.move_cursor(editor.text_area.document.end)
+        await pilot.press(*"MY LINE")
+        await wait_until(pilot, lambda: bool(raced), timeout=30, what="the save")
+        await wait_until(
+            pilot, lambda: any("theirs is kept" in n.message for n in app._notifications), timeout=30
+        )
+        await settle(pilot)
+        assert raced
+        assert "MY LINE" in path.read_text(encoding="utf-8")
+        copies = sorted(path.parent.glob("2026-10-31.conflict-*.md"))
+        assert len(copies) == 1
+        theirs = copies[0].read_text(encoding="utf-8")
+        assert "THEIR LINE" in theirs and "MY LINE" not in theirs
+        assert editor.doc is not None and editor.doc.rel == REL and editor.conflict is None
+
+        # the next edit saves over your own version: no second copy, theirs untouched
+        await pilot.press(*" AGAIN")
+        await wait_until(
+            pilot, lambda: "MY LINE AGAIN" in path.read_text(encoding="utf-8"), timeout=30, what="resave"
+        )
+        await settle(pilot)
+        assert sorted(path.parent.glob("2026-10-31.conflict-*.md")) == copies
+        assert copies[0].read_text(encoding="utf-8") == theirs

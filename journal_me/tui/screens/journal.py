@@ -122,11 +122,11 @@ class JournalScreen(MainScreen):
         journal = self.jm.journal
         if journal is None:
             return
-        default_rel = journal.vault.entry_rel_for(day)
+        default_rel = journal.entry_rel_for(day)
         rel = daily_rel(journal.settings, day) or default_rel
         if not separate:
             for candidate in dict.fromkeys([rel, default_rel]):
-                if (journal.vault.root / candidate).is_file():
+                if journal.has_file(candidate):
                     self.open_entry(candidate, focus=True)
                     return
             existing = sorted(
@@ -141,8 +141,8 @@ class JournalScreen(MainScreen):
             if existing:
                 self.open_entry(existing[0].rel, focus=True)
                 return
-        if separate or (journal.vault.root / rel).exists():
-            rel = journal.vault.free_rel(rel)
+        if separate or journal.has_file(rel):
+            rel = journal.free_rel(rel)
         self.editor.open(rel, draft_title=day_title(day), day=day, focus=True)
 
     @on(EntryTree.EntryChosen)
@@ -291,7 +291,7 @@ class JournalScreen(MainScreen):
                 markup=False,
             )
             return
-        path = journal.vault.root / rel
+        path = journal.path_of(rel)
         cmd = editor_command(journal.settings.editor)
         try:
             with self.app.suspend():

@@ -29,10 +29,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Markdown, Static, TextArea
 
+from journal_me.api import EntryReadError
 from journal_me.termsafe import clean
 from journal_me.tui.widgets.safe_text_area import SafeTextArea
 from journal_me.tui.workers import ReportsWorkerErrors
-from journal_me.vault import EntryReadError, sha256_bytes
 
 if TYPE_CHECKING:
     from journal_me.api import Journal
@@ -120,14 +120,25 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             super().__init__()
 
     class Saved(Message):
-        """A save finished (``conflict_rel`` set when the disk version changed meanwhile)."""
+        """A save finished. ``conflict_rel``: the disk version changed meanwhile, so your text
+        went to this conflict copy. ``displaced_rel``: your text is saved at ``rel``, and
+        another program's version, written at that instant, is kept as this copy."""
 
-        def __init__(self, key: str, rel: str, text: str, created: bool, conflict_rel: str | None) -> None:
+        def __init__(
+            self,
+            key: str,
+            rel: str,
+            text: str,
+            created: bool,
+            conflict_rel: str | None,
+            displaced_rel: str | None = None,
+        ) -> None:
             self.key = key
             self.rel = rel
             self.text = text
             self.created = created
             self.conflict_rel = conflict_rel
+            self.displaced_rel = displaced_rel
             super().__init__()
 
     class Indexed(Message):
@@ -423,7 +434,9 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         if isinstance(msg, self.Saved):
             # Journal.save_entry has updated the index too
             self.post_message(
-                self.Indexed(msg.key, msg.conflict_rel or msg.rel, msg.created, msg.conflict_rel)
+                self.Indexed(
+                    msg.key, msg.conflict_rel or msg.rel, msg.created, msg.conflict_rel or msg.displaced_rel
+                )
             )
 
     @on(_Skipped)
@@ -452,12 +465,17 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
             if result.needs_confirmation is not None:
                 return self._NeedsConfirmation(key, target, result.needs_confirmation, text)
             self._saved_gen[key] = gen
-            if result.conflict_rel:
+            if result.conflict_rel and not result.saved:
+                # the text went to a conflict copy: edits continue there, from its digest on disk
                 self._targets[key] = result.conflict_rel
-                self._digests[result.conflict_rel] = sha256_bytes(text.encode("utf-8"))
-            else:
-                self._digests[target] = result.digest
-        return self.Saved(key, target, text, expected is None and result.saved, result.conflict_rel)
+                try:
+                    _text, self._digests[result.conflict_rel] = journal.read_text(result.conflict_rel)
+                except (OSError, EntryReadError):
+                    self._digests.pop(result.conflict_rel, None)  # the next save keeps both again
+                return self.Saved(key, target, text, False, result.conflict_rel)
+            self._digests[target] = result.digest
+        # saved at ``target``; a version another program wrote at that instant is kept beside it
+        return self.Saved(key, target, text, expected is None and result.saved, None, result.conflict_rel)
 
     # -- asking before a save that changes the front matter or privacy ---------------------
     @on(_NeedsConfirmation)
@@ -548,6 +566,15 @@ class EntryEditor(ReportsWorkerErrors, Vertical):
         self._ask(None)
         if msg.conflict_rel:
             self._enter_conflict(msg.rel, msg.conflict_rel)
+        elif msg.displaced_rel:
+            self.app.notify(
+                f"Another program wrote {clean(msg.rel)} while it was being saved.\n"
+                f"Yours is saved; theirs is kept as {clean(msg.displaced_rel)}.",
+                title="Conflict",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         self._show_title()
 
     def _enter_conflict(self, disk_rel: str, mine_rel: str) -> None:
