@@ -12,6 +12,11 @@
 The job itself is idempotent (lock, skips with a reason), so a timer that fires twice or a
 manual run at the same time is harmless. Rendering is separate from installing so the files
 are golden-tested and ``install --dry-run`` can print exactly what would be written.
+
+Each scheduled job is a :class:`Job` (its names on every backend, daily or hourly); the
+nightly training is :data:`NIGHTLY`, the hourly reminders are ``trainer.schedule_remind.REMIND``.
+One renderer and one :class:`Scheduler` serve both, and each job keeps its own files and
+crontab marker, so installing or removing one never touches the other.
 """
 
 from __future__ import annotations
@@ -29,9 +34,8 @@ from pathlib import Path
 from typing import Literal
 
 Backend = Literal["systemd", "cron", "launchd"]
-UNIT = "journal-me-nightly"
-LAUNCHD_LABEL = "com.journal-me.nightly"
-CRON_MARKER = "# journal-me-nightly"
+
+NOTHING_INSTALLED = "nothing installed"  # what ``remove`` says when there was nothing to remove
 
 Runner = Callable[[Sequence[str], str | None], "CommandResult"]
 
@@ -58,6 +62,38 @@ def run_command(args: Sequence[str], stdin: str | None = None) -> CommandResult:
     except (OSError, subprocess.SubprocessError) as exc:
         return CommandResult(1, "", str(exc))
     return CommandResult(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled job: its names on each backend and how often it runs."""
+
+    unit: str  # the systemd unit's stem; the crontab marker is "# <unit>"
+    launchd_label: str
+    title: str  # "journal-me nightly training"
+    purpose: str  # the service's description, in brackets after the title
+    cron_comment: str  # after the marker on the crontab's comment line
+    cron_lines: str  # what its crontab lines are called: "journal-me", "journal-me reminder"
+    timeout: str  # systemd TimeoutStartSec
+    hourly: bool = False  # every hour at the spec's minute; else daily at the spec's time
+    low_priority: bool = False  # nice 10 and idle I/O (the GPU/CPU-heavy training)
+    session_bus: bool = False  # cron: point notify-send at the user's D-Bus session
+
+    @property
+    def cron_marker(self) -> str:
+        return f"# {self.unit}"
+
+
+NIGHTLY = Job(
+    unit="journal-me-nightly",
+    launchd_label="com.journal-me.nightly",
+    title="journal-me nightly training",
+    purpose="a LoRA adapter from your journal",
+    cron_comment="(managed by `journal-me schedule`; remove with `journal-me schedule remove`)",
+    cron_lines="journal-me",
+    timeout="6h",
+    low_priority=True,
+)
 
 
 @dataclass(frozen=True)
@@ -95,58 +131,61 @@ def _systemd_quote(arg: str) -> str:
     return escaped
 
 
-def render_systemd_service(spec: ScheduleSpec) -> str:
+def render_systemd_service(spec: ScheduleSpec, job: Job = NIGHTLY) -> str:
     lines = [
         "[Unit]",
-        "Description=journal-me nightly training (a LoRA adapter from your journal)",
+        f"Description={job.title} ({job.purpose})",
         "",
         "[Service]",
         "Type=oneshot",
         "ExecStart=" + " ".join(_systemd_quote(a) for a in spec.command),
-        "Nice=10",
-        "IOSchedulingClass=idle",
-        "TimeoutStartSec=6h",
-        "Environment=PYTHONUNBUFFERED=1",
     ]
+    if job.low_priority:
+        lines += ["Nice=10", "IOSchedulingClass=idle"]
+    lines += [f"TimeoutStartSec={job.timeout}", "Environment=PYTHONUNBUFFERED=1"]
     lines += [f"Environment={_systemd_quote(f'{k}={v}')}" for k, v in sorted(spec.env.items())]
     return "\n".join(lines) + "\n"
 
 
-def render_systemd_timer(spec: ScheduleSpec) -> str:
-    return (
-        "[Unit]\n"
-        f"Description=Run journal-me nightly training at {spec.at:%H:%M}\n"
-        "\n"
-        "[Timer]\n"
-        f"OnCalendar=*-*-* {spec.at:%H:%M}:00\n"
-        "Persistent=true\n"
-        f"Unit={UNIT}.service\n"
-        "\n"
-        "[Install]\n"
-        "WantedBy=timers.target\n"
-    )
+def render_systemd_timer(spec: ScheduleSpec, job: Job = NIGHTLY) -> str:
+    if job.hourly:
+        when, calendar = "every hour", ["OnCalendar=hourly", "OnStartupSec=2min"]
+    else:
+        when, calendar = f"at {spec.at:%H:%M}", [f"OnCalendar=*-*-* {spec.at:%H:%M}:00"]
+    lines = [
+        "[Unit]",
+        f"Description=Run {job.title} {when}",
+        "",
+        "[Timer]",
+        *calendar,
+        "Persistent=true",
+        f"Unit={job.unit}.service",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+    ]
+    return "\n".join(lines) + "\n"
 
 
-def render_cron(spec: ScheduleSpec) -> str:
-    """Two lines: an explanatory comment and the entry, both carrying the marker."""
+def render_cron(spec: ScheduleSpec, job: Job = NIGHTLY) -> str:
+    """Two lines: an explanatory comment and the entry, both carrying the job's marker."""
     env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(spec.env.items()))
     cmd = " ".join(shlex.quote(a) for a in spec.command)
     if spec.log_file is not None:
         cmd += f" >> {shlex.quote(str(spec.log_file))} 2>&1"
-    line = f"{spec.at.minute} {spec.at.hour} * * * {env + ' ' if env else ''}{cmd}".replace("%", "\\%")
-    comment = f"{CRON_MARKER} (managed by `journal-me schedule`; remove with `journal-me schedule remove`)"
-    return f"{comment}\n{line} {CRON_MARKER}\n"
+    hour = "*" if job.hourly else str(spec.at.hour)
+    line = f"{spec.at.minute} {hour} * * * {env + ' ' if env else ''}{cmd}".replace("%", "\\%")
+    return f"{job.cron_marker} {job.cron_comment}\n{line} {job.cron_marker}\n"
 
 
-def render_launchd(spec: ScheduleSpec) -> str:
-    plist: dict[str, object] = {
-        "Label": LAUNCHD_LABEL,
-        "ProgramArguments": list(spec.command),
-        "StartCalendarInterval": {"Hour": spec.at.hour, "Minute": spec.at.minute},
-        "Nice": 10,
-        "LowPriorityIO": True,
-        "RunAtLoad": False,
-    }
+def render_launchd(spec: ScheduleSpec, job: Job = NIGHTLY) -> str:
+    plist: dict[str, object] = {"Label": job.launchd_label, "ProgramArguments": list(spec.command)}
+    if job.hourly:
+        plist.update(StartInterval=3600, RunAtLoad=True)
+    else:
+        plist.update(StartCalendarInterval={"Hour": spec.at.hour, "Minute": spec.at.minute}, RunAtLoad=False)
+    if job.low_priority:
+        plist.update(Nice=10, LowPriorityIO=True)
     if spec.env:
         plist["EnvironmentVariables"] = dict(sorted(spec.env.items()))
     if spec.log_file is not None:
@@ -169,6 +208,8 @@ def detect_backend(platform: str = sys.platform, runner: Runner = run_command) -
 
 @dataclass(frozen=True)
 class Paths:
+    """Where the unit files go; each job's files are named for it (``Scheduler.timer`` …)."""
+
     systemd_dir: Path
     launchd_dir: Path
 
@@ -177,18 +218,6 @@ class Paths:
         home = Path.home()
         config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
         return cls(systemd_dir=config / "systemd" / "user", launchd_dir=home / "Library" / "LaunchAgents")
-
-    @property
-    def service(self) -> Path:
-        return self.systemd_dir / f"{UNIT}.service"
-
-    @property
-    def timer(self) -> Path:
-        return self.systemd_dir / f"{UNIT}.timer"
-
-    @property
-    def plist(self) -> Path:
-        return self.launchd_dir / f"{LAUNCHD_LABEL}.plist"
 
 
 @dataclass(frozen=True)
@@ -211,48 +240,69 @@ class ScheduleStatus:
 
 
 class Scheduler:
-    """Install, inspect and remove the nightly schedule on one backend."""
+    """Install, inspect and remove one job's schedule (the nightly training) on one backend."""
+
+    job: Job = NIGHTLY
 
     def __init__(
         self,
         backend: Backend | None = None,
         *,
         paths: Paths | None = None,
-        runner: Runner = run_command,
+        runner: Runner | None = None,  # None: the real tools (looked up now, so tests can patch it)
         uid: int | None = None,
     ) -> None:
-        self.runner = runner
-        self.backend: Backend = backend or detect_backend(runner=runner)
+        self.runner: Runner = runner or run_command
+        self.backend: Backend = backend or detect_backend(runner=self.runner)
         self.paths = paths or Paths.default()
         self.uid = os.getuid() if uid is None and hasattr(os, "getuid") else (uid or 0)
 
+    @property
+    def service(self) -> Path:
+        return self.paths.systemd_dir / f"{self.job.unit}.service"
+
+    @property
+    def timer(self) -> Path:
+        return self.paths.systemd_dir / f"{self.job.unit}.timer"
+
+    @property
+    def plist(self) -> Path:
+        return self.paths.launchd_dir / f"{self.job.launchd_label}.plist"
+
     # -- plan ----------------------------------------------------------------------------
+    def with_session_bus(self, spec: ScheduleSpec) -> ScheduleSpec:
+        """cron runs outside the desktop session: point notify-send at the user's bus."""
+        if not self.job.session_bus or self.backend != "cron" or "DBUS_SESSION_BUS_ADDRESS" in spec.env:
+            return spec
+        env = {**spec.env, "DBUS_SESSION_BUS_ADDRESS": f"unix:path=/run/user/{self.uid}/bus"}
+        return ScheduleSpec(command=spec.command, at=spec.at, env=env, log_file=spec.log_file)
+
     def plan_install(self, spec: ScheduleSpec) -> Planned:
+        spec, job = self.with_session_bus(spec), self.job
         if self.backend == "systemd":
             return Planned(
                 files={
-                    self.paths.service: render_systemd_service(spec),
-                    self.paths.timer: render_systemd_timer(spec),
+                    self.service: render_systemd_service(spec, job),
+                    self.timer: render_systemd_timer(spec, job),
                 },
                 crontab=None,
                 commands=[
                     ["systemctl", "--user", "daemon-reload"],
-                    ["systemctl", "--user", "enable", "--now", f"{UNIT}.timer"],
+                    ["systemctl", "--user", "enable", "--now", f"{job.unit}.timer"],
                 ],
             )
         if self.backend == "launchd":
             target = f"gui/{self.uid}"
             return Planned(
-                files={self.paths.plist: render_launchd(spec)},
+                files={self.plist: render_launchd(spec, job)},
                 crontab=None,
                 commands=[
-                    ["launchctl", "bootout", target, str(self.paths.plist)],
-                    ["launchctl", "bootstrap", target, str(self.paths.plist)],
+                    ["launchctl", "bootout", target, str(self.plist)],
+                    ["launchctl", "bootstrap", target, str(self.plist)],
                 ],
             )
-        current = self._crontab()
-        kept = _without_marker(current)
-        new = (kept.rstrip("\n") + "\n" if kept.strip() else "") + render_cron(spec)
+        kept = self._without_marker(self._crontab())
+        new = (kept.rstrip("\n") + "\n" if kept.strip() else "") + render_cron(spec, job)
         return Planned(files={}, crontab=new, commands=[["crontab", "-"]])
 
     # -- act -----------------------------------------------------------------------------
@@ -282,11 +332,11 @@ class Scheduler:
     def remove(self, *, dry_run: bool = False) -> list[str]:
         actions: list[str] = []
         if self.backend == "systemd":
-            cmd = ["systemctl", "--user", "disable", "--now", f"{UNIT}.timer"]
+            cmd = ["systemctl", "--user", "disable", "--now", f"{self.job.unit}.timer"]
             actions.append("run " + " ".join(cmd))
             if not dry_run:
                 self.runner(cmd, None)
-            for path in (self.paths.timer, self.paths.service):
+            for path in (self.timer, self.service):
                 if path.exists():
                     actions.append(f"delete {path}")
                     if not dry_run:
@@ -294,30 +344,31 @@ class Scheduler:
             if not dry_run:
                 self.runner(["systemctl", "--user", "daemon-reload"], None)
         elif self.backend == "launchd":
-            cmd = ["launchctl", "bootout", f"gui/{self.uid}", str(self.paths.plist)]
+            cmd = ["launchctl", "bootout", f"gui/{self.uid}", str(self.plist)]
             actions.append("run " + " ".join(cmd))
             if not dry_run:
                 self.runner(cmd, None)
-            if self.paths.plist.exists():
-                actions.append(f"delete {self.paths.plist}")
+            if self.plist.exists():
+                actions.append(f"delete {self.plist}")
                 if not dry_run:
-                    self.paths.plist.unlink()
+                    self.plist.unlink()
         else:
             current = self._crontab()
-            if CRON_MARKER in current:
-                actions.append("remove the journal-me lines from the crontab")
+            if self.job.cron_marker in current:
+                actions.append(f"remove the {self.job.cron_lines} lines from the crontab")
                 if not dry_run:
-                    self._check(self.runner(["crontab", "-"], _without_marker(current)), "crontab -")
-        return actions or ["nothing installed"]
+                    self._check(self.runner(["crontab", "-"], self._without_marker(current)), "crontab -")
+        return actions or [NOTHING_INSTALLED]
 
     def status(self) -> ScheduleStatus:
         if self.backend == "systemd":
             return self._systemd_status()
         if self.backend == "launchd":
-            installed = self.paths.plist.is_file()
-            at = _plist_at(self.paths.plist) if installed else None
+            installed = self.plist.is_file()
+            at = _plist_at(self.plist) if installed else None
             return ScheduleStatus("launchd", installed, at=at, next_run=_next_daily(at))
-        line = next((ln for ln in self._crontab().splitlines() if ln.endswith(CRON_MARKER)), None)
+        marker = self.job.cron_marker
+        line = next((ln for ln in self._crontab().splitlines() if ln.endswith(marker)), None)
         at = None
         if line:
             minute, hour = line.split()[:2]
@@ -326,6 +377,10 @@ class Scheduler:
         return ScheduleStatus("cron", line is not None, at=at, next_run=_next_daily(at))
 
     # -- helpers -------------------------------------------------------------------------
+    def _without_marker(self, crontab: str) -> str:
+        marker = self.job.cron_marker
+        return "".join(ln for ln in crontab.splitlines(keepends=True) if marker not in ln)
+
     def _crontab(self, *, required: bool = False) -> str:
         """The user's crontab ("" when they have none). ``required``: fail if cron is missing
         (installing); planning and status just see an empty one."""
@@ -344,17 +399,17 @@ class Scheduler:
             )
 
     def _systemd_status(self) -> ScheduleStatus:
-        installed = self.paths.timer.is_file()
+        installed = self.timer.is_file()
         at = None
         if installed:
-            m = re.search(r"OnCalendar=\S+ (\d{2}:\d{2})", self.paths.timer.read_text(encoding="utf-8"))
+            m = re.search(r"OnCalendar=\S+ (\d{2}:\d{2})", self.timer.read_text(encoding="utf-8"))
             at = m.group(1) if m else None
         result = self.runner(
             [
                 "systemctl",
                 "--user",
                 "show",
-                f"{UNIT}.timer",
+                f"{self.job.unit}.timer",
                 "--property=NextElapseUSecRealtime,LastTriggerUSec,ActiveState",
             ],
             None,
@@ -366,10 +421,6 @@ class Scheduler:
         return ScheduleStatus(
             "systemd", installed, at=at, next_run=next_run or None, last_trigger=last, detail=detail
         )
-
-
-def _without_marker(crontab: str) -> str:
-    return "".join(ln for ln in crontab.splitlines(keepends=True) if CRON_MARKER not in ln)
 
 
 def _plist_at(path: Path) -> str | None:

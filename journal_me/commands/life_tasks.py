@@ -12,7 +12,7 @@ import sys
 from journal_me.commands.output import clean, clean_line, print_json
 from journal_me.config import Settings
 
-__all__ = ["cmd_remind", "cmd_schedule_remind", "cmd_tasks", "register_tasks"]
+__all__ = ["cmd_remind", "cmd_tasks", "register_tasks"]
 
 
 def _now() -> dt.datetime:
@@ -115,44 +115,6 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
         remember(fresh, state, now.date())
     if how == "nothing" and not args.quiet:
         print("nothing new due now")
-    return 0
-
-
-def cmd_schedule_remind(args: argparse.Namespace, settings: Settings) -> int:
-    """``schedule install --remind`` / ``schedule remove --remind``: the hourly reminders timer."""
-    import os
-
-    from trainer.schedule import ScheduleError, ScheduleSpec
-    from trainer.schedule_remind import RemindScheduler, remind_command
-
-    try:
-        scheduler = RemindScheduler(args.backend)
-        if args.schedule_command == "remove":
-            for line in scheduler.remove(dry_run=args.dry_run):
-                print(line)
-            return 0
-        env = {k: os.environ[k] for k in ("JOURNAL_ME_DATA_DIR",) if os.environ.get(k)}
-        spec = ScheduleSpec(
-            command=remind_command(settings.vault, settings.config_file),
-            at=dt.time(0, 0),
-            env=env,
-            log_file=settings.vault_data_dir / "remind.log",
-        )
-        if args.dry_run:
-            plan = scheduler.plan_install(spec)
-            print(f"would install an hourly {scheduler.backend} reminders timer:")
-            for path, text in plan.files.items():
-                print(f"\n--- {path}\n{text.rstrip()}")
-            if plan.crontab is not None:
-                print(f"\n--- crontab (replacing any journal-me reminder lines)\n{plan.crontab.rstrip()}")
-            for cmd in plan.commands:
-                print("then: " + " ".join(cmd))
-            return 0
-        for line in scheduler.install(spec):
-            print(line)
-    except ScheduleError as exc:
-        return _err(str(exc))
-    print(f"reminders scheduled every hour ({scheduler.backend}): `journal-me remind --notify`")
     return 0
 
 

@@ -205,10 +205,32 @@ def _preflight(args: argparse.Namespace, settings: Settings, err: Console) -> in
 # --------------------------------------------------------------------------- schedule
 
 
+def _scheduler(args: argparse.Namespace) -> Any:
+    """The nightly training's scheduler, or with ``--remind`` the hourly reminders' one."""
+    if getattr(args, "remind", False):
+        from trainer.schedule_remind import RemindScheduler
+
+        return RemindScheduler(args.backend)
+    from trainer.schedule import Scheduler
+
+    return Scheduler(args.backend)
+
+
 def _spec(args: argparse.Namespace, settings: Settings) -> Any:
+    import datetime as dt
+
     from trainer.schedule import ScheduleSpec, default_command, parse_at
 
     env = {k: os.environ[k] for k in ("JOURNAL_ME_DATA_DIR",) if os.environ.get(k)}
+    if getattr(args, "remind", False):
+        from trainer.schedule_remind import remind_command
+
+        return ScheduleSpec(
+            command=remind_command(settings.vault, settings.config_file),
+            at=dt.time(0, 0),
+            env=env,
+            log_file=settings.vault_data_dir / "remind.log",
+        )
     return ScheduleSpec(
         command=default_command(settings.vault, settings.config_file),
         at=parse_at(args.at),
@@ -217,32 +239,40 @@ def _spec(args: argparse.Namespace, settings: Settings) -> Any:
     )
 
 
+def _schedule_error(exc: Exception) -> int:
+    print(f"journal-me: {clean(str(exc))}", file=sys.stderr)
+    return 1
+
+
 def cmd_schedule_install(args: argparse.Namespace, settings: Settings) -> int:
-    from trainer.schedule import ScheduleError, Scheduler
+    """``schedule install``: the nightly training timer; ``--remind``: the hourly reminders."""
+    from trainer.schedule import ScheduleError
 
-    if getattr(args, "remind", False):  # the hourly reminders timer (journal_me.commands.life_tasks)
-        from journal_me.commands.life_tasks import cmd_schedule_remind
-
-        return cmd_schedule_remind(args, settings)
-
+    remind = getattr(args, "remind", False)
     try:
-        scheduler = Scheduler(args.backend)
+        scheduler = _scheduler(args)
         spec = _spec(args, settings)
         if args.dry_run:
             plan = scheduler.plan_install(spec)
-            print(f"would install a {scheduler.backend} schedule at {spec.at:%H:%M}:")
+            if remind:
+                print(f"would install an hourly {scheduler.backend} reminders timer:")
+            else:
+                print(f"would install a {scheduler.backend} schedule at {spec.at:%H:%M}:")
             for path, text in plan.files.items():
                 print(f"\n--- {path}\n{text.rstrip()}")
             if plan.crontab is not None:
-                print(f"\n--- crontab (replacing any journal-me lines)\n{plan.crontab.rstrip()}")
+                lines = scheduler.job.cron_lines
+                print(f"\n--- crontab (replacing any {lines} lines)\n{plan.crontab.rstrip()}")
             for cmd in plan.commands:
                 print("then: " + " ".join(cmd))
             return 0
         for line in scheduler.install(spec):
             print(line)
     except ScheduleError as exc:
-        print(f"journal-me: {exc}", file=sys.stderr)
-        return 1
+        return _schedule_error(exc)
+    if remind:
+        print(f"reminders scheduled every hour ({scheduler.backend}): `journal-me remind --notify`")
+        return 0
     print(f"nightly training scheduled at {spec.at:%H:%M} ({scheduler.backend})")
     if scheduler.backend == "systemd":
         print("note: user timers run while you are logged in; `loginctl enable-linger` runs them always")
@@ -250,19 +280,25 @@ def cmd_schedule_install(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_schedule_status(args: argparse.Namespace, settings: Settings) -> int:
-    from trainer.schedule import ScheduleError, Scheduler
+    from trainer.schedule import ScheduleError
     from trainer.state import read_state
 
     try:
-        status = Scheduler(args.backend).status()
+        status = _scheduler(args).status()
     except ScheduleError as exc:
-        print(f"journal-me: {exc}", file=sys.stderr)
-        return 1
+        return _schedule_error(exc)
+    detail = f" ({status.detail})" if status.detail else ""
+    if getattr(args, "remind", False):
+        if status.installed:
+            print(f"reminders: {status.backend}, every hour{detail}")
+            print(f"next run:  {status.next_run or 'within the hour'}")
+        else:
+            print(f"reminders: not installed ({status.backend}) — `journal-me schedule install --remind`")
+        if status.last_trigger:
+            print(f"timer last fired: {status.last_trigger}")
+        return 0
     if status.installed:
-        print(
-            f"schedule:  {status.backend}, daily at {status.at or '?'}"
-            + (f" ({status.detail})" if status.detail else "")
-        )
+        print(f"schedule:  {status.backend}, daily at {status.at or '?'}{detail}")
         print(f"next run:  {status.next_run or 'unknown'}")
     else:
         print(f"schedule:  not installed ({status.backend}) — `journal-me schedule install`")
@@ -285,20 +321,14 @@ def cmd_schedule_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_schedule_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from trainer.schedule import ScheduleError, Scheduler
-
-    if getattr(args, "remind", False):
-        from journal_me.commands.life_tasks import cmd_schedule_remind
-
-        return cmd_schedule_remind(args, settings)
+    from trainer.schedule import NOTHING_INSTALLED, ScheduleError
 
     try:
-        actions = Scheduler(args.backend).remove(dry_run=args.dry_run)
+        actions = _scheduler(args).remove(dry_run=args.dry_run)
     except ScheduleError as exc:
-        print(f"journal-me: {exc}", file=sys.stderr)
-        return 1
+        return _schedule_error(exc)
     for line in actions:
-        print(("would " if args.dry_run else "") + line)
+        print("would " + line if args.dry_run and line != NOTHING_INSTALLED else line)
     return 0
 
 
@@ -396,9 +426,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         a.add_argument(
             "--backend", choices=["systemd", "cron", "launchd"], default=None, help="override detection"
         )
+        a.add_argument("--remind", action="store_true", help="the hourly `remind --notify` timer instead")
         if name != "status":
             a.add_argument("--dry-run", action="store_true", help="print what would change")
-            a.add_argument("--remind", action="store_true", help="the hourly `remind --notify` timer instead")
         if name == "install":
             a.add_argument("--at", default="03:30", help="time of day, HH:MM (default 03:30)")
         a.set_defaults(handler=handler)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from trainer.schedule import (
-    CRON_MARKER,
+    NIGHTLY,
     CommandResult,
     Paths,
     ScheduleError,
@@ -64,7 +64,7 @@ def test_formats_are_well_formed() -> None:
     assert plist["StartCalendarInterval"] == {"Hour": 3, "Minute": 30}
     assert plist["ProgramArguments"][0] == "/opt/journal me/venv/bin/python"
     cron = render_cron(SPEC).splitlines()
-    assert all(line.endswith(CRON_MARKER) or CRON_MARKER in line for line in cron)
+    assert all(line.endswith(NIGHTLY.cron_marker) or NIGHTLY.cron_marker in line for line in cron)
     assert cron[1].startswith("30 3 * * * ")
 
 
@@ -149,8 +149,8 @@ def test_systemd_install_status_remove(tmp_path: Path) -> None:
     paths = _paths(tmp_path)
     scheduler = Scheduler("systemd", paths=paths, runner=tools)
     done = scheduler.install(SPEC)
-    assert paths.timer.read_text() == render_systemd_timer(SPEC)
-    assert paths.service.read_text() == render_systemd_service(SPEC)
+    assert scheduler.timer.read_text() == render_systemd_timer(SPEC)
+    assert scheduler.service.read_text() == render_systemd_service(SPEC)
     assert ["systemctl", "--user", "enable", "--now", "journal-me-nightly.timer"] in tools.calls
     assert any("daemon-reload" in line for line in done)
     status = scheduler.status()
@@ -158,7 +158,7 @@ def test_systemd_install_status_remove(tmp_path: Path) -> None:
     assert status.next_run == "Wed 2026-11-25 03:30:00 UTC"
     assert status.last_trigger == "Tue 2026-11-24 03:30:04 UTC"
     actions = scheduler.remove()
-    assert not paths.timer.exists() and not paths.service.exists()
+    assert not scheduler.timer.exists() and not scheduler.service.exists()
     assert any("disable" in a for a in actions)
 
 
@@ -167,11 +167,11 @@ def test_launchd_install_and_remove(tmp_path: Path) -> None:
     paths = _paths(tmp_path)
     scheduler = Scheduler("launchd", paths=paths, runner=tools, uid=501)
     scheduler.install(SPEC)
-    assert paths.plist.read_text() == render_launchd(SPEC)
-    assert ["launchctl", "bootstrap", "gui/501", str(paths.plist)] in tools.calls
+    assert scheduler.plist.read_text() == render_launchd(SPEC)
+    assert ["launchctl", "bootstrap", "gui/501", str(scheduler.plist)] in tools.calls
     assert scheduler.status().at == "03:30"
     scheduler.remove()
-    assert not paths.plist.exists()
+    assert not scheduler.plist.exists()
 
 
 def test_cli_install_dry_run_prints_without_writing(
