@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
+# markdown-it loads when a body is parsed (_md): a search on an indexed vault never needs it
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # [[target#heading|alias]]: the target may be empty ([[#Heading]] is a heading of the same
 # note); inside tables Obsidian escapes the pipe ([[X\|Y]]), so a "\" before "|" is dropped.
@@ -50,6 +52,8 @@ PASSAGE_MAX_CHARS = 1000
 def _md() -> MarkdownIt:
     # block structure only: the patterns here run over each inline token's source text, so
     # markdown-it's own inline pass (a third of the time on a big file) is not needed
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark").disable("inline")
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from journal_me.config import Settings
 from journal_me.models import CATALOG, BaseModel, ModelRegistry, RegistryError
-from trainer import gguf_base, guards, state
+from trainer import guards, state
 
 GIB = 1024**3
 NO_BASE = "no base model yet"
@@ -185,6 +185,8 @@ def _export_check(base: BaseModel, config: Mapping[str, Any]) -> Check:
     archs = ", ".join(str(a) for a in config.get("architectures") or []) or "unknown architecture"
     if not config:
         return Check("export", False, "config.json is unreadable", "download the weights again")
+    from trainer import gguf_base  # numpy and gguf: only once there is a base to check
+
     reason = gguf_base.export_support(config)
     if reason is not None:
         return Check("export", False, f"{archs}: {reason}", _trainable_fix(base.name))

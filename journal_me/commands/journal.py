@@ -74,25 +74,37 @@ def open_journal(
 
 
 def reindex_with_progress(journal: Journal, *, rebuild: bool = False, quiet: bool = False) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    """``journal.reindex`` with a progress bar on a terminal, drawn (and rich.progress loaded)
+    only once there are files to read or index: a refresh that finds nothing changed shows
+    nothing and costs no import."""
     err = _console(stderr=True)
-    show = not quiet and err.is_terminal
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not show,
-    ) as bar:
-        task = bar.add_task("indexing", total=None)
+    if quiet or not err.is_terminal:
+        return journal.reindex(rebuild=rebuild)
+    shown: list[Any] = []  # [Progress, task id] once the bar is up
 
-        def progress(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=total, description=what)
+    def progress(done: int, total: int, what: str) -> None:
+        if not shown:
+            if not total:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            bar = Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            )
+            bar.start()
+            shown.extend([bar, bar.add_task(what, total=total)])
+        shown[0].update(shown[1], completed=done, total=total, description=what)
+
+    try:
         return journal.reindex(rebuild=rebuild, progress=progress)
+    finally:
+        if shown:
+            shown[0].stop()
 
 
 def _editor(settings: Settings) -> list[str]:
@@ -151,7 +163,7 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
         entry = journal.new_entry("", day, title=args.title, separate=args.separate)
         rel, path = entry.rel, entry.path
     else:
-        rel, path = existing, journal.vault.root / existing
+        rel, path = existing, journal.path_of(existing)
     before = path.read_bytes()
 
     def discard() -> None:
@@ -340,7 +352,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
     journal = open_journal(settings)
     out = _console()
-    out.print(Text(f"watching {clean_line(str(journal.vault.root))} (Ctrl-C to stop)"))
+    out.print(Text(f"watching {clean_line(str(journal.root))} (Ctrl-C to stop)"))
 
     def report(status: WatchStatus) -> None:
         if status.state == "watching" and status.last_report and status.last_report.changed:
@@ -387,6 +399,8 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     fast, why = journal.search_scorer()
     if fast:
         out.print(Text("search scorer: numpy fast path"))
+    elif fast is None:  # a small index: Whoosh alone is quick, numpy is not loaded
+        out.print(Text(clean_line(f"search scorer: {why}")))
     else:
         out.print(Text(clean_line(f"search scorer: Whoosh only ({why})"), style="yellow"))
     if _index_incomplete(journal):

@@ -6,16 +6,9 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from journal_me.commands.output import clean_line
 from journal_me.config import Settings
@@ -29,6 +22,9 @@ from journal_me.models import (
     catalog_entry,
     pull,
 )
+
+if TYPE_CHECKING:  # rich.progress loads with a download's bar (`doctor` imports this module)
+    from rich.progress import Progress
 
 NO_MODEL = f"no model yet — run `journal-me model pull {DEFAULT_PULL}` or `journal-me model use PATH.gguf`"
 
@@ -130,6 +126,15 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 @contextmanager
 def _progress_bar(label: str, enabled: bool) -> Iterator[Progress]:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -12,11 +12,13 @@ import importlib.util
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
+
+if TYPE_CHECKING:  # rich.progress loads when a run reports (`doctor` imports this module)
+    from rich.progress import TaskID
 
 from journal_me.config import Settings
 from journal_me.termsafe import clean
@@ -33,6 +35,8 @@ class _RichReporter:
     """Step lines with timings, a live bar (with the loss) while a step runs."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.console = console
         self.bar = Progress(
             TextColumn("[progress.description]{task.description}"),

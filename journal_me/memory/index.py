@@ -30,9 +30,12 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+# first: Whoosh without the imports a search never uses (see whoosh_import)
+from journal_me.memory import whoosh_import  # noqa: F401
+
+# isort: split
 from whoosh import index as windex
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
@@ -45,8 +48,10 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.writing import IndexWriter
 
-from journal_me.memory.vectorsearch import FastPath, Unsupported
 from journal_me.vault import Entry
+
+if TYPE_CHECKING:  # the numpy scorer loads only for an index large enough to need it
+    from journal_me.memory.vectorsearch import FastPath
 
 # bump when the schema, the analyzer or passage splitting changes (10: accent folding, the
 # undated/conflict_of fields, ``private`` holds the fence; 11: one date term per document;
@@ -63,6 +68,11 @@ OPEN_RETRY_DELAY = 0.2
 # forking is safe.
 PARALLEL_MIN_ENTRIES = 300
 MAX_WRITER_PROCS = 4
+# The numpy scorer (memory/vectorsearch.py) answers searches from this many documents
+# (entries + passages) on. Below it Whoosh's own searcher is quick enough, and a one-shot
+# command saves loading numpy and the scorer's self-check (~0.2 s, more than numpy saves on
+# the queries of one command at this size; bench/bench_cli.py).
+FAST_PATH_MIN_DOCS = 4000
 WRITER_LIMIT_MB = 128  # Whoosh's posting buffer before it spills a run to disk (all writers together)
 SUBWRITER_RESULT_TIMEOUT = 600.0  # seconds a finished sub-writer may take to hand its segment back
 
@@ -304,7 +314,10 @@ class PassageIndex:
         self.recovered: str | None = None  # why the index was rebuilt on open, if it was
         self._ix: Any = None
         self._searcher: Searcher | None = None
-        self._fast = FastPath()  # numpy evaluation over _searcher, while it agrees with Whoosh
+        # numpy evaluation over _searcher, while it agrees with Whoosh (made by _vector once
+        # the index has fast_path_min_docs documents)
+        self._fast: FastPath | None = None
+        self.fast_path_min_docs = FAST_PATH_MIN_DOCS
         self._lock = threading.RLock()  # the writer: held for a whole batch (a first index)
         # The shared searcher and its caches. Searches read posting files through it (seek +
         # read), so one at a time; a search during a long write sees the last commit instead
@@ -575,10 +588,12 @@ class PassageIndex:
         """
         with self._read_lock:
             s = self.searcher()
-            vector = self._fast.vector(s)
-            mask: np.ndarray | None = None
+            vector = self._vector(s)
+            mask: Any = None  # numpy's bool array of the filter's documents
             top: list[tuple[int, float]] | None = None
-            if vector is not None:
+            if vector is not None and self._fast is not None:
+                from journal_me.memory.vectorsearch import Unsupported
+
                 try:
                     mask = vector.docs(filter) if filter is not None else None
                     if mask is not None and not mask.any():
@@ -592,7 +607,7 @@ class PassageIndex:
             if top is None:
                 allow = None
                 if mask is not None:
-                    allow = BitSet(np.flatnonzero(mask).tolist(), size=len(mask))
+                    allow = BitSet(mask.nonzero()[0].tolist(), size=len(mask))
                 elif filter is not None:
                     allow = BitSet(s.docs_for_query(filter), size=s.doc_count_all())
                     if not allow:
@@ -605,12 +620,28 @@ class PassageIndex:
                 out.append(fields)
             return out
 
-    def fast_path_status(self) -> tuple[bool, str]:
+    def _vector(self, searcher: Searcher) -> Any:
+        """The numpy evaluator for ``searcher`` (a ``VectorSearcher``), or None: the index is
+        below ``fast_path_min_docs`` documents, or the fast path is off."""
+        if self._fast is None:
+            if searcher.doc_count_all() < self.fast_path_min_docs:
+                return None
+            from journal_me.memory.vectorsearch import FastPath
+
+            self._fast = FastPath()
+        return self._fast.vector(searcher)
+
+    def fast_path_status(self) -> tuple[bool | None, str]:
         """(whether searches score with numpy, why): the numpy path runs a one-query
         self-check against Whoosh's own search when the first searcher opens, and is off when
-        that check (or any later query) failed — Whoosh then searches alone, slower."""
+        that check (or any later query) failed — Whoosh then searches alone, slower. None:
+        not used, the index is small enough for Whoosh alone (``fast_path_min_docs``)."""
         with self._read_lock:
-            self._fast.vector(self.searcher())
+            s = self.searcher()
+            self._vector(s)
+            if self._fast is None:
+                docs, least = s.doc_count_all(), self.fast_path_min_docs
+                return None, f"Whoosh alone: {docs} documents, the numpy scorer starts at {least}"
             return self._fast.status()
 
     def passages_of(self, rel: str) -> list[dict[str, Any]]:

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# first: Whoosh without the imports a search never uses (see whoosh_import)
+from journal_me.memory import whoosh_import  # noqa: F401
+
+# isort: split
 from whoosh import query as Q
 from whoosh.analysis import RegexTokenizer
 
@@ -330,8 +334,9 @@ class Retriever:
         and the event anchor's bonuses. ``entry_entities`` caches the graph's answers."""
         w = self.weights
         if plan.entities or plan.neighbours:
-            for rel in {h.entry.rel for h in passages} - entry_entities.keys():
-                entry_entities[rel] = {n.lower() for n in self.graph.entities_in(rel)}
+            missing = {h.entry.rel for h in passages} - entry_entities.keys()
+            for rel, names in self.graph.entities_in_many(missing).items():
+                entry_entities[rel] = {n.lower() for n in names}
         p_max = passages[0].score or 1.0
         named = {n.lower() for n in plan.entities}
         neighbours = set(plan.neighbours)

@@ -33,6 +33,14 @@ FORBIDDEN: dict[str, set[str]] = {
     "init": HEAVY | {"journal_me.models"},
     "search": {"networkx", "textual", "llama_cpp", "torch", "transformers", "journal_me.models"},
 }
+# a search on an index that is up to date, on a vault the size of the sample: no markdown parser
+# (nothing to parse), no progress bar (nothing to show), no numpy (Whoosh alone scores an index
+# this small: memory/index.py FAST_PATH_MIN_DOCS), no dateparser (no date typed)
+QUIET_SEARCH = FORBIDDEN["search"] | {"numpy", "markdown_it", "rich.progress", "dateparser"}
+# doctor: what search loads, plus the checks of every command module (the model registry
+# among them); none of them may load numpy/gguf (the trainer's preflight has no base to
+# check) or a model runtime
+DOCTOR = (QUIET_SEARCH - {"journal_me.models"}) | {"gguf", "trainer.gguf_base"}
 
 RUNNER = """
 import json, sys
@@ -120,6 +128,39 @@ def test_search_loads_only_search(sample: dict[str, str]) -> None:
     assert json.loads(out)["hits"]
     assert "whoosh" in modules  # it does search
     assert _loaded(modules, FORBIDDEN["search"]) == set()
+    # once the index is up to date (the run above indexed what earlier tests wrote)
+    for argv in (["running", "--json"], ["when did I start running?"], ["knee", "--no-refresh"]):
+        modules, out = _run(sample, "search", *argv)
+        assert out.strip() and "no matches" not in out
+        assert _loaded(modules, QUIET_SEARCH) == set(), argv
+
+
+def test_search_after_an_edit_parses_it(sample: dict[str, str]) -> None:
+    """The refresh still sees an edit: the markdown parser loads for the changed file only."""
+    root = Path(sample["JOURNAL_ME_VAULT"])
+    note = root / "quince-harvest.md"
+    note.write_text("# Quince harvest\n\nPicked the zorbleberries with Dev today.\n", encoding="utf-8")
+    modules, out = _run(sample, "search", "zorbleberries", "--json")
+    assert [h["path"] for h in json.loads(out)["hits"]] == ["quince-harvest.md"]
+    assert "markdown_it" in modules
+    modules, out = _run(sample, "search", "zorbleberries", "--json")
+    assert [h["path"] for h in json.loads(out)["hits"]] == ["quince-harvest.md"]
+    assert _loaded(modules, QUIET_SEARCH) == set()
+
+
+def test_doctor_loads_no_numpy_on_a_small_vault(sample: dict[str, str]) -> None:
+    _run(sample, "search", "running")  # up to date
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, "doctor"],
+        env={k: v for k, v in sample.items() if k != "JOURNAL_ME_ROOT"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("MODULES "))
+    modules = set(json.loads(line[len("MODULES ") :]))
+    assert "search scorer: Whoosh alone" in proc.stdout, proc.stdout
+    assert _loaded(modules, DOCTOR) == set()
 
 
 def test_command_table_matches_the_modules() -> None:

@@ -11,6 +11,7 @@ import pytest
 import journal_me.commands.journal as journal_cmds
 from journal_me.api import Journal
 from journal_me.cli import main
+from journal_me.memory import index as index_module
 
 ENTRIES = {
     "2026-01-05.md": "Bouldering at the Depot with Dev. My forearms are jelly.\n",
@@ -75,6 +76,10 @@ def test_doctor_names_the_scorer(
     run: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert run("index")[0] == 0
+    _code, out, _err = run("doctor")
+    # five entries: Whoosh alone, numpy not loaded (a plain line, not a warning)
+    assert "search scorer: Whoosh alone: " in out and "the numpy scorer starts at" in out
+    monkeypatch.setattr(index_module, "FAST_PATH_MIN_DOCS", 0)
     _code, out, _err = run("doctor")
     assert "search scorer: numpy fast path" in out
     monkeypatch.setattr(Journal, "search_scorer", lambda self: (False, "self-check mismatch"))

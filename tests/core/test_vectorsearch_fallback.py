@@ -28,6 +28,7 @@ from .conftest import QUESTION_FILES
 @pytest.fixture
 def fresh_index(sample_journal: Journal) -> Iterator[PassageIndex]:
     index = PassageIndex(sample_journal.index.directory)
+    index.fast_path_min_docs = 0  # the sample is below the size that turns the numpy scorer on
     yield index
     index.close()
 
