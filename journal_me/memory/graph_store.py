@@ -15,7 +15,10 @@ names and the entry's integer id, with only the indexes a query needs):
 - ``mention``: one row per (entity key, entry) as resolved through the alias table, with the
   spellings a public entry uses for it (``forms``, JSON; NULL for a private entry): "entries
   mentioning X" reads the primary key, "neighbours of X" joins on the entry (indexed), dates,
-  titles and privacy come from ``entry`` by its integer key.
+  titles and privacy come from ``entry`` by its integer key;
+- ``hub``/``hub_edge``: the entities with many mention rows (``graph.HUB_MIN``) and, for each
+  pair of them, the entries (public ones apart) mentioning both and the first and last day
+  (ordinals), both directions, indexed by weight: a hub's top neighbours without a join.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 STORE_NAME = "graph.sqlite3"
-SCHEMA_VERSION = 2  # 2: integer entry ids, no per-mention copies of entry data
+SCHEMA_VERSION = 3  # 2: integer entry ids, no per-mention copies of entry data; 3: hub tables
 
 SCHEMA = """
 CREATE TABLE entry (
@@ -59,6 +62,20 @@ CREATE TABLE mention (
     PRIMARY KEY (key, entry)
 ) WITHOUT ROWID;
 CREATE INDEX mention_entry ON mention(entry, pos);
+CREATE TABLE hub (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+CREATE TABLE hub_edge (
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    w INTEGER NOT NULL,
+    pw INTEGER NOT NULL,
+    first INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    pfirst INTEGER,
+    plast INTEGER,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX hub_edge_w ON hub_edge(a, w DESC);
+CREATE INDEX hub_edge_pw ON hub_edge(a, pw DESC);
 """
 
 
