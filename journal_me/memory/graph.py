@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 
 MAX_HEURISTIC_PER_ENTRY = 40
 _MISSING = object()
+# Entities with at least this many mention rows are hubs: their co-mention counts with the
+# other hubs are kept in ``hub_edge`` (weight-ordered), so ``related`` reads its top k there
+# instead of joining every entry that mentions them. An entity with fewer rows co-occurs at
+# most HUB_MIN - 1 times with anything, so a hub's top k is exact from the hub table whenever
+# its k-th weight is at least HUB_MIN. Raising it is safe for a store; lowering it needs a
+# store rebuilt (a schema bump).
+HUB_MIN = 32
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,26 @@ class BatchResult:
 
 
 _HEURISTIC = frozenset({"heuristic", WEAK_HEURISTIC})
+
+
+@dataclass
+class _HubWork:
+    """What one write transaction does to the hub tables, applied at its end (``_hub_flush``):
+    an edited entry is dropped and inserted again, so its pairs' changes net out to nothing."""
+
+    hubs: dict[str, int]  # hub key -> id, as at the transaction's start (plus promotions)
+    # (hub id a < hub id b) -> (day ordinal, public) -> entries added minus removed
+    deltas: dict[tuple[int, int], Counter[tuple[int, bool]]] = field(default_factory=dict)
+    inserted: set[str] = field(default_factory=set)  # non-hub keys that gained rows
+
+
+# an exact hub_edge row from the mention rows (a pair's repair, or a new hub's edges)
+_EDGE_AGG = """COUNT(*), SUM(e.private=0), MIN(e.date), MAX(e.date),
+    MIN(CASE WHEN e.private=0 THEN e.date END), MAX(CASE WHEN e.private=0 THEN e.date END)"""
+
+
+def _ordinal(iso: str | None) -> int | None:
+    return None if iso is None else dt.date.fromisoformat(iso).toordinal()
 
 
 def _encode(em: EntryMentions) -> bytes:
@@ -389,6 +416,7 @@ class EntityGraph:
         # (what, key) -> a per-entity fact: warm searches ask for the same few hundred
         # neighbours' names and types again and again (aggregates over their mention rows)
         self._memo: dict[tuple[str, str], Any] = {}
+        self._work: _HubWork | None = None  # during a write transaction
         self.by_entry: Mapping[str, EntryMentions] = _EntriesView(self)
 
     @property
@@ -501,6 +529,7 @@ class EntityGraph:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
+                self._hub_begin()
                 touched = list(dict.fromkeys([*gone, *(em.rel for em in new)]))
                 pages = any(em.note_name or _pairs_of(em) for em in new)
                 for rel in touched:
@@ -515,12 +544,15 @@ class EntityGraph:
                 else:
                     for em in latest.values():
                         self._insert_resolved(ids[em.rel], em, table)
+                self._hub_flush()
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 self._table = None
                 self._memo.clear()
                 raise
+            finally:
+                self._work = None
             self._table = table
             self._memo.clear()
             return result
@@ -533,7 +565,7 @@ class EntityGraph:
             return False
         entry_id, old = row[0], _decode(row[1:])
         pairs = _pairs_of(old)
-        db.execute("DELETE FROM mention WHERE entry=?", (entry_id,))
+        self._drop_mentions(entry_id)
         db.executemany("DELETE FROM pair WHERE a=? AND b=? AND entry=?", [(a, b, entry_id) for a, b in pairs])
         db.executemany("DELETE FROM raw WHERE low=? AND entry=?", [(low, entry_id) for low in _raw_lows(old)])
         db.execute("DELETE FROM entry WHERE id=?", (entry_id,))
@@ -566,6 +598,7 @@ class EntityGraph:
 
     def _insert_resolved(self, entry_id: int, em: EntryMentions, table: AliasTable) -> None:
         forms, marked = _public_of(em, table)
+        resolved = _resolved(em, table)
         self._db.executemany(
             "INSERT INTO mention VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -579,9 +612,123 @@ class EntityGraph:
                     marked.get(key, 0),
                     None if em.private else _forms_json(forms.get(key, Counter())),
                 )
-                for pos, (key, (name, kind, explicit)) in enumerate(_resolved(em, table).items())
+                for pos, (key, (name, kind, explicit)) in enumerate(resolved.items())
             ],
         )
+        self._hub_record(resolved, em.date.toordinal(), not em.private, em.note_name is None, +1)
+
+    def _drop_mentions(self, entry_id: int) -> None:
+        """Delete an entry's mention rows (the hub pairs it counted in go down with them)."""
+        db = self._db
+        row = db.execute(
+            "SELECT date, private, note_lower IS NULL FROM entry WHERE id=?", (entry_id,)
+        ).fetchone()
+        if row is not None:
+            keys = [k for (k,) in db.execute("SELECT key FROM mention WHERE entry=?", (entry_id,))]
+            day, private, counted = row
+            self._hub_record(keys, dt.date.fromisoformat(day).toordinal(), not private, bool(counted), -1)
+        db.execute("DELETE FROM mention WHERE entry=?", (entry_id,))
+
+    # -- hubs: weight-ordered co-mention counts among the most mentioned entities ------------
+    def _hub_begin(self) -> None:
+        self._work = _HubWork(dict(self._db.execute("SELECT key, id FROM hub").fetchall()))
+
+    def _hub_record(self, keys: Iterable[str], day: int, public: bool, counted: bool, sign: int) -> None:
+        work = self._work
+        assert work is not None, "hub rows change only inside a write transaction"
+        ids: list[int] = []
+        for k in keys:
+            hub = work.hubs.get(k)
+            if hub is not None:
+                ids.append(hub)
+            elif sign > 0:
+                work.inserted.add(k)
+        if not counted or len(ids) < 2:
+            return  # (a page's co-mentions never count)
+        ids.sort()
+        when = (day, public)
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                c = work.deltas.get((a, b))
+                if c is None:
+                    c = work.deltas[(a, b)] = Counter()
+                c[when] += sign
+
+    def _hub_flush(self) -> None:
+        """Apply the transaction's net pair changes, then promote the entities that reached
+        HUB_MIN rows (each with its exact edges to every hub, from the mention rows)."""
+        work = self._work
+        assert work is not None
+        db = self._db
+        added: list[tuple[int, int, int, int, int, int, int | None, int | None]] = []
+        repair: list[tuple[int, int]] = []
+        for (a, b), c in work.deltas.items():
+            net = [(when, n) for when, n in c.items() if n]
+            if not net:
+                continue  # an edit that kept the pair, its day and its privacy
+            if any(n < 0 for _, n in net):
+                repair.append((a, b))  # a boundary day may have gone: count it again
+                continue
+            days = [d for (d, _), _ in net]
+            pub = [d for (d, p), _ in net if p]
+            w = sum(n for _, n in net)
+            pw = sum(n for (_, p), n in net if p)
+            row = (w, pw, min(days), max(days), min(pub, default=None), max(pub, default=None))
+            added += [(a, b, *row), (b, a, *row)]
+        db.executemany(
+            """INSERT INTO hub_edge VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (a, b) DO UPDATE SET
+            w = w + excluded.w, pw = pw + excluded.pw,
+            first = min(first, excluded.first), last = max(last, excluded.last),
+            pfirst = CASE WHEN excluded.pw = 0 THEN pfirst WHEN pw = 0 THEN excluded.pfirst
+                ELSE min(pfirst, excluded.pfirst) END,
+            plast = CASE WHEN excluded.pw = 0 THEN plast WHEN pw = 0 THEN excluded.plast
+                ELSE max(plast, excluded.plast) END""",
+            added,
+        )
+        if repair:
+            keys = {i: k for k, i in work.hubs.items()}
+            for a, b in repair:
+                found = db.execute(
+                    f"""SELECT {_EDGE_AGG} FROM mention x JOIN mention y ON y.key=? AND y.entry=x.entry
+                    JOIN entry e ON e.id=x.entry WHERE x.key=? AND e.note_lower IS NULL""",
+                    (keys[b], keys[a]),
+                ).fetchone()
+                self._put_edge(a, b, found)
+        promote = sorted(k for k, n in self._mention_counts(work.inserted - work.hubs.keys()) if n >= HUB_MIN)
+        for key in promote:
+            cur = db.execute("INSERT INTO hub (key) VALUES (?)", (key,))
+            hub = cur.lastrowid
+            assert hub is not None
+            work.hubs[key] = hub
+            for other, *agg in db.execute(
+                f"""SELECT h.id, {_EDGE_AGG} FROM mention x JOIN entry e ON e.id=x.entry
+                JOIN mention y ON y.entry=x.entry JOIN hub h ON h.key=y.key
+                WHERE x.key=? AND e.note_lower IS NULL AND h.id != ? GROUP BY h.id""",
+                (key, hub),
+            ).fetchall():
+                self._put_edge(hub, other, tuple(agg))
+
+    def _put_edge(self, a: int, b: int, agg: Sequence[Any]) -> None:
+        """Write an exact pair (both directions) from ``_EDGE_AGG``'s row; none when 0."""
+        db = self._db
+        w, pw, first, last, pfirst, plast = agg
+        db.executemany("DELETE FROM hub_edge WHERE a=? AND b=?", [(a, b), (b, a)])
+        if w:
+            row = (w, pw or 0, _ordinal(first), _ordinal(last), _ordinal(pfirst), _ordinal(plast))
+            db.executemany(
+                "INSERT INTO hub_edge VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(a, b, *row), (b, a, *row)]
+            )
+
+    def _mention_counts(self, keys: set[str]) -> list[tuple[str, int]]:
+        wanted = sorted(keys)
+        out: list[tuple[str, int]] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self._db.execute(
+                f"SELECT key, COUNT(*) FROM mention WHERE key IN ({marks}) GROUP BY key", chunk
+            ).fetchall()
+        return out
 
     def _write_alias_table(self, table: AliasTable) -> None:
         db = self._db
@@ -597,7 +744,9 @@ class EntityGraph:
         """Resolve every entry again through a new alias table (rare: a page or a link alias
         changed); report the entries outside the batch whose entity names changed."""
         db = self._db
-        db.execute("DELETE FROM mention")
+        for t in ("mention", "hub", "hub_edge"):
+            db.execute(f"DELETE FROM {t}")
+        self._work = _HubWork({})
         renamed: list[str] = []
         for row in db.execute(f"SELECT id, {_ENTRY_COLS} FROM entry ORDER BY rel").fetchall():
             em = _decode(row[1:])
@@ -629,7 +778,7 @@ class EntityGraph:
         db = self._db
         found: list[tuple[str, int, EntryMentions]] = []
         for entry_id in ids:
-            db.execute("DELETE FROM mention WHERE entry=?", (entry_id,))
+            self._drop_mentions(entry_id)
             row = db.execute(f"SELECT {_ENTRY_COLS} FROM entry WHERE id=?", (entry_id,)).fetchone()
             if row is not None:
                 found.append((row[0], entry_id, _decode(row)))
@@ -658,11 +807,14 @@ class EntityGraph:
                 table = self._table_from_entries()
                 self._write_alias_table(table)
                 self._resolve_all(table, table, set())
+                self._hub_flush()
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 self._table = None
                 raise
+            finally:
+                self._work = None
             self._table = table
             self._memo.clear()
 
@@ -670,7 +822,7 @@ class EntityGraph:
         """Forget everything (a rebuild of the whole vault follows)."""
         with self._mutex:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("entry", "pair", "raw", "alias", "first_name", "mention"):
+            for table in ("entry", "pair", "raw", "alias", "first_name", "mention", "hub", "hub_edge"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("COMMIT")
             self._table = None
@@ -887,9 +1039,29 @@ class EntityGraph:
         )
 
     def related(self, name: str, limit: int = 10, include_private: bool = True) -> list[Related]:
+        """The ``limit`` entities mentioned with ``name`` in most entries (pages apart), with
+        the first and last day they were; ties at the last place are broken by name."""
         key = self._key_for(name, include_private)
-        if key is None:
+        if key is None or limit <= 0:
             return []
+        memo = f"{key}\0{limit}\0{int(include_private)}"
+        found: list[Related] = self._memoised(
+            "related", memo, lambda: self._related(key, limit, include_private)
+        )
+        return list(found)
+
+    def _related(self, key: str, limit: int, include_private: bool) -> list[Related]:
+        top = self._hub_neighbours(key, limit, include_private)
+        if top is not None:
+            # weights >= HUB_MIN >= 2: every one is an entity (two entries at least)
+            ranked = sorted(
+                ((self._name_of(o, include_private), o, w, f, la) for o, w, f, la in top),
+                key=lambda r: (-r[2], r[0].lower(), r[1]),
+            )[:limit]
+            return [
+                Related(n, self._type_of(o), int(w), dt.date.fromordinal(f), dt.date.fromordinal(la))
+                for n, o, w, f, la in ranked
+            ]
         out: list[Related] = []
         for other, weight, first, last in self._neighbours(key, include_private):
             if len(out) >= limit and weight < out[-1].weight:
@@ -911,6 +1083,33 @@ class EntityGraph:
         out.sort(key=lambda r: (-r.weight, r.name.lower()))
         return out[:limit]
 
+    def _hub_neighbours(
+        self, key: str, limit: int, include_private: bool
+    ) -> list[tuple[str, int, int, int]] | None:
+        """A hub's neighbours with weight >= its ``limit``-th (other key, weight, first and
+        last day ordinals), read in weight order from ``hub_edge``; None unless that is the
+        exact answer (not a hub, or the ``limit``-th weight is under HUB_MIN, which an
+        entity outside the hubs could reach)."""
+        w, first, last = ("w", "first", "last") if include_private else ("pw", "pfirst", "plast")
+        with self._mutex:
+            self._fresh()
+            db = self._db
+            hub = db.execute("SELECT id FROM hub WHERE key=?", (key,)).fetchone()
+            if hub is None:
+                return None
+            kth = db.execute(
+                f"SELECT {w} FROM hub_edge WHERE a=? AND {w}>0 ORDER BY {w} DESC LIMIT 1 OFFSET ?",
+                (hub[0], limit - 1),
+            ).fetchone()
+            if kth is None or kth[0] < HUB_MIN:
+                return None
+            rows: list[tuple[str, int, int, int]] = db.execute(
+                f"""SELECT h.key, x.{w}, x.{first}, x.{last} FROM hub_edge x JOIN hub h ON h.id = x.b
+                WHERE x.a=? AND x.{w}>=? ORDER BY x.{w} DESC""",
+                (hub[0], kth[0]),
+            ).fetchall()
+            return rows
+
     def timeline(self, name: str, include_private: bool = True) -> list[TimelinePoint]:
         key = self._key_for(name, include_private)
         if key is None:
@@ -929,6 +1128,22 @@ class EntityGraph:
                 (rel,),
             )
         ]
+
+    def entities_in_many(self, rels: Iterable[str]) -> dict[str, list[str]]:
+        """``entities_in`` for many entries in one query each 500 (a search re-ranks ~60
+        passages' entries: one query, not 60)."""
+        wanted = sorted(set(rels))
+        out: dict[str, list[str]] = {rel: [] for rel in wanted}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for rel, name in self._q(
+                f"""SELECT e.rel, m.name FROM entry e JOIN mention m ON m.entry = e.id
+                WHERE e.rel IN ({marks}) ORDER BY e.rel, m.pos""",
+                chunk,
+            ):
+                out[rel].append(name)
+        return out
 
     def find_in_text(self, text: str) -> list[str]:
         """Node keys named in free text (a question): aliases, first names, tags.
