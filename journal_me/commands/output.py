@@ -9,12 +9,12 @@ character (C1 too, which ``json.dumps(ensure_ascii=False)`` leaves raw). Light i
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from journal_me.exports import OutputError, write_output
 from journal_me.termsafe import clean, clean_line
 
 __all__ = [
@@ -54,42 +54,6 @@ def vault_problem(vault: Path) -> str | None:
     if vault.is_file():
         return f"the vault {vault} is a file, not a folder: choose its folder with --vault"
     return f"the vault {vault} is not a folder"
-
-
-class OutputError(Exception):
-    """An output file could not be written; the message is one user-facing line."""
-
-
-def write_output(target: str | Path, text: str, *, vault: Path | None, force: bool = False) -> Path:
-    """Write a CLI output file (``-o``): never inside the vault, never over an existing file
-    without ``force``, atomically. Raises ``OutputError`` with the reason."""
-    from journal_me.vault import VaultError, atomic_write
-
-    path = Path(target).expanduser().absolute()
-    if vault is not None:
-        try:
-            root = vault.expanduser().resolve()
-            inside = path.resolve().is_relative_to(root)
-        except (OSError, RuntimeError):
-            inside = False
-        if inside:
-            raise OutputError(
-                f"{target} is inside the vault {vault}: write it elsewhere (journal-me does not "
-                "write vault files behind your back)"
-            )
-    try:
-        if path.is_dir():
-            raise OutputError(f"{target} is a folder; give a file name")
-        if not path.parent.is_dir():
-            raise OutputError(f"no folder {path.parent} for {target}")
-        if os.path.lexists(path) and not force:
-            raise OutputError(f"{target} already exists; use --force to replace it")
-        atomic_write(path, text, exclusive=not force)
-    except VaultError as exc:  # it appeared meanwhile
-        raise OutputError(f"{target} already exists; use --force to replace it") from exc
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    return path
 
 
 def stderr_line(message: str) -> None:

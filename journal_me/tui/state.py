@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from journal_me.vault import atomic_write
+from journal_me.fsutil import atomic_write_json
 
 
 def load_state(path: Path) -> dict[str, Any]:
@@ -26,5 +26,5 @@ def update_state(path: Path, **changes: Any) -> dict[str, Any]:
     data = load_state(path)
     data.update(changes)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    atomic_write_json(path, data, indent=2, sort_keys=True)
     return data

@@ -275,6 +275,7 @@ async def test_conversations_saved_listed_renamed_exported_deleted(
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.last_export is not None, what="exported")
         exported = default.read_text(encoding="utf-8")
+        assert default.stat().st_mode & 0o777 == 0o600  # diary text: owner-only
         assert exported.startswith("# Pottery\n") and "**Me (now)**" in exported
         assert "and the knee?" in exported
 
@@ -404,7 +405,23 @@ async def test_bridge_memory_only_draft_copy_and_save(
         screen.last_saved = None
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen.last_saved is not None, what="saved again")
-        assert screen.last_saved == settings.vault_data_dir / "drafts" / "mine" / "answer.md"
+        answer = settings.vault_data_dir / "drafts" / "mine" / "answer.md"
+        assert screen.last_saved == answer
+        assert answer.stat().st_mode & 0o777 == 0o600  # diary text: owner-only
+        # saving the same draft again updates the file this screen wrote…
+        screen.draft_area.text = text + "\nP.S. bring the foam roller"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "foam roller" in answer.read_text(encoding="utf-8"), what="update")
+        # …but never another file, nor anything in the vault (the CLI's -o rules)
+        screen.last_saved = None
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: any("already exists" in n.message for n in app._notifications))
+        assert screen.last_saved is None
+        inside = settings.vault / "reply.md"
+        screen.query_one("#bridge-path", Input).value = str(inside)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: any("inside the vault" in n.message for n in app._notifications))
+        assert not inside.exists() and screen.last_saved is None
 
         # enhance without a model: the request plus its context
         await draft(pilot, screen, "ask a physio about my knee", action="enhance")

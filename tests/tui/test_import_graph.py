@@ -5,6 +5,7 @@ by an import inside a function (those run at run time too). Imports under
 from __future__ import annotations
 
 import ast
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,98 @@ def test_each_tui_module_imports_alone(module: str) -> None:
         [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# -- the door between the TUI and the core ---------------------------------------------------
+# The TUI calls the core's public API (journal_me.api's Journal and the feature modules); the
+# vault, the memory (index, graph, retrieval) and the model store's internals are the core's.
+CORE_INTERNALS = (
+    "journal_me.vault",
+    "journal_me.memory",
+    "journal_me.statcache",
+    "journal_me.markup",
+    "journal_me.front_matter",
+    "journal_me.privacy",
+    "journal_me.guards",
+    "journal_me.models.",  # the package's own names (ModelRegistry…) are public
+    "journal_me.llm.gguf",
+)
+JOURNAL_INTERNALS = {"vault", "index", "graph", "retriever"}
+
+
+def _internal(target: str) -> bool:
+    for p in CORE_INTERNALS:
+        if p.endswith("."):  # a package's submodules, not the names it exports
+            if target.startswith(p) and importlib.util.find_spec(target) is not None:
+                return True
+        elif target == p or target.startswith(p + "."):
+            return True
+    return False
+
+
+def _reaches_into_journal(tree: ast.AST) -> list[str]:
+    """``journal.vault.x``, ``self.jm.journal.index``…: a Journal's parts used from outside."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in JOURNAL_INTERNALS:
+            base = node.value
+            name = (
+                base.id
+                if isinstance(base, ast.Name)
+                else base.attr
+                if isinstance(base, ast.Attribute)
+                else ""
+            )
+            if name.endswith("journal"):
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_contract_checks_see_a_leak() -> None:
+    tree = ast.parse(
+        "def f(jm):\n    from journal_me.vault import sha\n    return jm.journal.index.manifest()\n"
+    )
+    assert any(_internal(t) for t in _run_time_imports(tree, "journal_me.tui.x", is_package=False))
+    assert _reaches_into_journal(tree) == ["line 3: jm.journal.index"]
+    ok = ast.parse("from journal_me.models import ModelRegistry\ndef f(s):\n    return s.vault / 'x'\n")
+    assert not any(_internal(t) for t in _run_time_imports(ok, "journal_me.tui.x", is_package=False))
+    assert _reaches_into_journal(ok) == []
+
+
+def test_tui_uses_only_the_core_public_api() -> None:
+    leaks = []
+    for path in sorted(TUI.rglob("*.py")):
+        name = _module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        leaks += [
+            f"{name} imports {t}"
+            for t in sorted(_run_time_imports(tree, name, path.name == "__init__.py"))
+            if _internal(t)
+        ]
+        leaks += [f"{name} {where}" for where in _reaches_into_journal(tree)]
+    assert not leaks, "\n".join(leaks)
+
+
+def test_core_never_imports_the_tui_or_textual() -> None:
+    """The core (journal_me minus tui, and trainer) runs without Textual; only the CLI's
+    launcher imports the TUI, inside the function that starts it."""
+    root = TUI.parents[1]
+    leaks = []
+    for path in sorted([*(root / "journal_me").rglob("*.py"), *(root / "trainer").rglob("*.py")]):
+        if TUI in path.parents:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            targets = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for target in targets:
+                if target.split(".")[0] == "textual" or target.startswith(PACKAGE):
+                    allowed = path.name == "cli.py" and target == PACKAGE and node.col_offset > 0
+                    if not allowed:
+                        leaks.append(f"{path.relative_to(root)}:{node.lineno} imports {target}")
+    assert not leaks, "\n".join(leaks)

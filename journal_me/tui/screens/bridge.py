@@ -31,10 +31,10 @@ from textual.widgets import Button, Collapsible, Input, Label, Markdown, Select,
 from textual.widgets.markdown import MarkdownStream
 
 from journal_me.clipboard import copy_native, native_tool
+from journal_me.exports import resolve_output, unused_path
 from journal_me.termsafe import clean
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.talk_stream import TalkEventArrived, TalkFailed, TalkFinished, TalkStream, pump
-from journal_me.tui.widgets.ask_dialog import output_path, unused_path
 from journal_me.tui.widgets.chat_log import CitationList
 from journal_me.tui.widgets.model_status import show_model_banner
 from journal_me.tui.widgets.safe_text_area import SafeTextArea
@@ -435,13 +435,23 @@ class BridgeScreen(ReportsWorkerErrors, MainScreen):
 
     @work(thread=True, exclusive=True, group="bridge-save", exit_on_error=False)
     def _save(self, text: str, typed: str, default: Path) -> None:
-        from journal_me.vault import atomic_write
+        from journal_me.exports import OutputError, OutputExistsError, write_output
 
-        path = output_path(typed, self.drafts_dir()) if typed else unused_path(default)
+        path = resolve_output(typed, self.drafts_dir()) if typed else unused_path(default)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, text.rstrip("\n") + "\n")
-        except OSError as exc:
+            # the CLI's rules: not into the vault, not over a file (bar the one this screen
+            # saved last: saving an edited draft again updates it), atomic, owner-only
+            write_output(
+                path,
+                text.rstrip("\n") + "\n",
+                vault=self.jm.settings.vault,
+                force=path == self.last_saved,
+                make_parents=path.is_relative_to(self.drafts_dir()),
+            )
+        except OutputExistsError:
+            self.post_message(self._Saved(path, "it already exists; type another name"))
+            return
+        except OutputError as exc:
             self.post_message(self._Saved(path, str(exc)))
             return
         self.post_message(self._Saved(path, None))

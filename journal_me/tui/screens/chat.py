@@ -30,6 +30,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, OptionList, Static
 
+from journal_me.exports import resolve_output, unused_path
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.talk_stream import (
     TalkAborted,
@@ -39,7 +40,7 @@ from journal_me.tui.talk_stream import (
     TalkStream,
     pump,
 )
-from journal_me.tui.widgets.ask_dialog import AskDialog, output_path, unused_path
+from journal_me.tui.widgets.ask_dialog import AskDialog
 from journal_me.tui.widgets.chat_log import AnswerTurn, ChatLog, citations_from_json
 from journal_me.tui.widgets.model_status import show_model_banner
 from journal_me.tui.workers import ReportsWorkerErrors
@@ -466,12 +467,12 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
         return self.jm.settings.vault_data_dir / "exports"
 
     def action_export_conversation(self) -> None:
-        from journal_me.models import slugify
+        from journal_me.exports import export_filename
 
         target = self._need_target()
         if target is None:
             return
-        default = self.export_dir() / f"{target.created[:10]}-{slugify(target.title) or 'chat'}.md"
+        default = self.export_dir() / export_filename(target.created, target.title)
 
         def chosen(path: str | None) -> None:
             if path is not None and path.strip():
@@ -489,17 +490,22 @@ class ChatScreen(ReportsWorkerErrors, MainScreen):
 
     @work(thread=True, group="chat-store", exit_on_error=False)
     def _export(self, cid: int, typed: str) -> None:
-        from journal_me.vault import atomic_write
+        from journal_me.exports import OutputError, OutputExistsError, write_output
 
         text = self._ensure_store().export_markdown(cid)
-        path = output_path(typed, self.export_dir())
+        path = resolve_output(typed, self.export_dir())
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, text)
-        except OSError as exc:
-            self.app.call_from_thread(
-                self.notify, f"Cannot write {path}: {exc}", severity="error", markup=False
+            # the CLI's rules: not into the vault, not over a file, atomic, owner-only
+            write_output(
+                path, text, vault=self.jm.settings.vault, make_parents=path.is_relative_to(self.export_dir())
             )
+        except OutputError as exc:
+            reason = (
+                f"{path} already exists: type another name"
+                if isinstance(exc, OutputExistsError)
+                else str(exc)
+            )
+            self.app.call_from_thread(self.notify, f"Not exported: {reason}", severity="error", markup=False)
             return
         self.app.call_from_thread(self.notify, f"Exported to {path}", title="Chat", markup=False)
         self.last_export = path

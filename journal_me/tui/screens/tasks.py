@@ -169,8 +169,8 @@ class TasksScreen(ReportsWorkerErrors, MainScreen):
         journal = self.jm.journal
         if journal is None:
             return
+        from journal_me.api import EntryReadError, VaultError
         from journal_me.life.tasks import RecurrenceError, TaskNotFound, complete
-        from journal_me.vault import EntryReadError, VaultError
 
         try:
             result = complete(journal, tid, self.jm.today())

@@ -1,13 +1,12 @@
 """A small modal question: a line of text to type (rename, export path) or just yes / no.
 
 Dismisses with the text typed (``""`` for a plain yes) or ``None`` when cancelled. Texts are
-plain (never parsed as markup): they quote titles and paths. Also the rule for the paths
-the user types into such dialogs (:func:`output_path`).
+plain (never parsed as markup): they quote titles and paths. Where a typed path points is
+``journal_me.exports.resolve_output``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,22 +16,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
-
-
-def output_path(typed: str, default_dir: Path) -> Path:
-    """Where to write: ``~`` expanded; a relative path lands in ``default_dir``."""
-    path = Path(typed.strip()).expanduser()
-    return path if path.is_absolute() else default_dir / path
-
-
-def unused_path(path: Path) -> Path:
-    """``path``, or ``name-2.md``, ``name-3.md``… if it exists (never overwrite a default)."""
-    if not path.exists():
-        return path
-    n = 2
-    while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
-        n += 1
-    return candidate
 
 
 class AskDialog(ModalScreen[str | None]):
