@@ -1091,24 +1091,17 @@ class EntityGraph:
         exact answer (not a hub, or the ``limit``-th weight is under HUB_MIN, which an
         entity outside the hubs could reach)."""
         w, first, last = ("w", "first", "last") if include_private else ("pw", "pfirst", "plast")
-        with self._mutex:
-            self._fresh()
-            db = self._db
-            hub = db.execute("SELECT id FROM hub WHERE key=?", (key,)).fetchone()
-            if hub is None:
-                return None
-            kth = db.execute(
-                f"SELECT {w} FROM hub_edge WHERE a=? AND {w}>0 ORDER BY {w} DESC LIMIT 1 OFFSET ?",
-                (hub[0], limit - 1),
-            ).fetchone()
-            if kth is None or kth[0] < HUB_MIN:
-                return None
-            rows: list[tuple[str, int, int, int]] = db.execute(
-                f"""SELECT h.key, x.{w}, x.{first}, x.{last} FROM hub_edge x JOIN hub h ON h.id = x.b
-                WHERE x.a=? AND x.{w}>=? ORDER BY x.{w} DESC""",
-                (hub[0], kth[0]),
-            ).fetchall()
-            return rows
+        # one statement, so one snapshot of a store another process may be writing
+        rows: list[tuple[str, int, int, int]] = self._q(
+            f"""WITH kth AS (
+                SELECT x.{w} AS w FROM hub h JOIN hub_edge x ON x.a = h.id
+                WHERE h.key=? AND x.{w}>0 ORDER BY x.{w} DESC LIMIT 1 OFFSET ?)
+            SELECT o.key, x.{w}, x.{first}, x.{last}
+            FROM kth, hub h JOIN hub_edge x ON x.a = h.id JOIN hub o ON o.id = x.b
+            WHERE h.key=? AND kth.w >= ? AND x.{w} >= kth.w ORDER BY x.{w} DESC""",
+            (key, limit - 1, key, HUB_MIN),
+        )
+        return rows or None
 
     def timeline(self, name: str, include_private: bool = True) -> list[TimelinePoint]:
         key = self._key_for(name, include_private)

@@ -234,3 +234,22 @@ def test_related_with_names_remembered_reads_k_rows(tmp_path: Path, vm_steps: li
     assert [r.name for r in g.related("Ada", limit=2)] == ["Bea", "Cal"]
     assert vm_steps[0] <= 3, vm_steps[0]  # < 3,000 VM instructions: no join, no scan
     g.close()
+
+
+def test_hub_queries_search_indexes(tmp_path: Path) -> None:
+    """``related`` on a hub, both views: every table is searched through an index (the
+    weight-ordered ``hub_edge_w``/``hub_edge_pw``), none scanned."""
+    path = tmp_path / "graph.sqlite3"
+    g = EntityGraph(path)
+    g.apply_mentions(_busy_entries(120, 3), [])
+    statements: list[str] = []
+    g._db.set_trace_callback(statements.append)
+    assert g.related("Ada", limit=2) and g.related("Ada", limit=2, include_private=False)
+    g.close()
+    con = sqlite3.connect(path)
+    hub_sql = [s for s in statements if "hub_edge" in s]
+    assert len(hub_sql) == 2
+    plans = [str(r[-1]) for s in hub_sql for r in con.execute("EXPLAIN QUERY PLAN " + s)]
+    con.close()
+    assert not [p for p in plans if p.startswith("SCAN") and p != "SCAN kth"], plans
+    assert any("hub_edge_w" in p for p in plans) and any("hub_edge_pw" in p for p in plans), plans
