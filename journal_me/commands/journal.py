@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING, Any
 from journal_me.commands.output import clean, clean_line, print_json, vault_problem
 from journal_me.config import Settings
 from journal_me.datadir import user_umask
-from journal_me.termsafe import clean_with_offsets
 
 # The journal's modules (index, graph, dates) load in the handlers, not here: `journal-me
 # --help` and `init` should not wait for Whoosh, networkx and dateparser.
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.text import Text
 
     from journal_me.api import Journal
 
@@ -215,31 +213,11 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- search --------------------------------------------------------------------------------
-def _styled_passage(passage: str, spans: tuple[tuple[int, int], ...], width: int = 320) -> Text:
-    from rich.text import Text
-
-    # journal text is never parsed as markup: Text(...) + stylize by offsets
-    start = 0
-    if spans and spans[0][0] > width // 2:
-        start = max(0, spans[0][0] - 60)
-        while start > 0 and not passage[start - 1].isspace():
-            start -= 1
-    end = min(len(passage), start + width)
-    # escape sequences out (a file must not drive the terminal); offsets map the highlights
-    shown, at = clean_with_offsets(passage[start:end])
-    shown = shown.replace("\n", " ").replace("\t", " ")
-    text = Text(("…" if start else "") + shown + ("…" if end < len(passage) else ""))
-    shift = 1 if start else 0
-    for a, b in spans:
-        if a >= start and b <= end:
-            text.stylize("bold yellow", at[a - start] + shift, at[b - start] + shift)
-    return text
-
-
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from rich.text import Text
 
     from journal_me.dates import DateParseError, parse_day
+    from journal_me.snippet import snippet
 
     try:
         before = parse_day(args.before, end_of_period=True) if args.before else None
@@ -282,7 +260,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         head.append(clean_line(hit.entry.title), style="bold")
         head.append(f"  {clean_line(hit.entry.rel)}:{hit.line_start}", style="dim")
         out.print(head)
-        out.print(_styled_passage(hit.passage, hit.highlights))
+        out.print(snippet(hit.passage, hit.highlights, width=320, style="bold yellow"))
         out.print()
     return 0
 

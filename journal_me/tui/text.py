@@ -5,44 +5,16 @@ characters are removed (``termsafe.clean``): an entry cannot retitle or clear th
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
 
+from journal_me.snippet import snippet
 from journal_me.termsafe import clean
 
 if TYPE_CHECKING:
     from journal_me.api import Hit
-
-
-def snippet(
-    passage: str,
-    spans: Sequence[tuple[int, int]],
-    *,
-    width: int = 360,
-    style: str | Style = "bold reverse",
-) -> Text:
-    """A window of ``passage`` around its first highlight, newlines folded, highlights styled."""
-    start = 0
-    if spans and spans[0][0] > width // 2:
-        start = max(0, spans[0][0] - 60)
-        while start > 0 and not passage[start - 1].isspace():
-            start -= 1
-    end = min(len(passage), start + width)
-    # cut at the highlights' edges and clean each piece, so offsets stay right
-    cuts = sorted({start, end, *(x for a, b in spans for x in (a, b) if start <= x <= end)})
-    marked = [(a, b) for a, b in spans if a >= start and b <= end and a < b]
-    text = Text("…" if start else "")
-    for a, b in itertools.pairwise(cuts):
-        piece = clean(passage[a:b]).replace("\n", " ").replace("\t", " ")
-        inside = any(x <= a and b <= y for x, y in marked)
-        text.append(piece, style=style if inside else None)
-    if end < len(passage):
-        text.append("…")
-    return text
 
 
 def one_line(text: str) -> str:
