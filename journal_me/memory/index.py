@@ -23,7 +23,9 @@ import os
 import pickle
 import queue
 import shutil
+import signal
 import struct
+import sys
 import threading
 import time
 import zlib
@@ -42,7 +44,7 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.idsets import BitSet
 from whoosh.index import LockError
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Query
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
@@ -297,6 +299,35 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
                 task.join(5)
         finally:
             super().cancel()
+
+    def _new_task(self) -> Any:
+        # Whoosh's, with each sub-writer bound to this process's life (H14): a SIGTERM or
+        # SIGKILL gives this process no chance to cancel, and they waited on their job queue
+        task = SubWriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        task.run = _dying_with(os.getpid(), task.run)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def _dying_with(parent: int, run: Callable[[], None]) -> Callable[[], None]:
+    """``run`` in a forked sub-writer that gets SIGTERM when ``parent`` ends (Linux's
+    PR_SET_PDEATHSIG; elsewhere ``run`` as it is)."""
+    if not sys.platform.startswith("linux"):
+        return run
+
+    def run_in_child() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # it ended before the line above
+            os._exit(1)
+        run()
+
+    return run_in_child
 
 
 class PassageIndex:
