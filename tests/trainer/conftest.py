@@ -192,23 +192,27 @@ learning_rate = 0.005
 dpo_learning_rate = 0.0005
 epochs = 1
 batch_size = 2
-max_length = 2048
+max_length = {max_length}
 
 [llm]
 n_ctx = 2048
 n_threads = {n_threads}
-max_tokens = 48
+max_tokens = {max_tokens}
 """
 
 
-def write_train_config(dest: Path, *, n_threads: int = 1) -> Path:
+def write_train_config(
+    dest: Path, *, n_threads: int = 1, max_length: int = 2048, max_tokens: int = 48
+) -> Path:
     """Write :data:`TRAIN_CONFIG` to ``dest`` (a tiny model: more threads only spin)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(TRAIN_CONFIG.format(n_threads=n_threads), encoding="utf-8")
+    text = TRAIN_CONFIG.format(n_threads=n_threads, max_length=max_length, max_tokens=max_tokens)
+    dest.write_text(text, encoding="utf-8")
     return dest
 
 
 @pytest.fixture(scope="session")
 def train_config() -> Callable[..., Path]:
-    """``train_config(dest, n_threads=1)``: write the tiny-model test config, return its path."""
+    """``train_config(dest, n_threads=1, max_length=2048, max_tokens=48)``: write the tiny-model
+    test config, return its path."""
     return write_train_config

@@ -27,21 +27,6 @@ TEXT = (
     "Ran 5K by the river with Sam this morning. #running\n"
     "<think>Why did I skip Tuesday?</think> Héllo, 2025-03-14: 12345 steps!\n"
 ) * 4
-CONFIG = """\
-name = "Elena"
-
-[train]
-learning_rate = 0.005
-dpo_learning_rate = 0.0005
-epochs = 1
-batch_size = 2
-max_length = 1024
-
-[llm]
-n_ctx = 2048
-n_threads = 2
-max_tokens = 24
-"""
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +87,7 @@ def test_family_trains_exports_and_speaks(
     family: str,
     twin_models: Callable[[str], tuple[Path, Path]],
     make_vault: Callable[[Path], Path],
+    train_config: Callable[..., Path],
     tmp_path: Path,
     record_property: Any,
 ) -> None:
@@ -121,7 +107,7 @@ def test_family_trains_exports_and_speaks(
 
     # the real pipeline, on the sample vault, with the twin as the active base
     make_vault(tmp_path / "vault")
-    (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
+    train_config(tmp_path / "config.toml", n_threads=2, max_length=1024, max_tokens=24)
     env = {"JOURNAL_ME_DATA_DIR": str(tmp_path / "data"), "JOURNAL_ME_CONFIG": str(tmp_path / "config.toml")}
     settings = load_settings(vault=tmp_path / "vault", env=env)
     registry = ModelRegistry(settings)
