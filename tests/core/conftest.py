@@ -43,6 +43,23 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(vault: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+    """run_cli(*args, vault=<the test's vault>) -> (exit code, stdout, stderr) of
+    ``journal-me --vault VAULT ARGS`` run in this process; ``vault=None`` leaves it out."""
+    from journal_me.cli import main
+
+    def _run(*args: str, vault: Path | None = vault) -> tuple[int, str, str]:
+        code = main((["--vault", str(vault)] if vault is not None else []) + list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
 def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.02) -> Any:
     """Poll ``predicate`` until it returns something truthy or ``timeout`` passes."""
     deadline = time.monotonic() + timeout

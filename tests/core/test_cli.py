@@ -17,7 +17,6 @@ import pytest
 from whoosh import index as windex
 
 import journal_me.commands.journal as journal_cmds
-from journal_me.cli import main
 from journal_me.config import load_settings
 from journal_me.memory.index import INDEX_NAME
 
@@ -41,14 +40,8 @@ def cli_vault(vault: Path, write: Callable[..., Path]) -> Path:
 
 
 @pytest.fixture
-def run(cli_vault: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    def _run(*args: str, vault: Path | None = cli_vault) -> tuple[int, str, str]:
-        argv = (["--vault", str(vault)] if vault is not None else []) + list(args)
-        code = main(argv)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+def run(cli_vault: Path, run_cli: Callable[..., tuple[int, str, str]]) -> Callable[..., tuple[int, str, str]]:
+    return run_cli
 
 
 def search_json(run: Callable[..., tuple[int, str, str]], *args: str) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from journal_me.cli import main
 from journal_me.config import load_settings
 from journal_me.conversations import ConversationStore
 
@@ -31,18 +30,13 @@ class _NoStdin:
 def run(
     vault: Path,
     write: Callable[..., Path],
-    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    run_cli: Run,
 ) -> Run:
     write(vault, "journal/2026/2026-03-03.md", "A calm day by the lighthouse with Sam.\n")
     monkeypatch.setattr("sys.stdin", _NoStdin())
 
-    def _run(*args: str) -> tuple[int, str, str]:
-        code = main(["--vault", str(vault), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+    return run_cli
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 
 import journal_me.commands.journal as journal_cmds
 from journal_me.api import Journal
-from journal_me.cli import main
 from journal_me.memory.index import IndexLockedError
 
 Run = Callable[..., tuple[int, str, str]]
@@ -23,8 +22,8 @@ DAY = "journal/2026/2026-03-03.md"
 def run(
     vault: Path,
     write: Callable[..., Path],
-    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    run_cli: Run,
 ) -> Run:
     write(vault, DAY, "---\ntitle: Harbour\n---\nA calm day by the lighthouse.\n")
     write(
@@ -33,12 +32,7 @@ def run(
     monkeypatch.setattr(journal_cmds, "DOCTOR_CHECKS", [])
     monkeypatch.setattr(journal_cmds, "doctor_checks", lambda: [])  # the core's checks only
 
-    def _run(*args: str) -> tuple[int, str, str]:
-        code = main(["--vault", str(vault), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+    return run_cli
 
 
 # -- 8. add ----------------------------------------------------------------------------------

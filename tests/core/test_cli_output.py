@@ -42,14 +42,8 @@ def hostile_vault(vault: Path, write: Callable[..., Path]) -> Path:
 
 
 @pytest.fixture
-def run(hostile_vault: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    def _run(*args: str, vault: Path | None = hostile_vault) -> tuple[int, str, str]:
-        argv = (["--vault", str(vault)] if vault is not None else []) + list(args)
-        code = main(argv)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+def run(hostile_vault: Path, run_cli: Run) -> Run:
+    return run_cli
 
 
 # -- 1. control characters -----------------------------------------------------------------

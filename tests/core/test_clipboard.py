@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import journal_me.clipboard as clipboard
-from journal_me.cli import main
 from journal_me.clipboard import OSC52_MAX, copy_text, osc52_sequence
 
 
@@ -109,19 +108,14 @@ def cli(
     vault: Path,
     write: Callable[..., Path],
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    run_cli: Callable[..., tuple[int, str, str]],
 ) -> Callable[..., tuple[int, str, str]]:
     write(vault, "journal/2026/2026-03-03.md", "A calm day by the lighthouse.\n")
     monkeypatch.setattr("sys.stdin", _NoStdin())
     for var in ("SSH_CONNECTION", "SSH_TTY", "TMUX", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(var, raising=False)
 
-    def _run(*args: str) -> tuple[int, str, str]:
-        code = main(["--vault", str(vault), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+    return run_cli
 
 
 class _NoStdin:

@@ -10,7 +10,6 @@ import pytest
 
 import journal_me.commands.journal as journal_cmds
 from journal_me.api import Journal
-from journal_me.cli import main
 from journal_me.memory import index as index_module
 
 ENTRIES = {
@@ -26,19 +25,14 @@ ENTRIES = {
 def run(
     vault: Path,
     write: Callable[..., Path],
-    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    run_cli: Callable[..., tuple[int, str, str]],
 ) -> Callable[..., tuple[int, str, str]]:
     for rel, text in ENTRIES.items():
         write(vault, rel, text)
     monkeypatch.setattr(journal_cmds, "doctor_checks", lambda: [])  # the core's checks only
 
-    def _run(*args: str) -> tuple[int, str, str]:
-        code = main(["--vault", str(vault), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+    return run_cli
 
 
 def test_counts_agree_with_the_full_listings(
