@@ -31,35 +31,18 @@ from trainer.schedule_remind import REMIND, RemindScheduler, remind_command
 
 GOLDEN = Path(__file__).parent / "golden"
 
+CLI = ("/opt/journal me/venv/bin/python", "-m", "journal_me.cli", "--vault", "/home/elena/journal")
+DATA = Path("/home/elena/.local/share/journal-me")
 SPEC = ScheduleSpec(
-    command=(
-        "/opt/journal me/venv/bin/python",
-        "-m",
-        "journal_me.cli",
-        "--vault",
-        "/home/elena/journal",
-        "train",
-        "--nightly",
-    ),
+    command=(*CLI, "train", "--nightly"),
     at=dt.time(3, 30),
-    env={"JOURNAL_ME_DATA_DIR": "/home/elena/.local/share/journal-me"},
-    log_file=Path("/home/elena/.local/share/journal-me/nightly.log"),
+    env={"JOURNAL_ME_DATA_DIR": str(DATA)},
+    log_file=DATA / "nightly.log",
 )
-
-
 REMIND_SPEC = ScheduleSpec(
-    command=(
-        "/opt/journal me/venv/bin/python",
-        "-m",
-        "journal_me.cli",
-        "--vault",
-        "/home/elena/journal",
-        "remind",
-        "--notify",
-        "--quiet",
-    ),
-    env={"JOURNAL_ME_DATA_DIR": "/home/elena/.local/share/journal-me"},
-    log_file=Path("/home/elena/.local/share/journal-me/remind.log"),
+    command=(*CLI, "remind", "--notify", "--quiet"),
+    env={"JOURNAL_ME_DATA_DIR": str(DATA)},
+    log_file=DATA / "remind.log",
 )
 
 
@@ -200,24 +183,6 @@ def test_launchd_install_and_remove(tmp_path: Path) -> None:
     assert not scheduler.plist.exists()
 
 
-def test_cli_install_dry_run_prints_without_writing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from journal_me.cli import main
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    rc = main(
-        ["--vault", str(vault), "schedule", "install", "--backend", "systemd", "--dry-run", "--at", "02:45"]
-    )
-    out = capsys.readouterr().out
-    assert rc == 0
-    assert "OnCalendar=*-*-* 02:45:00" in out and "Persistent=true" in out
-    assert f"--vault {vault.resolve()} train --nightly" in out
-    assert not (tmp_path / "xdg").exists()
-
-
 # --------------------------------------------------------------------------- the hourly reminders
 
 
@@ -254,22 +219,6 @@ def test_systemd_install_and_remove_leave_the_nightly_units(tmp_path: Path) -> N
     assert not remind.timer.exists() and not remind.service.exists() and nightly.timer.exists()
 
 
-def test_cli_schedule_install_remind_dry_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from journal_me.cli import main
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    argv = ["--vault", str(vault), "schedule", "install", "--remind", "--backend", "systemd", "--dry-run"]
-    assert main(argv) == 0
-    out = capsys.readouterr().out
-    assert "OnCalendar=hourly" in out and f"--vault {vault.resolve()} remind --notify --quiet" in out
-    assert not (tmp_path / "xdg").exists()
-    assert os.environ.get("XDG_CONFIG_HOME") == str(tmp_path / "xdg")
-
-
 def test_each_job_reports_its_own_status(tmp_path: Path) -> None:
     """The reminders' status reads the reminders' files and crontab line, not the nightly's."""
     paths = Paths(systemd_dir=tmp_path / "systemd", launchd_dir=tmp_path / "launchd")
@@ -302,6 +251,27 @@ def _cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
     assert main(["--vault", str(tmp_path / "vault"), "schedule", *argv]) == 0
     return capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "wanted"),
+    [
+        (("--at", "02:45"), ("OnCalendar=*-*-* 02:45:00", "Persistent=true", " train --nightly")),
+        (("--remind",), ("OnCalendar=hourly", " remind --notify --quiet")),
+    ],
+)
+def test_cli_install_dry_run_prints_without_writing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli_tools: FakeTools,
+    extra: tuple[str, ...],
+    wanted: tuple[str, ...],
+) -> None:
+    out = _cli(tmp_path, capsys, "install", *extra, "--backend", "systemd", "--dry-run")
+    assert all(w in out for w in wanted), out
+    assert f"--vault {(tmp_path / 'vault').resolve()} " in out
+    assert not (tmp_path / "xdg").exists() and cli_tools.calls == []
+    assert os.environ.get("XDG_CONFIG_HOME") == str(tmp_path / "xdg")
 
 
 def test_cli_remove_remind_dry_run_says_would(
