@@ -11,9 +11,9 @@ from typing import Any, Literal, Protocol
 from journal_me.models import BaseModel
 from trainer.evaluate import GateConfig
 from trainer.pairs import PairConfig
+from trainer.steps import STEPS as STEPS  # re-exported: the pipeline's vocabulary
 from trainer.synth import SynthConfig
 
-STEPS: tuple[str, ...] = ("synthesis", "filter", "sft", "dpo", "export", "gate", "publish")
 Status = Literal["published", "refused", "skipped", "failed", "stopped", "dry-run", "busy"]
 SynthMode = Literal["auto", "model", "templates"]
 

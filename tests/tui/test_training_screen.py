@@ -20,20 +20,16 @@ from journal_me.config import Settings
 from journal_me.models import ModelRegistry
 from journal_me.tui import modes
 from journal_me.tui.app import JournalMeApp
-from journal_me.tui.screens.training import (
-    STEPS,
-    TrainingScreen,
-    data_counts,
-    default_command,
-    load_snapshot,
-    parse_event,
-)
+from journal_me.tui.screens.training import TrainingScreen
 from journal_me.tui.widgets.ask_dialog import AskDialog
 from journal_me.tui.widgets.loss_plot import LossPlot, curves_from_losses
 from trainer import state as train_state
+from trainer.status import STEPS, data_counts, default_command, load_snapshot, parse_event
 from trainer.tiny_gguf import build_tiny_adapter, build_tiny_gguf
 
-from .conftest import SIZE, settle, wait_until
+from .conftest import SIZE, no_blink, settle, wait_until
+
+Snap = Callable[..., bool]
 
 SFT_1 = [6.3, 6.1, 5.9, 5.8]
 DPO_1 = [0.69, 0.66]
@@ -491,3 +487,26 @@ async def test_empty_state(app: JournalMeApp, settings: Settings) -> None:
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert any("Nothing to roll back" in n.message for n in app._notifications)
+
+
+# --------------------------------------------------------------------------- the snapshot
+
+
+def test_training_snapshot(
+    snap_compare: Snap, make_app: Callable[..., JournalMeApp], trained: Settings
+) -> None:
+    """Versions with their scores, the runs, the active model, the last run and v0002's
+    loss curve — after the worker filled the tables and the throttled plot drew them."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await open_training(pilot)
+        plot = screen.query_one("#training-plot", LossPlot)
+        await wait_until(pilot, lambda: table(screen, "versions").row_count == 2, what="versions")
+        await wait_until(pilot, lambda: table(screen, "runs").row_count == 4, what="runs")
+        await wait_until(pilot, lambda: plot.point_count == len(SFT_2) + len(DPO_2), what="the curve")
+        await pilot.pause(2 * plot.redraw_interval)  # the plot redraws at most this often
+        await settle(pilot, rounds=6)
+        no_blink(pilot.app)  # type: ignore[arg-type]
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

@@ -2,29 +2,20 @@
 the selected version's loss curve, "train now" with live progress, "use this version" and
 rollback.
 
-"Train now" runs ``journal-me train --json-progress`` as a subprocess from a thread worker:
-torch and llama.cpp stay out of the app's process, stopping is terminating the process
-(always safe: the active model changes only at the registry's atomic switch), and every
-JSON line becomes a message (step, progress with the loss, done, note, outcome). The
-command is injectable (``TrainingScreen(command=…)`` or the ``COMMAND`` class attribute) so
-tests run a fake trainer.
+What is shown and how the trainer is run live in :mod:`trainer.status` (no Textual there);
+this screen holds the widgets, the bindings and the workers. "Train now" runs
+``journal-me train --json-progress`` through :class:`trainer.status.TrainerProcess` in a
+thread worker, and every event it yields becomes a message (step, progress with the loss,
+done, note, outcome). The command is injectable (``TrainingScreen(command=…)`` or the
+``COMMAND`` class attribute) so tests run a fake trainer.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
-import os
-import shutil
-import subprocess
-import sys
-import threading
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -37,19 +28,30 @@ from textual.widgets import DataTable, Label, ProgressBar, RichLog, Static
 from textual.worker import Worker, WorkerState
 
 from journal_me.config import Settings
-from journal_me.models import ActiveModel, Adapter, ModelRegistry, RegistryError
+from journal_me.models import RegistryError
 from journal_me.tui.screens.base import MainScreen
 from journal_me.tui.widgets.ask_dialog import AskDialog
-from journal_me.tui.widgets.loss_plot import LossPlot, ordered_stages
+from journal_me.tui.widgets.loss_plot import LossPlot
 from journal_me.tui.workers import ReportsWorkerErrors
-from trainer.state import read_state, state_file
+from trainer.status import (
+    Snapshot,
+    TrainerProcess,
+    VersionRow,
+    change_stamps,
+    default_command,
+    event_number,
+    explain_end,
+    has_nvidia_gpu,
+    load_snapshot,
+    preflight_lines,
+    roll_back,
+    step_position,
+    trainer_env,
+    use_version,
+    with_allow_cpu,
+)
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
-
-# the pipeline's steps, in order (trainer.runtypes.STEPS; not imported: it pulls in the
-# retriever and the eval code, which the app does not need to draw a progress bar)
-STEPS: tuple[str, ...] = ("synthesis", "filter", "sft", "dpo", "export", "gate", "publish")
-STDERR_LINES = 40
 DETAIL_WIDTH = 34  # the runs table's "Details" column; the whole text shows below the table
 
 STATUS_STYLES = {
@@ -62,301 +64,6 @@ STATUS_STYLES = {
     "dry-run": "cyan",
     "running": "bold cyan",
 }
-
-
-# --------------------------------------------------------------------------- the command
-
-
-def default_command(settings: Settings) -> list[str]:
-    """This interpreter running the CLI on the app's vault and config (no PATH needed)."""
-    cmd = [sys.executable, "-m", "journal_me.cli", "--vault", str(settings.vault.expanduser().resolve())]
-    if settings.config_file is not None:
-        cmd += ["--config", str(settings.config_file)]
-    return [*cmd, "train", "--json-progress"]
-
-
-def has_nvidia_gpu() -> bool:
-    """A cheap guess (no torch import): is there an NVIDIA driver at all? The trainer makes
-    the real check and says so when a GPU it finds is not usable."""
-    return shutil.which("nvidia-smi") is not None
-
-
-def parse_event(line: str) -> dict[str, Any] | None:
-    """One line of ``--json-progress`` output, or None when it is not an event."""
-    line = line.strip()
-    if not line.startswith("{"):
-        return None
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    if isinstance(data, dict) and isinstance(data.get("event"), str):
-        return data
-    return None
-
-
-# --------------------------------------------------------------------------- what is shown
-
-
-@dataclass(frozen=True)
-class RunRow:
-    """One line of the runs table (a finished run, a skip, or a run in progress)."""
-
-    key: str
-    status: str
-    started: str = ""
-    finished: str = ""
-    duration: str = ""
-    data: str = ""
-    detail: str = ""  # the outcome in words: reason, "at sft: why"
-    hint: str = ""
-    run_dir: str = ""
-    version: str = ""
-
-
-@dataclass(frozen=True)
-class VersionRow:
-    version: str
-    created: str
-    base: str
-    metrics: Mapping[str, Any]
-    losses: dict[str, list[float]]
-    summary: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    runs: list[RunRow] = field(default_factory=list)
-    versions: list[VersionRow] = field(default_factory=list)
-    active_label: str = "no model"
-    previous_label: str | None = None  # what rollback returns to
-    problems: list[str] = field(default_factory=list)
-
-
-def short_time(value: Any) -> str:
-    """``2026-11-02T03:30:12+01:00`` → ``2026-11-02 03:30``."""
-    text = str(value or "")
-    return text[:16].replace("T", " ")
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def duration_text(seconds: float | None) -> str:
-    if seconds is None or seconds < 0:
-        return ""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    hours, rest = divmod(int(seconds), 3600)
-    return f"{hours} h {rest // 60:02d}"
-
-
-def run_duration(entry: Mapping[str, Any]) -> str:
-    start, end = _parse_time(entry.get("started")), _parse_time(entry.get("finished"))
-    if start is None or end is None:
-        return ""
-    try:
-        return duration_text((end - start).total_seconds())
-    except TypeError:  # one naive, one aware
-        return ""
-
-
-def data_counts(report: Mapping[str, Any]) -> str:
-    """``434 train · 24 eval · 200 pairs`` from a run's data report (or manifest report)."""
-    parts: list[str] = []
-    filt = report.get("filter")
-    if isinstance(filt, Mapping):
-        if isinstance(filt.get("train"), int):
-            parts.append(f"{filt['train']} train")
-        if isinstance(filt.get("eval"), int):
-            parts.append(f"{filt['eval']} eval")
-    pairs = report.get("dpo_pairs")
-    if isinstance(pairs, Mapping) and isinstance(pairs.get("pairs"), int):
-        parts.append(f"{pairs['pairs']} pairs")
-    return " · ".join(parts)
-
-
-def _read_json(path: Path) -> Mapping[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, Mapping) else {}
-
-
-def _report(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
-    report = manifest.get("report")
-    return report if isinstance(report, Mapping) else {}
-
-
-def adapter_losses(adapter: Adapter) -> dict[str, list[float]]:
-    losses = _report(adapter.manifest).get("losses")
-    if not isinstance(losses, Mapping):
-        return {}
-    curves = {
-        str(stage): [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-        for stage, values in losses.items()
-        if isinstance(values, list)
-    }
-    return {stage: curves[stage] for stage in ordered_stages(curves)}
-
-
-def version_summary(adapter: Adapter) -> str:
-    """What a version was made of, in one paragraph."""
-    report = _report(adapter.manifest)
-    parts = [f"{adapter.version} for {adapter.base or '?'}"]
-    trainer = adapter.manifest.get("trainer")
-    if isinstance(trainer, Mapping) and trainer.get("backend"):
-        parts.append(f"{trainer['backend']} backend")
-    counts = data_counts(report)
-    if counts:
-        parts.append(counts)
-    for stage, values in adapter_losses(adapter).items():
-        if values:
-            parts.append(f"{stage} loss {values[0]:.3f} → {values[-1]:.3f} ({len(values)} steps)")
-    durations = report.get("durations")
-    if isinstance(durations, Mapping):
-        total = sum(float(v) for v in durations.values() if isinstance(v, int | float))
-        if total:
-            parts.append(f"trained in {duration_text(total)}")
-    source = adapter.manifest.get("source")
-    if source and source != "journal-me train":
-        parts.append(f"from {source}")
-    return " · ".join(parts)
-
-
-def pointer_label(state: Mapping[str, Any]) -> str:
-    base = state.get("base")
-    if not base:
-        return "no model"
-    adapter = state.get("adapter")
-    return f"{base} + {adapter}" if adapter else f"{base} (no adapter)"
-
-
-def _pid_alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, not ours
-        return True
-    return True
-
-
-def _run_rows(state: Mapping[str, Any], manifests: Mapping[str, Mapping[str, Any]]) -> list[RunRow]:
-    rows: list[RunRow] = []
-    running = state.get("running")
-    if isinstance(running, Mapping):
-        alive = _pid_alive(running.get("pid"))
-        step = running.get("step") or "start"
-        rows.append(
-            RunRow(
-                key="running",
-                status="running" if alive else "interrupted",
-                started=short_time(running.get("started")),
-                detail=(
-                    f"running now (pid {running.get('pid')}), at {step}"
-                    if alive
-                    else f"stopped during {step} (killed or crashed); the next run cleans up"
-                ),
-                run_dir=str(running.get("run_dir") or ""),
-            )
-        )
-    raw = state.get("history")
-    history = [e for e in raw if isinstance(e, Mapping)] if isinstance(raw, list) else []
-    latest = max((str(e.get("finished") or "") for e in history), default="")
-    check = state.get("last_check")
-    if isinstance(check, Mapping) and str(check.get("time") or "") > latest:
-        rows.append(
-            RunRow(
-                key="last-check",
-                status=str(check.get("status") or "skipped"),
-                finished=short_time(check.get("time")),
-                detail=str(check.get("reason") or ""),
-            )
-        )
-    for i, entry in reversed(list(enumerate(history))):
-        status = str(entry.get("status") or "?")
-        version = str(entry.get("version") or "")
-        run_dir = str(entry.get("run_dir") or "")
-        report: Mapping[str, Any] = {}
-        if run_dir:
-            report = _read_json(Path(run_dir) / "data_report.json")
-        if not report and version in manifests:
-            report = _report(manifests[version])
-        reason = str(entry.get("reason") or "")
-        step = entry.get("step")
-        if status == "failed" and step:
-            detail = f"failed at {step}: {reason}"
-        elif status == "published" and version:
-            detail = f"published {version}: {reason}"
-        else:
-            detail = reason or (f"datasets in {run_dir}" if status == "dry-run" and run_dir else "")
-        rows.append(
-            RunRow(
-                key=f"run-{i}",
-                status=status,
-                started=short_time(entry.get("started")),
-                finished=short_time(entry.get("finished")),
-                duration=run_duration(entry),
-                data=data_counts(report),
-                detail=detail,
-                hint=str(entry.get("hint") or ""),
-                run_dir=run_dir,
-                version=version,
-            )
-        )
-    return rows
-
-
-def load_snapshot(settings: Settings) -> Snapshot:
-    """Runs (the trainer's state) and versions (the registry). Never raises: what cannot be
-    read is listed in ``problems``."""
-    problems: list[str] = []
-    versions: list[VersionRow] = []
-    manifests: dict[str, Mapping[str, Any]] = {}
-    active_label = "no model"
-    previous: str | None = None
-    try:
-        registry = ModelRegistry(settings)
-        active: ActiveModel = registry.active()
-        active_label = active.label + (" (no adapter)" if active.base and not active.adapter else "")
-        adapters = registry.adapters()
-        history = registry.history()
-        if history:
-            previous = pointer_label(history[-1])
-        for adapter in reversed(adapters):
-            manifests[adapter.version] = adapter.manifest
-            versions.append(
-                VersionRow(
-                    version=adapter.version,
-                    created=short_time(adapter.created),
-                    base=adapter.base,
-                    metrics=adapter.metrics,
-                    losses=adapter_losses(adapter),
-                    summary=version_summary(adapter),
-                    active=active.adapter is not None and active.adapter.version == adapter.version,
-                )
-            )
-    except (RegistryError, OSError) as exc:
-        problems.append(f"model registry: {exc}")
-    state = read_state(settings)
-    return Snapshot(
-        runs=_run_rows(state, manifests),
-        versions=versions,
-        active_label=active_label,
-        previous_label=previous,
-        problems=problems,
-    )
 
 
 def _metric(metrics: Mapping[str, Any], key: str) -> Text:
@@ -399,9 +106,12 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
             super().__init__()
 
     class _Loaded(Message):
-        def __init__(self, snapshot: Snapshot) -> None:
-            self.snapshot = snapshot
+        def __init__(self, snapshot: Snapshot, stamps: tuple[float, ...]) -> None:
+            self.snapshot, self.stamps = snapshot, stamps
             super().__init__()
+
+    class _Changed(Message):
+        """What the screen shows changed on disk."""
 
     class _RunEvent(Message):
         def __init__(self, event: dict[str, Any]) -> None:
@@ -432,8 +142,7 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
         self.snapshot = Snapshot()
         self.running = False
         self.outcome: dict[str, Any] | None = None
-        self._proc: subprocess.Popen[str] | None = None
-        self._stop_requested = False
+        self._trainer: TrainerProcess | None = None  # the run this screen started
         self._allow_cpu = False
         self._live_plot = False
         self._step_index = 0
@@ -489,14 +198,8 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
         self.reload()
 
     def on_unmount(self) -> None:
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            self._stop_requested = True
-            proc.terminate()
-            try:
-                proc.wait(timeout=1.0)
-            except subprocess.TimeoutExpired:
-                proc.kill()  # safe: the active model changes only at the atomic switch
+        if self._trainer is not None:
+            self._trainer.close(grace=1.0)  # safe: the active model changes only atomically
 
     @property
     def settings(self) -> Settings:
@@ -504,30 +207,31 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
-        self._stamps = self._change_stamps()
         self._load()
 
     @work(thread=True, exclusive=True, group="training-load", exit_on_error=False)
     def _load(self) -> None:
-        self.post_message(self._Loaded(load_snapshot(self.settings)))
-
-    def _change_stamps(self) -> tuple[float, ...]:
-        stamps: list[float] = []
-        registry = ModelRegistry(self.settings)
-        for path in (state_file(self.settings), registry.pointer_file, registry.adapters_dir):
-            try:
-                stamps.append(path.stat().st_mtime)
-            except OSError:
-                stamps.append(0.0)
-        return tuple(stamps)
+        stamps = change_stamps(self.settings)  # before reading: a change meanwhile reloads again
+        self.post_message(self._Loaded(load_snapshot(self.settings), stamps))
 
     def _poll_changes(self) -> None:
-        if self.is_current and self._change_stamps() != self._stamps:
-            self.reload()
+        if self.is_current:
+            self._check_changes()
+
+    @work(thread=True, exclusive=True, group="training-poll", exit_on_error=False)
+    def _check_changes(self) -> None:
+        """Has the nightly job (or another app) changed the state or the registry?"""
+        if change_stamps(self.settings) != self._stamps:
+            self.post_message(self._Changed())
+
+    @on(_Changed)
+    def _changed(self, _message: _Changed) -> None:
+        self.reload()
 
     @on(_Loaded)
     def _loaded(self, message: _Loaded) -> None:
         self.snapshot = message.snapshot
+        self._stamps = message.stamps
         self._fill_versions()
         self._fill_runs()
         self._show_active()
@@ -590,7 +294,7 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
 
     # -- the selection ---------------------------------------------------------------------
     def version_row(self, version: str | None) -> VersionRow | None:
-        return next((r for r in self.snapshot.versions if r.version == version), None)
+        return self.snapshot.version(version)
 
     @on(DataTable.RowHighlighted, "#training-versions")
     def _version_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -627,7 +331,7 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
         table that has the focus)."""
         detail = self.query_one("#training-detail", Static)
         if self.query_one("#training-runs", DataTable).has_focus:
-            run = next((r for r in self.snapshot.runs if r.key == self._selected_run), None)
+            run = self.snapshot.run(self._selected_run)
             if run is None:
                 detail.update("")
                 return
@@ -667,7 +371,7 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
         elif self._message is not None:
             text, error = self._message
         else:
-            last = next((r for r in self.snapshot.runs if r.key.startswith("run-")), None)
+            last = self.snapshot.last_run()
             if last is None:
                 text = Text("No training run yet: f5 trains now.", style="dim")
             else:
@@ -701,7 +405,7 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
 
     def build_command(self, allow_cpu: bool) -> list[str]:
         command = self._command or (list(self.COMMAND) if self.COMMAND else default_command(self.settings))
-        return [*command, "--allow-cpu"] if allow_cpu and "--allow-cpu" not in command else list(command)
+        return with_allow_cpu(command, allow_cpu)
 
     def action_train_now(self) -> None:
         if self.running:
@@ -732,13 +436,10 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
     def start_training(self, *, allow_cpu: bool) -> None:
         if self.running:
             return
-        command = self.build_command(allow_cpu)
-        env = dict(os.environ)
-        env["JOURNAL_ME_DATA_DIR"] = str(self.settings.data_root)
-        env["PYTHONUNBUFFERED"] = "1"
+        trainer = TrainerProcess(self.build_command(allow_cpu), trainer_env(self.settings))
+        self._trainer = trainer
         self.running = True
         self.outcome = None
-        self._stop_requested = False
         self._allow_cpu = allow_cpu
         self._step_index = 0
         self._live_plot = True
@@ -751,43 +452,21 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
         self._log(Text(f"── training started {started}" + (" (CPU)" if allow_cpu else ""), style="bold"))
         self._show_status(Text.assemble(("Training…", "bold cyan"), "\nstarting the trainer"))
         self.refresh_bindings()
-        self._run(command, env)
+        self._run(trainer)
 
     @work(thread=True, exclusive=True, group="training-run", exit_on_error=False)
-    def _run(self, command: list[str], env: dict[str, str]) -> None:
-        stderr: deque[str] = deque(maxlen=STDERR_LINES)
+    def _run(self, trainer: TrainerProcess) -> None:
         try:
-            proc = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                bufsize=1,
-                env=env,
-            )
+            trainer.start()
         except OSError as exc:
-            self.post_message(self._RunEnded(None, [], f"cannot start {command[0]}: {exc}", False))
+            self.post_message(self._RunEnded(None, [], f"cannot start {trainer.command[0]}: {exc}", False))
             return
-        self._proc = proc
-        if self._stop_requested:
-            proc.terminate()
-        reader = threading.Thread(target=_drain, args=(proc.stderr, stderr), daemon=True)
-        reader.start()
         try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if not line.strip():
-                    continue
-                event = parse_event(line)
-                self.post_message(self._RunEvent(event or {"event": "output", "text": line.rstrip()}))
+            for event in trainer.events():
+                self.post_message(self._RunEvent(event))
         finally:
-            returncode = proc.wait()
-            reader.join(timeout=2.0)
-            self._proc = None
-            self.post_message(self._RunEnded(returncode, list(stderr), None, self._stop_requested))
+            returncode = trainer.wait()
+            self.post_message(self._RunEnded(returncode, trainer.stderr_tail, None, trainer.stop_requested))
 
     @on(_RunEvent)
     def _run_event(self, message: _RunEvent) -> None:
@@ -797,8 +476,7 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
         step_label = self.query_one("#training-step", Label)
         bar = self.query_one("#training-progress", ProgressBar)
         if kind == "step":
-            self._step_index = STEPS.index(name) + 1 if name in STEPS else self._step_index
-            where = f"{self._step_index}/{len(STEPS)} " if name in STEPS else ""
+            self._step_index, where = step_position(name, self._step_index)
             step_label.update(f"{where}{name}")
             bar.update(total=None, progress=0)
             detail = str(event.get("detail") or "")
@@ -809,15 +487,15 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
                 )
             )
         elif kind == "progress":
-            done, total = _number(event.get("done")), _number(event.get("total"))
+            done, total = event_number(event.get("done")), event_number(event.get("total"))
             if total:
                 bar.update(total=total, progress=done or 0)
-            loss = event.get("loss")
-            if isinstance(loss, int | float) and not isinstance(loss, bool):
+            loss = event_number(event.get("loss"))
+            if loss is not None:
                 self.query_one("#training-loss", Label).update(f"loss {loss:.3f}")
-                self.query_one("#training-plot", LossPlot).add_point(name, float(done or 0), float(loss))
+                self.query_one("#training-plot", LossPlot).add_point(name, done or 0.0, loss)
         elif kind == "done":
-            seconds = _number(event.get("seconds")) or 0.0
+            seconds = event_number(event.get("seconds")) or 0.0
             summary = str(event.get("summary") or "")
             if bar.total is None:
                 bar.update(total=1, progress=1)
@@ -825,10 +503,9 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
                 bar.update(progress=bar.total)
             self._log(Text.assemble(("✓ ", "green"), (f"{name:<10}", "bold"), f"{seconds:6.1f}s  ", summary))
         elif kind == "preflight":  # the checks `journal-me train` runs before any work
-            for check in [c for c in event.get("checks") or [] if isinstance(c, dict)]:
-                mark, style = ("✓", "green") if check.get("ok") else ("✗", "bold red")
-                line = f"{mark} preflight {check.get('name', '')}: {check.get('detail', '')}"
-                self._log(Text(line, style=style))
+            for ok, line in preflight_lines(event):
+                mark, style = ("✓", "green") if ok else ("✗", "bold red")
+                self._log(Text(f"{mark} {line}", style=style))
         elif kind == "note":
             self._log(Text(f"· {event.get('text', '')}", style="yellow"))
         elif kind == "outcome":
@@ -855,49 +532,35 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
 
     def stop_training(self) -> None:
         """Terminate the trainer (it stops at the next optimizer step), kill it if it lingers."""
-        if not self.running:
+        trainer = self._trainer
+        if not self.running or trainer is None:
             return
-        self._stop_requested = True
         self.query_one("#training-step", Label).update("stopping…")
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(OSError):
-                proc.terminate()
-            self.set_timer(self.STOP_GRACE, lambda: self._kill(proc))
-
-    @staticmethod
-    def _kill(proc: subprocess.Popen[str]) -> None:
-        if proc.poll() is None:
-            with contextlib.suppress(OSError):
-                proc.kill()
+        trainer.terminate()  # before it started too: it is then stopped as soon as it runs
+        self.set_timer(self.STOP_GRACE, trainer.kill)
 
     @on(_RunEnded)
     def _run_ended(self, message: _RunEnded) -> None:
         self.running = False
-        self._proc = None
+        self._trainer = None
         plot = self.query_one("#training-plot", LossPlot)
         plot.flush()
         bar = self.query_one("#training-progress", ProgressBar)
         if bar.total is None:
             bar.update(total=1, progress=0)
         outcome = self.outcome
-        if message.error is not None:
-            self._failed("The trainer could not start", message.error, "check the set-up: journal-me doctor")
-        elif message.stopped and (outcome is None or outcome.get("status") == "failed"):
+        end = explain_end(
+            message.returncode, message.stderr, error=message.error, stopped=message.stopped, outcome=outcome
+        )
+        if end.kind == "stopped":
             self.query_one("#training-step", Label).update("stopped")
             self._log(Text("■ stopped — the active model is unchanged", style="yellow"))
-            self._show_status(Text.assemble(("Stopped. ", "bold yellow"), "The active model is unchanged."))
+            self._show_status(Text.assemble(("Stopped. ", "bold yellow"), end.why))
             self.notify("Training stopped; the active model is unchanged.", markup=False)
-        elif outcome is not None:
+        elif end.kind == "outcome" and outcome is not None:
             self._show_outcome(outcome)
         else:
-            tail = [line for line in message.stderr if line.strip()][-6:]
-            why = "\n".join(tail) or "it printed no result"
-            self._failed(
-                f"The trainer exited with code {message.returncode}",
-                why,
-                "run `journal-me train` in a terminal to see it all; `journal-me doctor` checks the set-up",
-            )
+            self._failed(end.title, end.why, end.hint)
         self.refresh_bindings()
         self.reload()
 
@@ -955,8 +618,15 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
         worker = event.worker
         # the worker posts _RunEnded from its ``finally``; this covers a failure before that
         ended = event.state in (WorkerState.ERROR, WorkerState.CANCELLED)
-        if worker.group == "training-run" and ended and self.running and self._proc is None:
+        trainer = self._trainer
+        if (
+            worker.group == "training-run"
+            and ended
+            and self.running
+            and (trainer is None or not trainer.alive)
+        ):
             self.running = False
+            self._trainer = None
             self.refresh_bindings()
 
     # -- versions --------------------------------------------------------------------------
@@ -992,13 +662,14 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
 
     @work(thread=True, exclusive=True, group="training-registry", exit_on_error=False)
     def _switch(self, what: str, version: str | None) -> None:
-        registry = ModelRegistry(self.settings)
         try:
-            active = registry.rollback() if what == "rollback" else registry.activate_adapter(str(version))
+            label = (
+                roll_back(self.settings) if what == "rollback" else use_version(self.settings, str(version))
+            )
         except (RegistryError, OSError) as exc:
             self.post_message(self._Switched(what, None, str(exc)))
             return
-        self.post_message(self._Switched(what, active.label, None))
+        self.post_message(self._Switched(what, label, None))
 
     @on(_Switched)
     def _switched(self, message: _Switched) -> None:
@@ -1023,25 +694,4 @@ class TrainingScreen(ReportsWorkerErrors, MainScreen):
         self.reload()
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _drain(stream: IO[str] | None, into: deque[str]) -> None:
-    """Read the trainer's stderr (so its pipe never fills), keeping the last lines."""
-    if stream is None:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        for line in stream:
-            into.append(line.rstrip())
-
-
-__all__ = [
-    "Snapshot",
-    "TrainingScreen",
-    "default_command",
-    "load_snapshot",
-    "parse_event",
-]
+__all__ = ["TrainingScreen"]
