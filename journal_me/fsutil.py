@@ -185,6 +185,48 @@ def atomic_write_json(
     atomic_write(path, text + "\n" if indent is not None else text, mode=mode)
 
 
+class JsonFileError(ValueError):
+    """A JSON file that is not what it must be; the message names the file and why."""
+
+    def __init__(self, path: Path | str, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path = Path(path)
+        self.why = why
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, in words: ``null``, ``list``, ``number``…"""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return {list: "list", str: "string", int: "number", float: "number"}.get(type(value), "value")
+
+
+def read_json(path: Path | str) -> dict[str, Any] | None:
+    """The JSON object in ``path``; None if there is no such file.
+
+    Anything else that goes wrong — unreadable, not text, not JSON, JSON but not an object —
+    raises :class:`JsonFileError` naming the file and what is wrong, never a bare
+    ``ValueError`` from the parser. A caller that can live without the file (a cache, a
+    state that is rebuilt) catches it and logs it; it does not pass silently.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise JsonFileError(path, "not a text file (garbage bytes)") from None
+    except ValueError as exc:
+        raise JsonFileError(path, f"not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise JsonFileError(path, f"unreadable ({exc.strerror or exc})") from None
+    if not isinstance(data, dict):
+        raise JsonFileError(path, f"a JSON {json_kind(data)}, not an object")
+    return data
+
+
 class FileLock:
     """An advisory exclusive ``flock`` on ``path`` (created if missing, never deleted).
 

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from journal_me import timestamps
+from journal_me.fsutil import JsonFileError, read_json
 from journal_me.vault import atomic_write
+
+log = logging.getLogger(__name__)
 
 VANISHED_DAYS = 7
 
@@ -46,14 +51,10 @@ class FrontMatterRegression:
 def _when(value: Any) -> dt.datetime:
     if isinstance(value, str):
         try:
-            return dt.datetime.fromisoformat(value)
+            return timestamps.parse(value)
         except ValueError:
             pass
-    return dt.datetime.now().replace(microsecond=0)
-
-
-def _now() -> str:
-    return dt.datetime.now().replace(microsecond=0).isoformat()
+    return timestamps.now()
 
 
 class PrivacyLedger:
@@ -79,10 +80,11 @@ class PrivacyLedger:
 
     def _load(self) -> None:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = read_json(self.path)
+        except JsonFileError as exc:  # derived state: read as empty, but say so
+            log.warning("privacy ledger unreadable, starting empty: %s", exc)
             return
-        if not isinstance(raw, dict):
+        if raw is None:
             return
         for key, target in (("pending", self.pending), ("regressions", self.regressions)):
             table = raw.get(key)
@@ -129,12 +131,10 @@ class PrivacyLedger:
             if rel in self.pending:
                 return True
             vanished = self.vanished.pop(rel, None)
-            if vanished is not None and _when(vanished) > dt.datetime.now() - dt.timedelta(
-                days=VANISHED_DAYS
-            ):
+            if vanished is not None and _when(vanished) > timestamps.now() - dt.timedelta(days=VANISHED_DAYS):
                 was_private = True
             if was_private:
-                self.pending[rel] = {"was": "private", "now": "public", "since": _now()}
+                self.pending[rel] = {"was": "private", "now": "public", "since": timestamps.now_iso()}
                 return True
             return False
 
@@ -149,11 +149,11 @@ class PrivacyLedger:
         """``rel`` left the vault (or became unreadable)."""
         with self._lock:
             if was_private or rel in self.pending:
-                self.vanished[rel] = _now()
+                self.vanished[rel] = timestamps.now_iso()
             self.pending.pop(rel, None)
             self.confirmed.discard(rel)
             self.regressions.pop(rel, None)
-            cutoff = dt.datetime.now() - dt.timedelta(days=VANISHED_DAYS)
+            cutoff = timestamps.now() - dt.timedelta(days=VANISHED_DAYS)
             for old in [r for r, since in self.vanished.items() if _when(since) < cutoff]:
                 del self.vanished[old]
 
@@ -178,7 +178,7 @@ class PrivacyLedger:
             if error is None:
                 self.regressions.pop(rel, None)
             elif parsed_before and rel not in self.regressions:
-                self.regressions[rel] = {"error": error, "since": _now()}
+                self.regressions[rel] = {"error": error, "since": timestamps.now_iso()}
 
     def front_matter_regressions(self) -> list[FrontMatterRegression]:
         with self._lock:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journal_me import fsutil
+from journal_me import fsutil, timestamps
 
 # markup (markdown-it) loads when a file is first parsed: writing one (`journal-me add`)
 # never needs it
@@ -755,7 +755,7 @@ class Vault:
         return self.read(rel)
 
     def _conflict_rel(self, rel: str) -> str:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = timestamps.file_stamp()
         stem, suffix = os.path.splitext(rel)
         return self.free_rel(f"{stem}.conflict-{stamp}{suffix or '.md'}")
 

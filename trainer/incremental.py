@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from journal_me.fsutil import JsonFileError, read_json
 from trainer.dataset import Example
+
+log = logging.getLogger(__name__)
 
 TRAINED_FILE = "trained.json"
 KEEP_VERSIONS = 3
@@ -112,10 +116,11 @@ def previous(
         return None
     path = peft_root(train_dir) / version
     try:
-        record = json.loads((path / TRAINED_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = read_json(path / TRAINED_FILE)
+    except JsonFileError as exc:  # train afresh, but say why
+        log.warning("cannot continue adapter %s: %s", version, exc)
         return None
-    if not isinstance(record, dict) or not (path / "adapter_config.json").is_file():
+    if record is None or not (path / "adapter_config.json").is_file():
         return None
     if any(record.get(k) != v for k, v in _shape(base, hf_dir, lora_r, lora_alpha).items()):
         return None

@@ -18,21 +18,31 @@ directory, then starts clean.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
 
 from journal_me.config import Settings
+from journal_me.fsutil import JsonFileError, read_json
 from journal_me.models import write_json_atomic
+from journal_me.timestamps import file_stamp
+from journal_me.timestamps import now_iso as now_iso  # the one timestamp, re-exported
+
+log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 30
 FINISHED = ("published", "refused", "failed", "stopped", "dry-run", "interrupted")
 
 
-def now_iso() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+def _read(path: Path, what: str) -> dict[str, Any]:
+    """A state JSON file, or {} when missing or unreadable (logged: the worst case is one
+    unnecessary training run, but a mangled file is worth a line in the log)."""
+    try:
+        return read_json(path) or {}
+    except JsonFileError as exc:
+        log.warning("%s unreadable, read as empty: %s", what, exc)
+        return {}
 
 
 def train_dir(settings: Settings) -> Path:
@@ -50,11 +60,7 @@ def runs_dir(settings: Settings) -> Path:
 def read_state(settings: Settings) -> dict[str, Any]:
     """The state file, or an empty state (a corrupt file is treated as empty, not fatal:
     the worst case is one unnecessary training run)."""
-    try:
-        data = json.loads(state_file(settings).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return _read(state_file(settings), "training state")
 
 
 def write_state(settings: Settings, state: dict[str, Any]) -> None:
@@ -72,7 +78,7 @@ def record(settings: Settings, state: dict[str, Any], entry: dict[str, Any]) -> 
 def new_run_dir(settings: Settings) -> Path:
     root = runs_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = file_stamp()
     for n in range(100):
         path = root / (stamp if n == 0 else f"{stamp}-{n}")
         try:
@@ -86,19 +92,13 @@ def new_run_dir(settings: Settings) -> Path:
 def write_run(run_dir: Path, **fields: Any) -> None:
     """Merge ``fields`` into the run's ``run.json``."""
     path = run_dir / "run.json"
-    data: dict[str, Any] = {}
-    with contextlib.suppress(OSError, ValueError):
-        data = json.loads(path.read_text(encoding="utf-8"))
+    data = _read(path, "run record")
     data.update(fields)
     write_json_atomic(path, data)
 
 
 def read_run(run_dir: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return _read(run_dir / "run.json", "run record")
 
 
 def recover(settings: Settings, state: dict[str, Any]) -> list[str]:

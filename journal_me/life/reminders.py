@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
+from journal_me.fsutil import JsonFileError, read_json
 from journal_me.life.tasks import Task
+
+log = logging.getLogger(__name__)
 
 __all__ = ["deliver", "due_now", "filter_tasks", "not_yet_reminded", "notifier", "remember"]
 
@@ -63,12 +68,18 @@ def filter_tasks(
 
 
 # -- what was delivered today ------------------------------------------------------------------
-def not_yet_reminded(tasks: Sequence[Task], state_file: Path, today: dt.date) -> list[Task]:
+def _delivered(state_file: Path) -> dict[str, Any]:
+    """What was delivered (by day); a mangled file is logged and read as nothing delivered."""
     try:
-        seen = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        seen = {}
-    done_today = set(seen.get(today.isoformat(), [])) if isinstance(seen, dict) else set()
+        return read_json(state_file) or {}
+    except JsonFileError as exc:
+        log.warning("reminder state unreadable, read as empty: %s", exc)
+        return {}
+
+
+def not_yet_reminded(tasks: Sequence[Task], state_file: Path, today: dt.date) -> list[Task]:
+    seen = _delivered(state_file)
+    done_today = set(seen.get(today.isoformat(), []))
     return [t for t in tasks if t.id not in done_today]
 
 
@@ -76,11 +87,7 @@ def remember(tasks: Sequence[Task], state_file: Path, today: dt.date) -> None:
     """Record ``tasks`` as delivered today (only today's list is kept)."""
     from journal_me.models.files import write_json_atomic
 
-    try:
-        seen = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        seen = {}
-    ids = list(seen.get(today.isoformat(), [])) if isinstance(seen, dict) else []
+    ids = list(_delivered(state_file).get(today.isoformat(), []))
     ids += [t.id for t in tasks if t.id not in ids]
     state_file.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(state_file, {today.isoformat(): ids})

@@ -5,19 +5,14 @@ and :func:`journal_me.fsutil.try_lock`."""
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from journal_me import fsutil
 from journal_me.fsutil import atomic_path, atomic_write_json
 from journal_me.models.errors import RegistryCorruptError
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -32,27 +27,11 @@ def copy_atomic(source: Path, dest: Path) -> None:
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
+    """:func:`journal_me.fsutil.read_json`, a bad file raising :class:`RegistryCorruptError`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except UnicodeDecodeError:
-        raise RegistryCorruptError(path, "not a text file (garbage bytes)") from None
-    except ValueError as exc:
-        raise RegistryCorruptError(path, f"not valid JSON ({exc})") from None
-    except OSError as exc:
-        raise RegistryCorruptError(path, f"unreadable ({exc.strerror or exc})") from None
-    if not isinstance(data, dict):
-        raise RegistryCorruptError(path, f"a JSON {json_kind(data)}, not an object")
-    return data
-
-
-def json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    return {list: "list", str: "string", int: "number", float: "number"}.get(type(value), "value")
+        return fsutil.read_json(path)
+    except fsutil.JsonFileError as exc:
+        raise RegistryCorruptError(path, exc.why) from None
 
 
 #: A temp file of an atomic write older than this cannot belong to a live writer (the

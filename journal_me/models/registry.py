@@ -10,25 +10,23 @@ import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from journal_me.config import Settings
-from journal_me.fsutil import FileLock, try_lock
+from journal_me.fsutil import FileLock, json_kind, try_lock
 from journal_me.llm.gguf_info import GGUFFormatError, GGUFInfo, read_gguf_info
 from journal_me.models.catalog import CATALOG
 from journal_me.models.errors import RegistryCorruptError, RegistryError
 from journal_me.models.files import (
     copy_atomic,
-    json_kind,
-    now_iso,
     read_json,
     remove_tmp,
     same_file,
     slugify,
     write_json_atomic,
 )
+from journal_me.timestamps import file_stamp, now_iso
 
 REGISTRY_VERSION = 1
 HISTORY_LIMIT = 50
@@ -321,7 +319,7 @@ class ModelRegistry:
         try:
             return self._pointer()
         except RegistryCorruptError:
-            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            stamp = file_stamp()
             os.replace(
                 self.pointer_file, self.pointer_file.with_name(f"{self.pointer_file.name}.corrupt-{stamp}")
             )
