@@ -26,17 +26,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from journal_me.api import Progress  # done, total, which model
 from journal_me.config import LLMSettings
 from trainer.dataset import Example
 from trainer.facts import fact_present, strip_citations, token_f1
 from trainer.progress import StopFn, check_stop
-
-EvalProgress = Callable[[int, int, str], None]  # done, total, which model
 
 
 class EvalError(RuntimeError):
@@ -176,7 +175,7 @@ def score_model(
     *,
     llm: LLMSettings,
     config: GateConfig,
-    progress: EvalProgress | None = None,
+    progress: Progress | None = None,
     should_stop: StopFn | None = None,
 ) -> ModelScore:
     """Answer every item with ``base_gguf`` (+ ``lora``), then teacher-force the references.
@@ -297,7 +296,7 @@ def run_gate(
     active: Path | None,
     llm: LLMSettings,
     config: GateConfig | None = None,
-    progress: EvalProgress | None = None,
+    progress: Progress | None = None,
     should_stop: StopFn | None = None,
 ) -> GateDecision:
     """Score base, active (if any) and candidate on ``items`` and decide.

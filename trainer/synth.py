@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from journal_me.api import Journal
+from journal_me.api import Journal, Progress
 from journal_me.llm.reasoning import split_reasoning
 from journal_me.memory.retrieval import Hit
 from journal_me.roles import Role
@@ -57,7 +57,6 @@ __all__ = [
 
 SYNTH_VERSION = 1  # bump when the model prompt changes: invalidates the per-entry cache
 
-SynthProgress = Callable[[int, int, str], None]  # done, total, what
 Note = Callable[[str], None]  # a line worth showing (Reporter.note)
 
 #: Why the model path fell back to templates for an entry (a DPO pair) — the run record's keys.
@@ -118,7 +117,7 @@ def synthesize(
     model_id: str = "",
     cache_dir: Path | None = None,
     config: SynthConfig | None = None,
-    progress: SynthProgress | None = None,
+    progress: Progress | None = None,
     should_stop: StopFn | None = None,
     note: Note | None = None,
 ) -> SynthResult:

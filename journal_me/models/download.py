@@ -25,7 +25,7 @@ FileDownload = Callable[..., Any]
 #: ``huggingface_hub.snapshot_download``'s shape: (*, repo_id, local_dir, allow_patterns) -> path.
 Snapshot = Callable[..., Any]
 #: ``progress(done_bytes, total_bytes_or_None)``.
-Progress = Callable[[int, int | None], None]
+DownloadProgress = Callable[[int, int | None], None]  # bytes done, total (None: unknown)
 
 HF_DIR = "hf"
 # What training needs from a Hugging Face repo: config, tokenizer, safetensors weights.
@@ -37,7 +37,7 @@ def pull(
     registry: ModelRegistry,
     *,
     download: FileDownload | None = None,
-    progress: Progress | None = None,
+    progress: DownloadProgress | None = None,
     activate: bool = True,
     weights: bool = False,
     snapshot: Snapshot | None = None,
@@ -69,7 +69,7 @@ def fetch_gguf(
     dest: Path,
     *,
     download: FileDownload | None = None,
-    progress: Progress | None = None,
+    progress: DownloadProgress | None = None,
 ) -> Path:
     """The chat GGUF of ``entry`` as ``dest``: the hub writes ``directory/<file name>``
     (resuming what an earlier try left in ``directory/.cache``), then it is renamed."""
@@ -129,7 +129,7 @@ def _why(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _reporting_bar(progress: Progress) -> type[Any]:
+def _reporting_bar(progress: DownloadProgress) -> type[Any]:
     """A ``tqdm`` class for the hub that draws nothing and reports bytes to ``progress``
     (the CLI draws its own bar)."""
     from tqdm.auto import tqdm
@@ -154,8 +154,8 @@ def _reporting_bar(progress: Progress) -> type[Any]:
 __all__ = [
     "HF_DIR",
     "WEIGHT_PATTERNS",
+    "DownloadProgress",
     "FileDownload",
-    "Progress",
     "Snapshot",
     "fetch_gguf",
     "pull",

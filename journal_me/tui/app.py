@@ -222,7 +222,7 @@ class JournalMeApp(ReportsWorkerErrors, App[int]):
             self.notify(
                 event.message, title="Cannot open the vault", severity="error", timeout=30, markup=False
             )
-        elif isinstance(event, be.Progress):
+        elif isinstance(event, be.IndexProgress):
             if event.total:
                 self.status_text = f"{event.what} {event.done}/{event.total}"
         elif isinstance(event, be.Indexed):

@@ -37,7 +37,7 @@ class OpenFailed:
 
 
 @dataclass(frozen=True)
-class Progress:
+class IndexProgress:
     done: int
     total: int
     what: str
@@ -65,7 +65,7 @@ class NewWarnings:
     total: int
 
 
-Event = Union[Opened, OpenFailed, Progress, Indexed, WatchState, NewWarnings]  # noqa: UP007
+Event = Union[Opened, OpenFailed, IndexProgress, Indexed, WatchState, NewWarnings]  # noqa: UP007
 
 
 class Backend:
@@ -113,7 +113,7 @@ class Backend:
             return None
 
         def progress(done: int, total: int, what: str) -> None:
-            self.emit(Progress(done, total, what))
+            self.emit(IndexProgress(done, total, what))
 
         report = journal.reindex(progress=progress)
         self._load_summaries()
