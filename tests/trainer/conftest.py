@@ -216,3 +216,46 @@ def train_config() -> Callable[..., Path]:
     """``train_config(dest, n_threads=1, max_length=2048, max_tokens=48)``: write the tiny-model
     test config, return its path."""
     return write_train_config
+
+
+def llama_cpp_logits(model: Path, ids: list[int], lora: Path | None = None) -> Any:
+    """llama.cpp's logits at every position of ``ids`` (base GGUF, optional adapter GGUF), with
+    an f32 KV cache so that they compare with transformers' to ~1e-6."""
+    import llama_cpp
+    import numpy as np
+
+    llm = llama_cpp.Llama(
+        model_path=str(model),
+        lora_path=str(lora) if lora else None,
+        n_ctx=512,
+        n_threads=2,
+        logits_all=True,
+        type_k=llama_cpp.GGML_TYPE_F32,
+        type_v=llama_cpp.GGML_TYPE_F32,
+        verbose=False,
+    )
+    try:
+        llm.eval(ids)
+        return np.array(llm.scores[: len(ids)], dtype=np.float32)
+    finally:
+        llm.close()
+
+
+def hf_model_logits(model: Any, ids: list[int]) -> Any:
+    """transformers' logits at every position of ``ids`` (a model or a PEFT model, eval mode)."""
+    import torch
+
+    with torch.no_grad():
+        return model(torch.tensor([ids])).logits[0].float().numpy()
+
+
+@pytest.fixture(scope="session")
+def cpp_logits() -> Callable[..., Any]:
+    """``cpp_logits(gguf, ids, lora=None)``: see :func:`llama_cpp_logits`."""
+    return llama_cpp_logits
+
+
+@pytest.fixture(scope="session")
+def hf_logits() -> Callable[[Any, list[int]], Any]:
+    """``hf_logits(model, ids)``: see :func:`hf_model_logits`."""
+    return hf_model_logits

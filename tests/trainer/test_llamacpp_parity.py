@@ -8,8 +8,7 @@ a wrong llama permutation would show), and its effect must dwarf the numerical e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,40 +24,14 @@ TEXT = "Today I walked to the river with Anna.\n<think>why?</think> Héllo, 2024
 TOLERANCE = 1e-4  # f32 weights, f32 KV cache: observed differences are ~1e-6
 
 
-@contextmanager
-def _llama(model: Path, lora: Path | None = None) -> Iterator[Any]:
-    llm = llama_cpp.Llama(
-        model_path=str(model),
-        lora_path=str(lora) if lora else None,
-        n_ctx=128,
-        n_threads=2,
-        logits_all=True,
-        type_k=0,  # GGML_TYPE_F32: keep the KV cache exact for the comparison
-        type_v=0,
-        verbose=False,
-    )
-    try:
-        yield llm
-    finally:
-        llm.close()
-
-
-def _cpp_logits(model: Path, ids: list[int], lora: Path | None = None) -> Any:
-    with _llama(model, lora) as llm:
-        llm.eval(ids)
-        return np.array(llm.scores[: len(ids)], dtype=np.float32)
-
-
-def _hf_logits(model: Any, ids: list[int]) -> Any:
-    import torch
-
-    with torch.no_grad():
-        return model(torch.tensor([ids])).logits[0].float().numpy()
-
-
 @pytest.mark.parametrize("arch", ["llama", "qwen2"])
 def test_gguf_base_plus_adapter_matches_hf_base_plus_lora(
-    arch: str, tiny_models: dict[str, Path], tmp_path: Path, record_property: Any
+    arch: str,
+    tiny_models: dict[str, Path],
+    cpp_logits: Callable[..., Any],
+    hf_logits: Callable[[Any, list[int]], Any],
+    tmp_path: Path,
+    record_property: Any,
 ) -> None:
     import torch
     from peft import LoraConfig, get_peft_model
@@ -70,12 +43,15 @@ def test_gguf_base_plus_adapter_matches_hf_base_plus_lora(
     base_gguf = convert_base_to_gguf(hf_dir, tmp_path / "base.gguf")
 
     # The GGUF vocab tokenizes like the HF tokenizer (so the app's prompts line up too).
-    with _llama(base_gguf) as llm:
-        assert llm.tokenize(TEXT.encode(), add_bos=False, special=True) == ids
+    vocab = llama_cpp.Llama(model_path=str(base_gguf), vocab_only=True, verbose=False)
+    try:
+        assert vocab.tokenize(TEXT.encode(), add_bos=False, special=True) == ids
+    finally:
+        vocab.close()
 
     model: Any = AutoModelForCausalLM.from_pretrained(hf_dir)
     model.eval()
-    hf_base = _hf_logits(model, ids)
+    hf_base = hf_logits(model, ids)
     torch.manual_seed(1)
     config = LoraConfig(
         r=4,
@@ -85,12 +61,12 @@ def test_gguf_base_plus_adapter_matches_hf_base_plus_lora(
         task_type="CAUSAL_LM",
     )
     peft_model = get_peft_model(model, config).eval()
-    hf_lora = _hf_logits(peft_model, ids)
+    hf_lora = hf_logits(peft_model, ids)
     peft_model.save_pretrained(str(tmp_path / "adapter"))
     adapter = export_adapter_gguf(tmp_path / "adapter", hf_dir, tmp_path / "adapter.gguf")
 
-    cpp_base = _cpp_logits(base_gguf, ids)
-    cpp_lora = _cpp_logits(base_gguf, ids, adapter.path)
+    cpp_base = cpp_logits(base_gguf, ids)
+    cpp_lora = cpp_logits(base_gguf, ids, adapter.path)
 
     base_diff = float(np.abs(cpp_base - hf_base).max())
     lora_diff = float(np.abs(cpp_lora - hf_lora).max())
@@ -107,7 +83,11 @@ def test_gguf_base_plus_adapter_matches_hf_base_plus_lora(
 
 
 def test_trained_sft_adapter_matches_too(
-    tiny_models: dict[str, Path], sft_adapter: tuple[Any, Any], tmp_path: Path
+    tiny_models: dict[str, Path],
+    sft_adapter: tuple[Any, Any],
+    cpp_logits: Callable[..., Any],
+    hf_logits: Callable[[Any, list[int]], Any],
+    tmp_path: Path,
 ) -> None:
     """A TRL-trained adapter (saved by the real SFT run) exports just as faithfully."""
     from peft import PeftModel
@@ -118,10 +98,10 @@ def test_trained_sft_adapter_matches_too(
     ids = AutoTokenizer.from_pretrained(hf_dir)(TEXT)["input_ids"]
     model: Any = AutoModelForCausalLM.from_pretrained(hf_dir)
     model.eval()
-    hf_base = _hf_logits(model, ids)
-    hf_lora = _hf_logits(PeftModel.from_pretrained(model, str(sft.adapter_dir)).eval(), ids)
+    hf_base = hf_logits(model, ids)
+    hf_lora = hf_logits(PeftModel.from_pretrained(model, str(sft.adapter_dir)).eval(), ids)
     base_gguf = convert_base_to_gguf(hf_dir, tmp_path / "base.gguf")
     adapter = export_adapter_gguf(sft.adapter_dir, hf_dir, tmp_path / "sft.gguf")
-    cpp_lora = _cpp_logits(base_gguf, ids, adapter.path)
+    cpp_lora = cpp_logits(base_gguf, ids, adapter.path)
     assert float(np.abs(cpp_lora - hf_lora).max()) < TOLERANCE
     assert float(np.abs(hf_lora - hf_base).max()) > 0.05

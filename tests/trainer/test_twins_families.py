@@ -56,31 +56,6 @@ def _cpu_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(guards, "on_battery", lambda: False)
 
 
-def _logits_cpp(base: Path, ids: list[int], lora: Path | None = None) -> Any:
-    llm = llama_cpp.Llama(
-        model_path=str(base),
-        lora_path=str(lora) if lora else None,
-        n_ctx=512,
-        n_threads=2,
-        logits_all=True,
-        type_k=0,  # GGML_TYPE_F32: an exact KV cache for the comparison
-        type_v=0,
-        verbose=False,
-    )
-    try:
-        llm.eval(ids)
-        return np.array(llm.scores[: len(ids)], dtype=np.float32)
-    finally:
-        llm.close()
-
-
-def _logits_hf(model: Any, ids: list[int]) -> Any:
-    import torch
-
-    with torch.no_grad():
-        return model(torch.tensor([ids])).logits[0].float().numpy()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_family_trains_exports_and_speaks(
@@ -88,6 +63,8 @@ def test_family_trains_exports_and_speaks(
     twin_models: Callable[[str], tuple[Path, Path]],
     make_vault: Callable[[Path], Path],
     train_config: Callable[..., Path],
+    cpp_logits: Callable[..., Any],
+    hf_logits: Callable[[Any, list[int]], Any],
     tmp_path: Path,
     record_property: Any,
 ) -> None:
@@ -131,10 +108,10 @@ def test_family_trains_exports_and_speaks(
     ids = tokenizer(TEXT)["input_ids"]
     model: Any = AutoModelForCausalLM.from_pretrained(hf_dir)
     model.eval()
-    hf_base = _logits_hf(model, ids)
-    hf_lora = _logits_hf(PeftModel.from_pretrained(model, str(adapter_dir)).eval(), ids)
-    cpp_base = _logits_cpp(base_gguf, ids)
-    cpp_lora = _logits_cpp(base_gguf, ids, adapter_gguf)
+    hf_base = hf_logits(model, ids)
+    hf_lora = hf_logits(PeftModel.from_pretrained(model, str(adapter_dir)).eval(), ids)
+    cpp_base = cpp_logits(base_gguf, ids)
+    cpp_lora = cpp_logits(base_gguf, ids, adapter_gguf)
     base_diff = float(np.abs(cpp_base - hf_base).max())
     lora_diff = float(np.abs(cpp_lora - hf_lora).max())
     effect = float(np.abs(hf_lora - hf_base).max())
