@@ -1066,7 +1066,10 @@ class EntityGraph:
         for other, weight, first, last in self._neighbours(key, include_private):
             if len(out) >= limit and weight < out[-1].weight:
                 break
-            explicit = self._explicit(other) if include_private else self._public_explicit(other)
+            # two entries naming both make ``other`` an entity: only a weight of 1 asks
+            explicit = weight >= 2 or (
+                self._explicit(other) if include_private else self._public_explicit(other)
+            )
             if not explicit:
                 info = self.info(other, include_private)
                 if info is None or info.count < 2:
