@@ -50,6 +50,9 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.writing import IndexWriter
 
+from journal_me.memory import query as qf
+from journal_me.memory.compact_codec import CompactCodec
+from journal_me.memory.query import Clause
 from journal_me.vault import Entry
 
 if TYPE_CHECKING:  # the numpy scorer loads only for an index large enough to need it
@@ -57,8 +60,9 @@ if TYPE_CHECKING:  # the numpy scorer loads only for an index large enough to ne
 
 # bump when the schema, the analyzer or passage splitting changes (10: accent folding, the
 # undated/conflict_of fields, ``private`` holds the fence; 11: one date term per document;
-# 12: underscores inside words are kept, not read as emphasis)
-SCHEMA_VERSION = "12"
+# 12: underscores inside words are kept, not read as emphasis; 13: the compact term dictionary
+# (memory/compact_codec.py), passages store only their own fields)
+SCHEMA_VERSION = "13"
 INDEX_NAME = "journal"
 REBUILD_MARKER = "REBUILDING"  # present from a rebuild's start until its first commit
 OPEN_ATTEMPTS = 3
@@ -163,6 +167,12 @@ def _fold_map() -> dict[int, str]:
 _FOLD = _fold_map()
 
 
+# What a caller of this module catches or matches, so that it need not import Whoosh: an
+# index that cannot take a write now (ours, or Whoosh's own lock error where it escapes)
+INDEX_WRITE_ERRORS: tuple[type[Exception], ...] = (IndexUnavailableError, LockError)
+TOKEN_PATTERN = RegexTokenizer().expression  # how the analyzer (below) cuts text into words
+
+
 def make_analyzer() -> Any:
     # LanguageAnalyzer("en")'s chain: it stems "running" to "run" (StemmingAnalyzer gives
     # "runn") and drops English stop words, so questions full of "what did I…" still match.
@@ -228,6 +238,13 @@ class IndexedEntry:
         return self.entry.private or self.entry.conflict_of is not None or self.fenced
 
 
+# Stored on the entry document only; a passage's stored fields get them from there. (title,
+# tags and the flags are indexed on passages too, for scoring and filters, but not stored:
+# see PassageIndex._add.)
+_ENTRY_ONLY = ("digest", "conflict_of")
+_FROM_ENTRY = ("title", "tags", "private", "isnote", "undated", "digest", "conflict_of")
+
+
 def _as_datetime(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
@@ -264,7 +281,9 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
 
     def __init__(self, ix: Any, procs: int) -> None:
         per_proc = max(16, WRITER_LIMIT_MB // procs)
-        super().__init__(ix, procs=procs, batchsize=64, multisegment=True, limitmb=per_proc)
+        super().__init__(
+            ix, procs=procs, batchsize=64, multisegment=True, limitmb=per_proc, codec=CompactCodec()
+        )
 
     def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
         if self.docbuffer:
@@ -303,7 +322,9 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
     def _new_task(self) -> Any:
         # Whoosh's, with each sub-writer bound to this process's life (H14): a SIGTERM or
         # SIGKILL gives this process no chance to cancel, and they waited on their job queue
-        task = SubWriterTask(
+        from journal_me.memory.fast_writer import BufferedSubWriter, usable
+
+        task = (BufferedSubWriter if usable() else SubWriterTask)(  # (H15: buffered postings)
             self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
         )
         task.run = _dying_with(os.getpid(), task.run)
@@ -328,6 +349,50 @@ def _dying_with(parent: int, run: Callable[[], None]) -> Callable[[], None]:
         run()
 
     return run_in_child
+
+
+def _with_entry_fields(
+    s: Searcher, fields: dict[str, Any], entries: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """A passage's stored fields completed with those it shares with its entry (title, tags,
+    privacy, digest…), which only the entry document stores. ``entries`` caches the entry
+    documents read (by rel) for one call."""
+    if fields.get("kind") != "passage":
+        return fields
+    rel = fields.get("rel", "")
+    entry = entries.get(rel)
+    if entry is None:
+        docnum = s.document_number(id=rel)
+        entry = entries[rel] = dict(s.stored_fields(docnum)) if docnum is not None else {}
+    for name in _FROM_ENTRY:
+        if name in entry and name not in fields:
+            fields[name] = entry[name]
+    return fields
+
+
+def to_whoosh(clause: Clause | Query) -> Query:
+    """The retriever's query form (:mod:`journal_me.memory.query`) as a Whoosh query; a
+    Whoosh query is returned as it is."""
+    from whoosh import query as wq
+
+    if isinstance(clause, Query):
+        return clause
+    match clause:
+        case qf.Term(field, text, boost):
+            return wq.Term(field, text, boost=boost)
+        case qf.Prefix(field, text):
+            return wq.Prefix(field, text)
+        case qf.DateRange(field, start, end):
+            return wq.DateRange(field, start, end)
+        case qf.AnyOf(clauses):
+            return wq.Or([to_whoosh(c) for c in clauses])
+        case qf.AllOf(clauses):
+            return wq.And([to_whoosh(c) for c in clauses])
+        case qf.Not(inner):
+            return wq.Not(to_whoosh(inner))
+        case qf.Everything():
+            return wq.Every()
+    raise TypeError(f"not a query: {clause!r}")
 
 
 class PassageIndex:
@@ -496,7 +561,11 @@ class PassageIndex:
             try:
                 if procs > 1:
                     return _ParallelWriter(self._ix, procs)
-                return self._ix.writer(limitmb=WRITER_LIMIT_MB)
+                from journal_me.memory.fast_writer import BufferedWriter, usable
+
+                if usable():  # Whoosh's SegmentWriter with postings buffered per term: same files
+                    return BufferedWriter(self._ix, limitmb=WRITER_LIMIT_MB, codec=CompactCodec())
+                return self._ix.writer(limitmb=WRITER_LIMIT_MB, codec=CompactCodec())
             except LockError:
                 if time.monotonic() >= deadline:
                     raise IndexLockedError(
@@ -567,6 +636,9 @@ class PassageIndex:
             line_end=e.body_line_offset + e.body.count("\n") + 1,
             **common,
         )
+        # A passage indexes the entry's fields (for filters and scoring) but stores only its
+        # own: searches read the rest from the entry document (see _with_entry_fields).
+        indexed = {k: v for k, v in common.items() if k not in _ENTRY_ONLY}
         for p, ents in zip(e.passages, item.passage_entities, strict=False):
             writer.add_document(
                 id=f"{e.rel}#{p.index}",
@@ -575,7 +647,12 @@ class PassageIndex:
                 entities=_keywords(ents),
                 line_start=p.line_start,
                 line_end=p.line_end,
-                **common,
+                _stored_title=None,
+                _stored_tags=None,
+                _stored_private=None,
+                _stored_isnote=None,
+                _stored_undated=None,
+                **indexed,
             )
         return 1 + len(e.passages)
 
@@ -609,7 +686,9 @@ class PassageIndex:
                     out[rel] = doc["digest"]
         return out
 
-    def search(self, query: Query, *, limit: int, filter: Query | None = None) -> list[dict[str, Any]]:
+    def search(
+        self, query: Clause | Query, *, limit: int, filter: Clause | Query | None = None
+    ) -> list[dict[str, Any]]:
         """Stored fields (+ ``score``) of the best ``limit`` documents, best first.
 
         Scored with numpy over the postings (:mod:`journal_me.memory.vectorsearch`) when the
@@ -617,6 +696,8 @@ class PassageIndex:
         the same hits and scores. Any failure of the numpy path (Whoosh internals it reads
         changed) turns it off for good and Whoosh answers: see :meth:`fast_path_status`.
         """
+        query = to_whoosh(query)
+        filter = to_whoosh(filter) if filter is not None else None
         with self._read_lock:
             s = self.searcher()
             vector = self._vector(s)
@@ -645,8 +726,9 @@ class PassageIndex:
                         return []
                 top = [(hit.docnum, float(hit.score)) for hit in s.search(query, limit=limit, filter=allow)]
             out = []
+            entries: dict[str, dict[str, Any]] = {}
             for docnum, score in top:
-                fields = dict(s.stored_fields(docnum))
+                fields = _with_entry_fields(s, dict(s.stored_fields(docnum)), entries)
                 fields["score"] = score
                 out.append(fields)
             return out
@@ -677,7 +759,13 @@ class PassageIndex:
 
     def passages_of(self, rel: str) -> list[dict[str, Any]]:
         with self._read_lock:
-            return [d for d in self.searcher().documents(rel=rel) if d["kind"] == "passage"]
+            s = self.searcher()
+            entries: dict[str, dict[str, Any]] = {}
+            return [
+                _with_entry_fields(s, dict(d), entries)
+                for d in s.documents(rel=rel)
+                if d["kind"] == "passage"
+            ]
 
     def doc_count(self) -> int:
         with self._read_lock:

@@ -17,7 +17,7 @@ from whoosh import query as Q
 
 from journal_me.api import Journal
 from journal_me.memory.graph import EntityGraph
-from journal_me.memory.index import SCHEMA_VERSION, IndexedEntry, PassageIndex
+from journal_me.memory.index import SCHEMA_VERSION, IndexedEntry, PassageIndex, to_whoosh
 from journal_me.memory.retrieval import Retriever
 from journal_me.memory.vectorsearch import SegmentArrays, VectorSearcher
 from journal_me.vault import Entry, parse_entry
@@ -87,10 +87,16 @@ def test_index_stores_undated_conflict_of_and_the_fence(index: PassageIndex) -> 
     assert copy["private"] is True
     assert docs["2026-06-09.md"]["private"] is True
     assert docs["2026-06-10.md"]["private"] is False
-    for d in index.searcher().documents(kind="passage"):
-        assert d["private"] == docs[d["rel"]]["private"]
-        assert d["undated"] == docs[d["rel"]]["undated"]
-        assert d["conflict_of"] == docs[d["rel"]]["conflict_of"]
+    # a passage stores only its own fields; the index reads the entry's back for it, and
+    # indexes the fence and the flags on every passage (what search filters on)
+    s = index.searcher()
+    for rel, doc in docs.items():
+        for d in index.passages_of(rel):
+            assert d["private"] == doc["private"]
+            assert d["undated"] == doc["undated"]
+            assert d["conflict_of"] == doc["conflict_of"]
+        fenced = {d["rel"] for d in s.documents(kind="passage", private=True)}
+        assert (rel in fenced) == (bool(doc["private"]) and bool(index.passages_of(rel)))
 
 
 def test_indexed_entry_private_is_the_fence() -> None:
@@ -161,9 +167,9 @@ def test_numpy_masks_match_whoosh_on_the_new_fields(index: PassageIndex) -> None
     s = index.searcher()
     vs = VectorSearcher(s, SegmentArrays())
     for flt in [
-        Retriever._filter(D(2026, 6, 1), None, (), False),
-        Retriever._filter(None, D(2026, 6, 30), (), True),
-        Retriever._filter(None, None, (), False, notes=False),
+        to_whoosh(Retriever._filter(D(2026, 6, 1), None, (), False)),
+        to_whoosh(Retriever._filter(None, D(2026, 6, 30), (), True)),
+        to_whoosh(Retriever._filter(None, None, (), False, notes=False)),
         Q.Term("undated", True),
         Q.Not(Q.Term("private", True)),
     ]:
