@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journal_me.memory.entities import WEAK_HEURISTIC, Mention, extract_mentions
-from journal_me.memory.graph_store import connect_store
+from journal_me.memory.graph_store import CHECKPOINT_MIN_ENTRIES, checkpoint, connect_store
 from journal_me.vault import Entry
 
 if TYPE_CHECKING:
@@ -555,6 +555,8 @@ class EntityGraph:
                 self._work = None
             self._table = table
             self._memo.clear()
+            if len(new) + len(gone) >= CHECKPOINT_MIN_ENTRIES:
+                checkpoint(db)  # the batch's pages leave the WAL file (graph_store.py)
             return result
 
     def _delete_entry(self, rel: str) -> bool:
@@ -817,6 +819,7 @@ class EntityGraph:
                 self._work = None
             self._table = table
             self._memo.clear()
+            checkpoint(self._db)
 
     def clear(self) -> None:
         """Forget everything (a rebuild of the whole vault follows)."""

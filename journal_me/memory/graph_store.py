@@ -83,13 +83,32 @@ def store_path(data_dir: Path) -> Path:
     return data_dir / STORE_NAME
 
 
+# A batch of this many entries (a first index, a rebuild) leaves its whole transaction in the
+# WAL file until the next write resets it (a 6k-note index left a 29 MB graph.sqlite3-wal
+# beside a 29 MB store): such a batch is checkpointed and the WAL truncated at once.
+CHECKPOINT_MIN_ENTRIES = 500
+WAL_SIZE_LIMIT = 4 * 1024 * 1024  # what a reset WAL is cut back to (PRAGMA journal_size_limit)
+
+
 def _open(path: Path | None) -> sqlite3.Connection:
     target = ":memory:" if path is None else str(path)
     con = sqlite3.connect(target, timeout=30.0, isolation_level=None, check_same_thread=False)
     if path is not None:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
+        con.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     return con
+
+
+def checkpoint(con: sqlite3.Connection) -> bool:
+    """Copy the WAL into the store and truncate it to nothing (after a large batch); False
+    when a reader elsewhere kept part of it (it is then cut back at a later write)."""
+    try:
+        busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.OperationalError as exc:  # locked by a writer elsewhere: not now
+        log.debug("graph store checkpoint skipped: %s", exc)
+        return False
+    return not busy
 
 
 def _ensure_schema(con: sqlite3.Connection) -> None:
