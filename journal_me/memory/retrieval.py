@@ -21,11 +21,10 @@ from typing import Any
 from journal_me.memory import whoosh_import  # noqa: F401
 
 # isort: split
-from whoosh import query as Q
-from whoosh.analysis import RegexTokenizer
 
+from journal_me.memory import query as Q
 from journal_me.memory.graph import EntityGraph
-from journal_me.memory.index import PassageIndex, make_analyzer
+from journal_me.memory.index import TOKEN_PATTERN, PassageIndex, make_analyzer
 from journal_me.memory.temporal import TimeHint, parse_temporal
 
 _ANALYZER = make_analyzer()
@@ -145,7 +144,7 @@ def analyse(text: str) -> list[str]:
 
 # The analyzer treats each token alone (lowercase, fold, stop, stem: no context), so a
 # passage's highlights need only its tokens' spans and each distinct word analysed once.
-_TOKEN_RE = RegexTokenizer().expression  # the analyzer's own tokenizer (make_analyzer)
+_TOKEN_RE = TOKEN_PATTERN  # the analyzer's own tokenizer (make_analyzer)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -253,7 +252,7 @@ class Retriever:
                 return []
             # a purely temporal question ("what happened in May?"): the period itself, not
             # its noise words ("happen") searched everywhere once the period has no match
-            query, terms = Q.Every(), set()
+            query, terms = Q.Everything(), set()
 
         def run(a: dt.date | None, b: dt.date | None) -> list[Hit]:
             return self._fused(query, terms, limit, a, b, tags, include_private, plan)
@@ -274,7 +273,7 @@ class Retriever:
 
     def _fused(
         self,
-        query: Q.Query,
+        query: Q.Clause,
         terms: set[str],
         limit: int,
         after: dt.date | None,
@@ -288,14 +287,14 @@ class Retriever:
         passages = self._run(
             query, terms, max(limit, w.candidates), after, before, tags, include_private, highlight=False
         )
-        if not passages or isinstance(query, Q.Every):
+        if not passages or isinstance(query, Q.Everything):
             return [self._highlighted(h, terms) for h in passages[:limit]]
         entry_entities: dict[str, set[str]] = {}
         ranked = self._reranked(passages, plan, entry_entities)
         extra = self._feedback([h for _, h in ranked], plan)
-        if extra and isinstance(query, Q.Or):
+        if extra and isinstance(query, Q.AnyOf):
             again = self._run(
-                Q.Or(list(query.subqueries) + extra),
+                Q.AnyOf((*query.clauses, *extra)),
                 terms,
                 max(limit + w.keep_first, w.second_candidates),
                 after,
@@ -367,7 +366,7 @@ class Retriever:
         fused.sort(key=lambda t: -t[0])
         return fused
 
-    def _feedback(self, ranked: Sequence[Hit], plan: QueryPlan) -> list[Q.Query]:
+    def _feedback(self, ranked: Sequence[Hit], plan: QueryPlan) -> list[Q.Clause]:
         """Second-round clauses: the bridge entities of the first round's best passages (the
         entities they name, weighted by score, that the question does not name)."""
         w = self.weights
@@ -401,7 +400,7 @@ class Retriever:
         terms = analyse(question)
         if not terms:
             return []
-        query = Q.Or([Q.Term("body", t) for t in dict.fromkeys(terms)])
+        query = Q.AnyOf(tuple(Q.Term("body", t) for t in dict.fromkeys(terms)))
         return self._run(query, set(terms), limit, None, None, (), include_private)
 
     # -- internals -------------------------------------------------------------------------
@@ -413,10 +412,12 @@ class Retriever:
             return None
         # Events are named in titles and tags ("Moving day", #move) more than in prose, which
         # also mentions them while planning: weigh passages by their entry's title and tags.
-        query = Q.Or(
-            [Q.Term("body", t) for t in terms]
-            + [Q.Term("title", t, boost=3.0) for t in terms]
-            + [Q.Term("tags", t, boost=2.0) for t in terms]
+        query = Q.AnyOf(
+            (
+                *(Q.Term("body", t) for t in terms),
+                *(Q.Term("title", t, boost=3.0) for t in terms),
+                *(Q.Term("tags", t, boost=2.0) for t in terms),
+            )
         )
         rows = self.index.search(
             query, limit=1, filter=self._filter(after, before, (), include_private, notes=False)
@@ -428,14 +429,14 @@ class Retriever:
 
     def _build_query(
         self, text: str, original: str, plan: QueryPlan, include_private: bool = True
-    ) -> tuple[Q.Query | None, set[str]]:
+    ) -> tuple[Q.Clause | None, set[str]]:
         """The text query (BM25F over body, title, tags, plus the names of the entities the
         question points at); the entity sets for re-ranking are left in ``plan``."""
         w = self.weights
         raw_terms = [t for t in analyse(text) if t not in QUESTION_NOISE] or analyse(text)
         terms = list(dict.fromkeys(raw_terms))
         plan.terms = terms
-        clauses: list[Q.Query] = []
+        clauses: list[Q.Clause] = []
         for t in terms:
             clauses.append(Q.Term("body", t))
             clauses.append(Q.Term("title", t, boost=w.title))
@@ -476,7 +477,7 @@ class Retriever:
         ]
         if not clauses:
             return None, set()
-        return Q.Or(clauses), highlight_terms
+        return Q.AnyOf(tuple(clauses)), highlight_terms
 
     @staticmethod
     def _filter(
@@ -485,11 +486,11 @@ class Retriever:
         tags: Sequence[str],
         include_private: bool,
         notes: bool = True,
-    ) -> Q.Query:
+    ) -> Q.Clause:
         """Passages in the period, with the tags, public only if asked; ``notes=False``
         leaves out pages that are not dated entries (people, places…). Undated notes have no
         period: any date filter leaves them out."""
-        filters: list[Q.Query] = [Q.Term("kind", "passage")]
+        filters: list[Q.Clause] = [Q.Term("kind", "passage")]
         if not notes:
             filters.append(Q.Not(Q.Term("isnote", True)))
         if not notes or after or before:
@@ -505,14 +506,14 @@ class Retriever:
         for tag in tags:
             tag = tag.lstrip("#").lower()
             # a tag filter matches nested tags too: "work" matches "work/halden"
-            filters.append(Q.Or([Q.Term("tags", tag), Q.Prefix("tags", tag + "/")]))
+            filters.append(Q.AnyOf((Q.Term("tags", tag), Q.Prefix("tags", tag + "/"))))
         if not include_private:
             filters.append(Q.Not(Q.Term("private", True)))
-        return Q.And(filters)
+        return Q.AllOf(tuple(filters))
 
     def _run(
         self,
-        query: Q.Query,
+        query: Q.Clause,
         terms: set[str],
         limit: int,
         after: dt.date | None,

@@ -22,7 +22,7 @@ from whoosh.idsets import BitSet
 from journal_me.api import Journal
 from journal_me.memory import vectorsearch
 from journal_me.memory.evaluate import SAMPLE_TODAY, load_questions
-from journal_me.memory.index import PassageIndex
+from journal_me.memory.index import PassageIndex, to_whoosh
 from journal_me.memory.retrieval import QueryPlan, Retriever
 from journal_me.memory.vectorsearch import SegmentArrays, Unsupported, VectorSearcher
 
@@ -63,19 +63,19 @@ def retriever_queries(journal: Journal, question: str) -> tuple[Q.Query, Q.Query
     r: Retriever = journal.retriever
     query, _ = r._build_query(question, question, QueryPlan())
     assert query is not None
-    return query, r._filter(None, None, (), include_private=True)
+    return to_whoosh(query), to_whoosh(r._filter(None, None, (), include_private=True))
 
 
 FILTERS: list[tuple[str, Callable[[], Q.Query]]] = [
-    ("passages", lambda: Retriever._filter(None, None, (), True)),
-    ("no private", lambda: Retriever._filter(None, None, (), False)),
-    ("2026 only", lambda: Retriever._filter(D(2026, 1, 1), D(2026, 12, 31), (), True)),
-    ("before spring", lambda: Retriever._filter(None, D(2026, 3, 31), (), False)),
-    ("tag running", lambda: Retriever._filter(None, None, ("running",), True)),
-    ("tag work (nested)", lambda: Retriever._filter(None, None, ("#work",), True)),
+    ("passages", lambda: to_whoosh(Retriever._filter(None, None, (), True))),
+    ("no private", lambda: to_whoosh(Retriever._filter(None, None, (), False))),
+    ("2026 only", lambda: to_whoosh(Retriever._filter(D(2026, 1, 1), D(2026, 12, 31), (), True))),
+    ("before spring", lambda: to_whoosh(Retriever._filter(None, D(2026, 3, 31), (), False))),
+    ("tag running", lambda: to_whoosh(Retriever._filter(None, None, ("running",), True))),
+    ("tag work (nested)", lambda: to_whoosh(Retriever._filter(None, None, ("#work",), True))),
     ("entries", lambda: Q.And([Q.Term("kind", "entry")])),
-    ("passages, no notes", lambda: Retriever._filter(None, None, (), True, notes=False)),
-    ("empty period", lambda: Retriever._filter(D(1990, 1, 1), D(1990, 2, 1), (), True)),
+    ("passages, no notes", lambda: to_whoosh(Retriever._filter(None, None, (), True, notes=False))),
+    ("empty period", lambda: to_whoosh(Retriever._filter(D(1990, 1, 1), D(1990, 2, 1), (), True))),
 ]
 
 
@@ -138,7 +138,7 @@ def test_unsupported_queries_fall_back_to_whoosh(sample_journal: Journal) -> Non
     odd = Q.Or([Q.Term("body", "run"), Q.Wildcard("body", "marath*")])
     with pytest.raises(Unsupported):
         vs.top(odd, 10)
-    flt = Retriever._filter(None, None, (), True)
+    flt = to_whoosh(Retriever._filter(None, None, (), True))
     want = whoosh_top(sample_journal.index, odd, 10, flt)
     assert want
     assert_same(vector_top(sample_journal.index, odd, 10, flt), want)
@@ -161,7 +161,7 @@ def test_several_segments_and_deleted_documents(
     s = journal.index.searcher()
     leaves = list(s.reader().leaf_readers())
     assert len(leaves) > 1 and any(r.has_deletions() for r, _ in leaves)
-    flt = Retriever._filter(None, None, (), True)
+    flt = to_whoosh(Retriever._filter(None, None, (), True))
     for words in (["heron"], ["kingfisher", "canal"], ["priya", "heron", "ran"]):
         query = Q.Or([Q.Term("body", w) for w in words] + [Q.Term("entities", "priya", boost=0.5)])
         for f in (flt, None):

@@ -18,7 +18,7 @@ from whoosh.idsets import BitSet
 from journal_me.api import Journal
 from journal_me.memory import vectorsearch
 from journal_me.memory.evaluate import load_questions
-from journal_me.memory.index import PassageIndex
+from journal_me.memory.index import PassageIndex, to_whoosh
 from journal_me.memory.retrieval import QueryPlan, Retriever
 from journal_me.memory.vectorsearch import VectorSearcher
 
@@ -39,8 +39,8 @@ def queries(journal: Journal, n: int = 12) -> list[tuple[Q.Query, Q.Query]]:
     for q in load_questions(QUESTION_FILES)[:n]:
         query, _ = r._build_query(q.question, q.question, QueryPlan())
         assert query is not None
-        out.append((query, r._filter(None, None, (), include_private=True)))
-    out.append((out[0][0], Retriever._filter(None, None, ("running",), include_private=False)))
+        out.append((to_whoosh(query), to_whoosh(r._filter(None, None, (), include_private=True))))
+    out.append((out[0][0], to_whoosh(Retriever._filter(None, None, ("running",), include_private=False))))
     return out
 
 
