@@ -82,17 +82,20 @@ def test_a_failing_sub_writer_commits_nothing(
     ix = PassageIndex(tmp_path / "ix")
     ix.write(_items(3))  # one writer: 3 entries
     before = ix.doc_count()
-    real_add = SegmentWriter.add_document
+    from journal_me.memory.fast_writer import BufferedWriter
 
-    def boom(self: SegmentWriter, **fields: object) -> None:
-        if fields.get("id") == "2025/040.md":
-            raise RuntimeError("disk full in a sub-writer")
-        real_add(self, **fields)
+    for cls in (SegmentWriter, BufferedWriter):  # (the sub-writers write with BufferedWriter)
+        real_add = cls.add_document
 
-    monkeypatch.setattr(SegmentWriter, "add_document", boom)  # inherited by the forked children
+        def boom(self: SegmentWriter, real: object = real_add, **fields: object) -> None:
+            if fields.get("id") == "2025/040.md":
+                raise RuntimeError("disk full in a sub-writer")
+            real(self, **fields)  # type: ignore[operator]
+
+        monkeypatch.setattr(cls, "add_document", boom)  # inherited by the forked children
     with pytest.raises(RuntimeError, match="sub-writer failed"):
         ix.write(_items(60))
-    monkeypatch.setattr(SegmentWriter, "add_document", real_add)
+    monkeypatch.undo()
     assert ix.doc_count() == before
     assert len(ix.manifest()) == 3
     ix.close()
