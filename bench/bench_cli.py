@@ -127,9 +127,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--query", default="when did I start running?")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument(
+        "--exe",
+        help="the journal-me to time (default: the venv's); e.g. a script running another checkout, "
+        "to compare two versions on the same vault and data dir",
+    )
     args = ap.parse_args(argv)
 
-    exe = shutil.which("journal-me", path=str(Path(sys.executable).parent)) or "journal-me"
+    exe = args.exe or shutil.which("journal-me", path=str(Path(sys.executable).parent)) or "journal-me"
     jrnl = Path(sys.executable).parent / "jrnl"
     rg = shutil.which("rg")
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp_s:
@@ -187,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     grep = rows[1]["median_s"] or 1e-9
     result = {
+        "exe": exe,
         "vault": label,
         "first_index_s": round(first_index, 2),
         "load_avg": os.getloadavg(),

@@ -8,7 +8,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
@@ -71,15 +71,50 @@ COMMAND_TABLE: dict[str, tuple[str, str]] = {
 }
 
 
-def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str) -> bool:
-    """Let command module ``name`` add its commands; False when it does not exist (yet)."""
+class _Skipped:
+    """What a command module's ``add_parser`` gets for a command not on the command line: it
+    takes every call and attribute (``add_argument``, ``set_defaults``, nested sub-commands,
+    ``choices.values()``…), iterates as empty and builds nothing (an argparse parser and its
+    help strings cost ~1 ms each)."""
+
+    def __getattr__(self, name: str) -> _Skipped:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Skipped:
+        return self
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+
+class _OnlyCommand:
+    """``sub`` (the sub-parsers action) building the parser of ``command`` alone."""
+
+    def __init__(self, sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+        self._sub = sub
+        self._command = command
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if name == self._command or self._command in kwargs.get("aliases", ()):
+            return self._sub.add_parser(name, **kwargs)
+        return _Skipped()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sub, name)
+
+
+def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, only: str = "") -> bool:
+    """Let command module ``name`` add its commands (``only``: just that one's parser);
+    False when the module does not exist (yet)."""
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name == name:  # not written yet
             return False
         raise
-    module.register(sub)
+    module.register(_OnlyCommand(sub, only) if only else sub)
     return True
 
 
@@ -97,7 +132,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     words = None if argv is None else command_words(argv)
     wanted = (words[0] if words else None) if words is not None else ""
-    if wanted in COMMAND_TABLE and _register(sub, COMMAND_TABLE[wanted][0]):
+    if wanted in COMMAND_TABLE and _register(sub, COMMAND_TABLE[wanted][0], only=wanted):
         return parser  # the others are neither run nor listed
     if wanted is None:  # `--help`, `--version`, the TUI: every command listed, none loaded
         for command, (module, help_line) in COMMAND_TABLE.items():

@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import os
 import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -172,6 +171,8 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     try:
         # the user's own umask: journal-me's owner-only one is for the data dir, and editors
         # that save by rename would otherwise turn a 0644 entry into 0600
+        import subprocess
+
         subprocess.run([*_editor(settings), str(path)], check=False, umask=user_umask())
     except FileNotFoundError:
         if created:
@@ -216,14 +217,17 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from rich.text import Text
 
-    from journal_me.dates import DateParseError, parse_day
     from journal_me.snippet import snippet
 
-    try:
-        before = parse_day(args.before, end_of_period=True) if args.before else None
-        after = parse_day(args.after) if args.after else None
-    except DateParseError as exc:
-        return _err(str(exc))
+    before = after = None
+    if args.before or args.after:  # (the date parser loads only for a date typed)
+        from journal_me.dates import DateParseError, parse_day
+
+        try:
+            before = parse_day(args.before, end_of_period=True) if args.before else None
+            after = parse_day(args.after) if args.after else None
+        except DateParseError as exc:
+            return _err(str(exc))
     journal = open_journal(settings, refresh=not args.no_refresh, quiet=args.json)
     if args.no_refresh and _index_incomplete(journal):
         _warn("the index is incomplete (a rebuild was interrupted); run `journal-me index`")

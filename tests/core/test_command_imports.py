@@ -228,3 +228,27 @@ def test_no_command_opens_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(tui, "run_tui", lambda settings: opened.append(settings) or 0)
     monkeypatch.setenv("JOURNAL_ME_VAULT", str(tmp_path))
     assert main([]) == 0 and len(opened) == 1
+
+
+def _command_help(parser: argparse.ArgumentParser, command: str) -> str:
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    chosen = sub.choices[command]
+    nested = [a for a in chosen._actions if isinstance(a, argparse._SubParsersAction)]
+    return chosen.format_help() + "".join(p.format_help() for a in nested for p in a.choices.values())
+
+
+def test_a_command_alone_gets_the_parser_it_gets_among_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's command has its parser built alone (the module's other commands are
+    skipped): the same options, defaults, handler and nested sub-commands as when every
+    module registers everything."""
+    monkeypatch.setenv("COLUMNS", "100")
+    everything = build_parser(None)
+    for command in COMMAND_TABLE:
+        alone = build_parser([command])
+        sub = next(a for a in alone._actions if isinstance(a, argparse._SubParsersAction))
+        assert list(sub.choices) == [command]
+        assert _command_help(alone, command) == _command_help(everything, command), command
+    args = build_parser(["search", "x"]).parse_args(["search", "x", "--limit", "3"])
+    assert args.limit == 3 and args.handler.__name__ == "cmd_search"
+    args = build_parser(["peers", "list"]).parse_args(["peers", "list"])
+    assert args.peers_cmd == "list" and callable(args.handler)
