@@ -756,12 +756,15 @@ class Journal:
             self._summaries = None
 
     def _indexed(self, entry: Entry) -> IndexedEntry:
-        from journal_me.memory.entities import names_in
         from journal_me.memory.index import IndexedEntry
+        from journal_me.memory.names_scan import NameScanner
 
         names = self.graph.entity_names(entry.rel)  # surface (lower) -> canonical
         entities = list(dict.fromkeys(names.values()))
-        per_passage = [names_in(p.text, names) for p in entry.passages]  # whole words only
+        # whole words only; a passage checks only the names whose first word it has (an
+        # entry's names grow with the vault: checking them all made a first index O(n²))
+        scan = NameScanner(names)
+        per_passage = [scan(p.text) for p in entry.passages]
         # the index stores ``private`` = entry.private or a conflict copy or fenced
         fenced = entry.private or _is_conflict(entry) or self._privacy.fenced(entry.rel)
         return IndexedEntry(entry=entry, entities=entities, passage_entities=per_passage, fenced=fenced)
@@ -1005,9 +1008,7 @@ class Journal:
         self.last_index_error = None
         if self.defer_index:
             return True  # the next refresh indexes it (stat walk: it sees the new file)
-        from whoosh.index import LockError
-
-        from journal_me.memory.index import IndexUnavailableError
+        from journal_me.memory.index import INDEX_WRITE_ERRORS
 
         try:
             with self._write_lock:
@@ -1018,7 +1019,7 @@ class Journal:
                     self.update_paths(rels)
                 finally:
                     self.index.lock_timeout = before
-        except (IndexUnavailableError, LockError) as exc:
+        except INDEX_WRITE_ERRORS as exc:
             self.last_index_error = str(exc) or type(exc).__name__
             log.warning("written, but not indexed yet: %s", self.last_index_error)
             return False
