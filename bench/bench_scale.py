@@ -101,12 +101,17 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
         cmd, env=env, cwd=tempfile.gettempdir(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     peak = 0
+    loads: list[float] = []  # 1-minute load average, every second: wall times mean little at 10+
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
+        ticks = 0
         while not done.is_set():
             peak = max(peak, _tree_rss(proc.pid))
+            if ticks % 10 == 0:
+                loads.append(os.getloadavg()[0])
+            ticks += 1
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -124,6 +129,8 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
         "peak_rss_mb": max(peak, usage.ru_maxrss * 1024) / 1e6,
         "rc": proc.returncode,
         "stderr_tail": err[-400:].decode("utf-8", "replace"),
+        "load_mean": statistics.mean(loads) if loads else os.getloadavg()[0],
+        "load_max": max(loads) if loads else os.getloadavg()[0],
     }
 
 
@@ -230,7 +237,8 @@ def measure_size(n: int, seed: int, vaults: Path, tmp: Path, rounds: int, cli_ru
     size = dir_bytes(data)
     print(
         f"[{n}] index {index['wall_s']:.1f}s wall, {index['cpu_s']:.1f}s CPU, "
-        f"{index['peak_rss_mb']:.0f} MB peak; data {size / 1e6:.1f} MB for {text / 1e6:.1f} MB text",
+        f"{index['peak_rss_mb']:.0f} MB peak, load {index['load_mean']:.1f} (max {index['load_max']:.1f}); "
+        f"data {size / 1e6:.1f} MB for {text / 1e6:.1f} MB text",
         flush=True,
     )
     parts = {
@@ -258,6 +266,7 @@ def measure_size(n: int, seed: int, vaults: Path, tmp: Path, rounds: int, cli_ru
 
 COLUMNS: list[tuple[str, str, Any]] = [
     ("first index, wall (s)", "index_wall", lambda r: r["index"]["wall_s"]),
+    ("load during the index (mean)", "index_load", lambda r: r["index"].get("load_mean", float("nan"))),
     ("first index, CPU (s)", "index_cpu", lambda r: r["index"]["cpu_s"]),
     ("index peak memory, tree (MB)", "index_rss", lambda r: r["index"]["peak_rss_mb"]),
     ("data dir (MB)", "data_mb", lambda r: r["data_dir_bytes"] / 1e6),
@@ -290,7 +299,9 @@ def svg(rows: list[dict[str, Any]]) -> str:
     width, height, pad = 720, 440, 60
     ns = [r["notes"] for r in rows]
     series = []
-    for label, _, fn in COLUMNS:
+    for label, key, fn in COLUMNS:
+        if key == "index_load":  # the machine, not a cost
+            continue
         ys = [fn(r) for r in rows]
         if ys[0] > 0:
             series.append((label, [y / ys[0] for y in ys]))
