@@ -37,7 +37,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
 #: A temp file of an atomic write older than this cannot belong to a live writer (the
 #: largest write, copying an adapter, takes seconds).
 LEFTOVER_AGE_S = 600.0
-TMP_GLOB = ".*.tmp"
+TMP_GLOB = fsutil.TMP_GLOB  # the temp files of fsutil's atomic writes
 
 
 def is_old(path: Path, now: float) -> bool:
