@@ -107,13 +107,12 @@ class _OnlyCommand:
 
 def _register(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, only: str = "") -> bool:
     """Let command module ``name`` add its commands (``only``: just that one's parser);
-    False when the module does not exist (yet)."""
+    False, said on stderr, when the module cannot be loaded."""
     try:
         module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:  # not written yet
-            return False
-        raise
+    except Exception as exc:  # one broken module must neither hide nor take down the others
+        print(clean(f"journal-me: {name} failed to load ({type(exc).__name__}: {exc})"), file=sys.stderr)
+        return False
     module.register(_OnlyCommand(sub, only) if only else sub)
     return True
 
@@ -132,7 +131,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     words = None if argv is None else command_words(argv)
     wanted = (words[0] if words else None) if words is not None else ""
-    if wanted in COMMAND_TABLE and _register(sub, COMMAND_TABLE[wanted][0], only=wanted):
+    if wanted in COMMAND_TABLE:
+        _register(sub, COMMAND_TABLE[wanted][0], only=wanted)
         return parser  # the others are neither run nor listed
     if wanted is None:  # `--help`, `--version`, the TUI: every command listed, none loaded
         for command, (module, help_line) in COMMAND_TABLE.items():

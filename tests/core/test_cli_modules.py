@@ -18,12 +18,6 @@ from journal_me import cli
 BROKEN = "jm_test_broken_commands"
 MISSING = "jm_test_missing_commands"
 
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="journal_me/cli.py still skips a missing module silently and lets an import error "
-    "escape (the fix is in H20's report); remove this marker with the fix",
-)
-
 
 @pytest.fixture
 def broken_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
