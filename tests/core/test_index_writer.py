@@ -160,3 +160,21 @@ def test_other_analyzers_go_through_whoosh() -> None:
         TermCounter(RegexTokenizer() | NgramFilter(2))  # one token -> many: not per-token
     with pytest.raises(TypeError):
         TermCounter(RegexTokenizer(gaps=True))
+
+
+def test_the_index_writes_with_it(tmp_path: Path) -> None:
+    """PassageIndex's writer, and each sub-writer of the parallel one, is the buffered one."""
+    from journal_me.memory.fast_writer import BufferedSubWriter
+
+    ix = PassageIndex(tmp_path / "ix")
+    one = ix._writer(1)
+    assert isinstance(one, BufferedWriter)
+    one.cancel()
+    par = ix._writer(2)
+    try:
+        assert isinstance(par._new_task(), BufferedSubWriter)
+    finally:
+        par.cancel()
+    ix.write(_items(5))
+    assert ix.doc_count() > 5
+    ix.close()
