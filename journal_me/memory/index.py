@@ -327,7 +327,7 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
         task = (BufferedSubWriter if usable() else SubWriterTask)(  # (H15: buffered postings)
             self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
         )
-        task.run = _dying_with(os.getpid(), task.run)
+        task.run = _dying_with(os.getpid(), task.run)  # type: ignore[method-assign]
         self.tasks.append(task)
         task.start()
         return task
