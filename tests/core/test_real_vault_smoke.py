@@ -1,0 +1,63 @@
+"""Issue 10, things we did not write: notes shaped like a real public vault (obsidian-help).
+
+Found by bench/newcomer_run.py on 2,267 obsidian-help notes (H21). The notes in
+tests/data/real_notes/ keep the vault's link patterns: a page linked as ``[[Settings]]`` many
+times and once as ``[[Settings#Strict line breaks|Strict line breaks]]``; a display text that
+is a phrase (``[[Hotkeys#Set a hotkey|a custom keyboard shortcut]]``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+NOTES = Path(__file__).resolve().parents[1] / "data" / "real_notes"
+
+
+@pytest.fixture
+def names(tmp_path: Path, open_journal: Callable[..., Any]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Entity name -> (type, aliases) after a first index of a copy of the notes."""
+    root = tmp_path / "vault"
+    shutil.copytree(NOTES, root)
+    (root / "README.md").unlink()
+    journal = open_journal(root, reindex=True)
+    return {e.name: (e.type, tuple(e.aliases)) for e in journal.entities()}
+
+
+def test_notes_are_indexed_and_embeds_are_not_entries(
+    tmp_path: Path, open_journal: Callable[..., Any]
+) -> None:
+    root = tmp_path / "vault"
+    shutil.copytree(NOTES, root)
+    (root / "README.md").unlink()
+    (root / "lucide-plus.svg").write_text("<svg/>", encoding="utf-8")
+    report = open_journal(root).reindex()
+    assert report.added == 5, report
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="H21 finding: a linked page is named after one link's heading/display text "
+    "('Strict line breaks', 'a custom keyboard shortcut'), not the page it names (Settings, Hotkeys)",
+)
+def test_a_linked_page_is_named_after_the_page(names: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    assert "Settings" in names, sorted(names)
+    assert "Hotkeys" in names, sorted(names)
+    assert "Strict line breaks" not in names
+    assert "a custom keyboard shortcut" not in names
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="H21 finding: the display text of a link to a heading becomes an alias of the page "
+    "('do not recommend' for Frequently asked questions, 'excluded files' for Settings)",
+)
+def test_display_text_of_a_heading_link_is_not_an_alias(
+    names: dict[str, tuple[str, tuple[str, ...]]],
+) -> None:
+    aliases = {a for _type, al in names.values() for a in al}
+    assert not aliases & {"do not recommend", "maximum storage size", "excluded files"}, aliases
