@@ -13,8 +13,8 @@ index folder's files (name, size, mtime) after its write, and the caller compare
 entries with the indexed files. Anything else (another process indexing, a rebuilt or
 recovered index, a deleted graph) makes the caller reconcile with the whole index once.
 
-Derived state in the vault's data dir (``refresh.json``, owner-only, written atomically): the
-JSON zlib-compressed (version 2: a third of the size, ~55 bytes a file instead of ~150; the
+Derived state in the vault's data dir (``refresh.json.zlib``, owner-only, written atomically):
+JSON, zlib-compressed (version 2: a third of the size, ~55 bytes a file instead of ~150; the
 paths and stat numbers repeat); an unreadable, foreign or older file is ignored and rewritten.
 """
 
@@ -30,7 +30,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-CACHE_NAME = "refresh.json"
+CACHE_NAME = "refresh.json.zlib"  # not JSON to a reader that trusts the name: say what it is
+OLD_CACHE_NAMES = ("refresh.json",)  # version 1 (plain JSON), removed when the new one is written
 VERSION = 2  # 2: zlib-compressed
 # mtimes this close to (or after) the walk that recorded them are hashed again next time
 RACY_NS = 2_500_000_000
@@ -100,6 +101,13 @@ class StatCache:
         # mkstemp: born 0600, like everything in the data dir
         text = json.dumps(data, separators=(",", ":")).encode("utf-8")
         atomic_write(path, zlib.compress(text, 6), mode=0o600)
+        for old in OLD_CACHE_NAMES:
+            try:
+                (path.parent / old).unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning("could not remove the old refresh cache %s: %s", path.parent / old, exc)
 
 
 def folder_mark(folder: Path) -> list[list[Any]]:

@@ -80,6 +80,17 @@ def test_cache_file_is_owner_only(journal: Journal) -> None:
     assert cache is not None and set(cache.files) == set(ENTRIES)
 
 
+def test_cache_is_not_named_json_and_replaces_the_old_plain_one(journal: Journal, vault: Path) -> None:
+    # compressed: a name ending in .json would promise JSON to anyone who opens it
+    assert not statcache.CACHE_NAME.endswith(".json")
+    old = journal.data_dir / "refresh.json"
+    old.write_text('{"version": 1}', encoding="utf-8")
+    (vault / "2026-01-06.md").write_text(ENTRIES["2026-01-06.md"] + "\nmore\n", encoding="utf-8")
+    journal.reindex()
+    assert not old.exists()
+    assert (journal.data_dir / statcache.CACHE_NAME).is_file()
+
+
 def test_edit_same_size_old_mtime_is_seen(
     journal: Journal, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

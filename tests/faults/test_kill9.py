@@ -176,11 +176,14 @@ def test_kill_9_save_entry(fault_env: FaultEnv, counts: Counts, rng: random.Rand
     original = path.read_text(encoding="utf-8")
     confirmed: set[int] = set()
     last = -1
-    for _ in range(SAVE_KILLS):
+    # random kills inside the first saves, and a last one late enough that saves were
+    # confirmed even on a loaded machine (a first save there can take over a second)
+    delays = [rng.uniform(0.0, 0.8) for _ in range(SAVE_KILLS - 1)] + [3.0]
+    for delay in delays:
         killed = run_and_kill(
             fault_env.driver(SAVE_DRIVER, rel, str(last + 1)),
             fault_env.environ(),
-            delay=rng.uniform(0.0, 0.8),
+            delay=delay,
             after_ready=True,
         )
         counts.attempts += 1
