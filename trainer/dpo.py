@@ -9,34 +9,16 @@ the trained "default" adapter is saved.
 
 from __future__ import annotations
 
-import shutil
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from journal_me.config import TrainSettings
-from trainer.backends import (
-    BackendName,
-    LoadedModel,
-    LoraParams,
-    TrainingError,
-    device_args,
-    load_for_training,
-    oom_guard,
-    release,
-)
-from trainer.progress import LossLog, ProgressFn, StopFn, make_callback, quiet
+from trainer.backends import BackendName, LoadedModel, TrainingError, device_args
+from trainer.progress import ProgressFn, StopFn, quiet
+from trainer.stage import StageResult, run_stage
 
-
-@dataclass(frozen=True)
-class DPOResult:
-    adapter_dir: Path
-    losses: list[float]
-    steps: int
-    backend: BackendName
-    seconds: float
+DPOResult = StageResult  # what ``run_dpo`` returns (the shared stage result)
 
 
 def _is_turns(value: Any) -> bool:
@@ -128,22 +110,9 @@ def run_dpo(
     through the adapter's own config; PEFT's loads it from here).
     """
     check_preferences(dataset)
-    out = Path(out_dir)
-    work = out / "_trainer"
-    started = time.monotonic()
-    log = LossLog()
-    loaded = load_for_training(
-        base_dir,
-        LoraParams.from_settings(train),
-        max_length=train.max_length,
-        batch_size=train.batch_size,
-        adapter_dir=sft_adapter_dir,
-        backend=backend,
-        seed=seed,
-    )
-    trainer: Any = None
-    try:
-        trainer = build_dpo_trainer(
+
+    def build(loaded: LoadedModel, work: Path, stage_callbacks: list[Any]) -> Any:
+        return build_dpo_trainer(
             loaded,
             dataset,
             train,
@@ -151,22 +120,21 @@ def run_dpo(
             epochs=epochs,
             max_steps=max_steps,
             seed=seed,
-            callbacks=[make_callback("dpo", log, progress, should_stop), *callbacks],
+            callbacks=stage_callbacks,
         )
-        with oom_guard("DPO training", max_length=train.max_length, batch_size=train.batch_size):
-            trainer.train()
-        # The frozen "ref" copy is TRL's bookkeeping; publish only the trained adapter.
-        trainer.model.save_pretrained(str(out), selected_adapters=["default"])
-        loaded.tokenizer.save_pretrained(str(out))
-        steps = int(trainer.state.global_step)
-    finally:
-        trainer = None  # the trainer holds the model: drop it before freeing memory
-        release(loaded)
-        shutil.rmtree(work, ignore_errors=True)
-    return DPOResult(
-        adapter_dir=out,
-        losses=list(log.losses),
-        steps=steps,
-        backend=loaded.backend,
-        seconds=time.monotonic() - started,
+
+    return run_stage(
+        "dpo",
+        build,
+        base_dir=base_dir,
+        out_dir=out_dir,
+        train=train,
+        adapter_dir=sft_adapter_dir,
+        progress=progress,
+        should_stop=should_stop,
+        backend=backend,
+        seed=seed,
+        callbacks=callbacks,
+        # the frozen "ref" copy is TRL's bookkeeping; publish only the trained adapter
+        save_adapters=["default"],
     )

@@ -22,7 +22,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from trainer.runtypes import (
     TrainOptions,
     TrainOutcome,
 )
+from trainer.stage import StageResult
 from trainer.synth import PrivacyViolation, synthesize, vault_texts
 from trainer.vault_view import VaultView
 
@@ -400,38 +401,30 @@ def _steps(
             "the gate needs at least five public diary entries",
         )
 
-    from datasets import Dataset
-
-    from trainer.dpo import run_dpo
+    from trainer import dpo as dpo_stage
+    from trainer import sft as sft_stage
     from trainer.export import export_adapter_gguf
-    from trainer.sft import run_sft
 
     train = settings.train
     sft_steps = options.max_steps
     dpo_steps = max(1, options.max_steps // 2) if options.max_steps else None
+    stages = _StageRunner(
+        run, budget, stop, report, base_dir=base.hf_dir, train=train, backend=options.backend
+    )
 
     # 3. SFT ----------------------------------------------------------------------------
     detail = f"{len(train_rows)} conversations" + (
         f", continuing {picked.continued}" if picked.continued else ""
     )
-    with run.step("sft", detail) as summary:
-        sft_deadline = budget.training_deadline("sft", dpo_follows=bool(pairs.rows))
-        sft = run_sft(
-            Dataset.from_list(train_rows),
-            base_dir=base.hf_dir,
-            out_dir=run.dir / "sft",
-            train=train,
-            progress=lambda p: reporter.progress("sft", p.step, p.total, p.loss),
-            should_stop=stop,
-            backend=options.backend,
-            max_steps=sft_steps,
-            callbacks=[budget.callback("sft", sft_deadline)] if budget.limited else [],
-            adapter_dir=picked.peft_dir,
-        )
-        stop.check("sft")
-        summary["text"] = _loss_text(sft.steps, sft.losses, sft.backend)
-    _budget_note(run, budget, "sft", report)
-    report["losses"] = {"sft": sft.losses}
+    sft = stages.run(
+        "sft",
+        detail,
+        sft_stage.run_sft,
+        train_rows,
+        deadline=lambda: budget.training_deadline("sft", dpo_follows=bool(pairs.rows)),
+        max_steps=sft_steps,
+        adapter_dir=picked.peft_dir,
+    )
     adapter_dir = sft.adapter_dir
 
     # 4. DPO ----------------------------------------------------------------------------
@@ -443,24 +436,15 @@ def _steps(
         report["budget"] = budget.summary()
         state.write_run(run.dir, budget=report["budget"])
     elif pairs.rows:
-        with run.step("dpo", f"{len(pairs.rows)} preference pairs") as summary:
-            dpo_rows = [{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in pairs.rows]
-            dpo = run_dpo(
-                Dataset.from_list(dpo_rows),
-                base_dir=base.hf_dir,
-                sft_adapter_dir=sft.adapter_dir,
-                out_dir=run.dir / "dpo",
-                train=train,
-                progress=lambda p: reporter.progress("dpo", p.step, p.total, p.loss),
-                should_stop=stop,
-                backend=options.backend,
-                max_steps=dpo_steps,
-                callbacks=[budget.callback("dpo", dpo_deadline)] if budget.limited else [],
-            )
-            stop.check("dpo")
-            summary["text"] = _loss_text(dpo.steps, dpo.losses, dpo.backend)
-        _budget_note(run, budget, "dpo", report)
-        report["losses"]["dpo"] = dpo.losses
+        dpo = stages.run(
+            "dpo",
+            f"{len(pairs.rows)} preference pairs",
+            dpo_stage.run_dpo,
+            [{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in pairs.rows],
+            deadline=lambda: dpo_deadline,
+            max_steps=dpo_steps,
+            sft_adapter_dir=sft.adapter_dir,
+        )
         adapter_dir = dpo.adapter_dir
     else:
         reporter.note("no DPO pairs (no swappable facts): publishing the SFT adapter")
@@ -535,6 +519,49 @@ def _steps(
         run_dir=run.dir,
         report=report,
     )
+
+
+class _StageRunner:
+    """Runs a training stage (``trainer.sft.run_sft``, ``trainer.dpo.run_dpo``) as a step of
+    this run: its progress goes to the reporter, the run's stop flag and the time budget
+    can end it at an optimizer step, a stop request then ends the run, and its loss curve
+    and any budget cut go into the report."""
+
+    def __init__(self, run: _Run, budget: Budget, stop: _Stop, report: dict[str, Any], **common: Any) -> None:
+        self._run, self.budget, self.stop, self.report = run, budget, stop, report
+        self.common = common  # base_dir, train, backend: the same for every stage
+
+    def run(
+        self,
+        name: str,
+        detail: str,
+        fit: Callable[..., StageResult],
+        rows: list[dict[str, Any]],
+        *,
+        deadline: Callable[[], float | None],
+        **options: Any,
+    ) -> StageResult:
+        """Train ``name`` on ``rows``; ``deadline`` runs inside the step (the budget may
+        already be spent: that is this step's outcome)."""
+        from datasets import Dataset
+
+        run, budget, reporter = self._run, self.budget, self._run.reporter
+        with run.step(name, detail) as summary:
+            end = deadline()
+            result = fit(
+                Dataset.from_list(rows),
+                out_dir=run.dir / name,
+                progress=lambda p: reporter.progress(name, p.step, p.total, p.loss),
+                should_stop=self.stop,
+                callbacks=[budget.callback(name, end)] if budget.limited else [],
+                **self.common,
+                **options,
+            )
+            self.stop.check(name)
+            summary["text"] = _loss_text(result.steps, result.losses, result.backend)
+        _budget_note(run, budget, name, self.report)
+        self.report.setdefault("losses", {})[name] = result.losses
+        return result
 
 
 def _pick_examples(

@@ -9,34 +9,16 @@ TRL patches the templates of the model families it knows, the tiny models ship t
 
 from __future__ import annotations
 
-import shutil
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from journal_me.config import TrainSettings
-from trainer.backends import (
-    BackendName,
-    LoadedModel,
-    LoraParams,
-    TrainingError,
-    device_args,
-    load_for_training,
-    oom_guard,
-    release,
-)
-from trainer.progress import LossLog, ProgressFn, StopFn, make_callback, quiet
+from trainer.backends import BackendName, LoadedModel, TrainingError, device_args
+from trainer.progress import ProgressFn, StopFn, quiet
+from trainer.stage import StageResult, run_stage
 
-
-@dataclass(frozen=True)
-class SFTResult:
-    adapter_dir: Path
-    losses: list[float]  # training loss per optimizer step, in order
-    steps: int
-    backend: BackendName
-    seconds: float
+SFTResult = StageResult  # what ``run_sft`` returns (the shared stage result)
 
 
 def format_reasoning(thought: str, answer: str) -> str:
@@ -121,43 +103,22 @@ def run_sft(
     ``adapter_dir`` continues a saved adapter (the nightly incremental run) instead of a
     fresh LoRA; ``callbacks`` are extra ``TrainerCallback``s (the time budget's stop)."""
     check_conversations(dataset)
-    out = Path(out_dir)
-    work = out / "_trainer"
-    started = time.monotonic()
-    log = LossLog()
-    loaded = load_for_training(
-        base_dir,
-        LoraParams.from_settings(train),
-        max_length=train.max_length,
-        batch_size=train.batch_size,
+
+    def build(loaded: LoadedModel, work: Path, stage_callbacks: list[Any]) -> Any:
+        return build_sft_trainer(
+            loaded, dataset, train, work, max_steps=max_steps, seed=seed, callbacks=stage_callbacks
+        )
+
+    return run_stage(
+        "sft",
+        build,
+        base_dir=base_dir,
+        out_dir=out_dir,
+        train=train,
         adapter_dir=adapter_dir,
+        progress=progress,
+        should_stop=should_stop,
         backend=backend,
         seed=seed,
-    )
-    trainer: Any = None
-    try:
-        trainer = build_sft_trainer(
-            loaded,
-            dataset,
-            train,
-            work,
-            max_steps=max_steps,
-            seed=seed,
-            callbacks=[make_callback("sft", log, progress, should_stop), *callbacks],
-        )
-        with oom_guard("SFT training", max_length=train.max_length, batch_size=train.batch_size):
-            trainer.train()
-        trainer.model.save_pretrained(str(out))
-        loaded.tokenizer.save_pretrained(str(out))
-        steps = int(trainer.state.global_step)
-    finally:
-        trainer = None  # the trainer holds the model: drop it before freeing memory
-        release(loaded)
-        shutil.rmtree(work, ignore_errors=True)
-    return SFTResult(
-        adapter_dir=out,
-        losses=list(log.losses),
-        steps=steps,
-        backend=loaded.backend,
-        seconds=time.monotonic() - started,
+        callbacks=callbacks,
     )

@@ -34,21 +34,6 @@ FAST = TrainOptions(
     memories=1,
     gate=GateConfig(max_items=6, max_tokens=24, n_threads=2),
 )
-CONFIG = """\
-name = "Elena"
-
-[train]
-learning_rate = 0.005
-dpo_learning_rate = 0.0005
-epochs = 1
-batch_size = 2
-max_length = 2048
-
-[llm]
-n_ctx = 2048
-n_threads = 2
-max_tokens = 48
-"""
 
 
 @dataclasses.dataclass
@@ -83,14 +68,21 @@ class Env:
 
 
 MakeVault = Callable[[Path], Path]
+TrainConfig = Callable[..., Path]
 
 
 def make_env(
-    root: Path, tiny: tuple[Path, Path], make_vault: MakeVault, *, register: bool = True, hf_dir: bool = True
+    root: Path,
+    tiny: tuple[Path, Path],
+    make_vault: MakeVault,
+    train_config: TrainConfig,
+    *,
+    register: bool = True,
+    hf_dir: bool = True,
 ) -> Env:
     env = Env(root, *tiny)
     make_vault(env.vault)
-    env.config.write_text(CONFIG, encoding="utf-8")
+    train_config(env.config, n_threads=2)  # the shared tiny-model config (conftest.py)
     if register:
         registry = env.registry()
         registry.register_base(env.base_gguf, name="tiny", hf_dir=env.hf if hf_dir else None)
@@ -127,9 +119,12 @@ class Trained:
 
 @pytest.fixture(scope="module")
 def trained(
-    tmp_path_factory: pytest.TempPathFactory, tiny_long: tuple[Path, Path], make_vault: MakeVault
+    tmp_path_factory: pytest.TempPathFactory,
+    tiny_long: tuple[Path, Path],
+    make_vault: MakeVault,
+    train_config: TrainConfig,
 ) -> Trained:
-    env = make_env(tmp_path_factory.mktemp("trained"), tiny_long, make_vault)
+    env = make_env(tmp_path_factory.mktemp("trained"), tiny_long, make_vault, train_config)
     started = time.monotonic()
     outcome = run_training(env.settings(), FAST)
     return Trained(env, outcome, time.monotonic() - started)
@@ -427,8 +422,10 @@ def test_a_nightly_run_continues_the_active_adapter_on_new_plus_replay(trained: 
 
 
 @pytest.fixture
-def fresh(tmp_path: Path, tiny_long: tuple[Path, Path], make_vault: MakeVault) -> Env:
-    return make_env(tmp_path, tiny_long, make_vault)
+def fresh(
+    tmp_path: Path, tiny_long: tuple[Path, Path], make_vault: MakeVault, train_config: TrainConfig
+) -> Env:
+    return make_env(tmp_path, tiny_long, make_vault, train_config)
 
 
 def test_skip_reasons(fresh: Env, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -456,16 +453,16 @@ def test_skip_reasons(fresh: Env, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_no_base_model_says_what_to_do(
-    tmp_path: Path, tiny_long: tuple[Path, Path], make_vault: MakeVault
+    tmp_path: Path, tiny_long: tuple[Path, Path], make_vault: MakeVault, train_config: TrainConfig
 ) -> None:
-    env = make_env(tmp_path / "a", tiny_long, make_vault, register=False)
+    env = make_env(tmp_path / "a", tiny_long, make_vault, train_config, register=False)
     skipped = run_training(env.settings(), dataclasses.replace(FAST, nightly=True))
     assert skipped.status == "skipped" and "journal-me model pull" in skipped.reason
     failed = run_training(env.settings(), FAST)
     assert failed.status == "failed" and failed.exit_code == 1
     assert failed.reason == "no base model yet" and "journal-me model pull" in (failed.hint or "")
 
-    no_hf = make_env(tmp_path / "b", tiny_long, make_vault, hf_dir=False)
+    no_hf = make_env(tmp_path / "b", tiny_long, make_vault, train_config, hf_dir=False)
     failed = run_training(no_hf.settings(), FAST)
     assert "no Hugging Face weights" in failed.reason and "--hf-dir" in (failed.hint or "")
 
