@@ -346,7 +346,7 @@ def test_kill_9_during_sft_leaves_the_active_model_and_the_next_run_works(traine
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for_step(state_file(settings), "sft", proc, timeout=120)
+        _wait_for_step(state_file(settings), "sft", proc, timeout=300)  # minutes on a loaded machine
         time.sleep(1.5)  # into model loading / the first optimizer steps
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
