@@ -172,8 +172,10 @@ class _HubWork:
     an edited entry is dropped and inserted again, so its pairs' changes net out to nothing."""
 
     hubs: dict[str, int]  # hub key -> id, as at the transaction's start (plus promotions)
-    # (hub id a < hub id b) -> (day ordinal, public) -> entries added minus removed
-    deltas: dict[tuple[int, int], Counter[tuple[int, bool]]] = field(default_factory=dict)
+    # (an entry's hub ids, sorted; its day ordinal; public) -> entries added minus removed:
+    # pairs are made at the end, only for what did not net out (an alias change drops and
+    # inserts again every entry it touches, most with the same hubs)
+    entries: Counter[tuple[tuple[int, ...], int, bool]] = field(default_factory=Counter)
     inserted: set[str] = field(default_factory=set)  # non-hub keys that gained rows
 
 
@@ -645,16 +647,8 @@ class EntityGraph:
                 ids.append(hub)
             elif sign > 0:
                 work.inserted.add(k)
-        if not counted or len(ids) < 2:
-            return  # (a page's co-mentions never count)
-        ids.sort()
-        when = (day, public)
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                c = work.deltas.get((a, b))
-                if c is None:
-                    c = work.deltas[(a, b)] = Counter()
-                c[when] += sign
+        if counted and len(ids) >= 2:  # (a page's co-mentions never count)
+            work.entries[(tuple(sorted(ids)), day, public)] += sign
 
     def _hub_flush(self) -> None:
         """Apply the transaction's net pair changes, then promote the entities that reached
@@ -663,13 +657,19 @@ class EntityGraph:
         assert work is not None
         db = self._db
         added: list[tuple[int, int, int, int, int, int, int | None, int | None]] = []
-        repair: list[tuple[int, int]] = []
-        for (a, b), c in work.deltas.items():
+        repair: list[tuple[int, int, list[tuple[tuple[int, bool], int]]]] = []
+        deltas: dict[tuple[int, int], Counter[tuple[int, bool]]] = {}
+        for (ids, day, public), n in work.entries.items():
+            if n:
+                for i, a in enumerate(ids):
+                    for b in ids[i + 1 :]:
+                        deltas.setdefault((a, b), Counter())[(day, public)] += n
+        for (a, b), c in deltas.items():
             net = [(when, n) for when, n in c.items() if n]
             if not net:
                 continue  # an edit that kept the pair, its day and its privacy
             if any(n < 0 for _, n in net):
-                repair.append((a, b))  # a boundary day may have gone: count it again
+                repair.append((a, b, net))
                 continue
             days = [d for (d, _), _ in net]
             pub = [d for (d, p), _ in net if p]
@@ -689,13 +689,8 @@ class EntityGraph:
         )
         if repair:
             keys = {i: k for k, i in work.hubs.items()}
-            for a, b in repair:
-                found = db.execute(
-                    f"""SELECT {_EDGE_AGG} FROM mention x JOIN mention y ON y.key=? AND y.entry=x.entry
-                    JOIN entry e ON e.id=x.entry WHERE x.key=? AND e.note_lower IS NULL""",
-                    (keys[b], keys[a]),
-                ).fetchone()
-                self._put_edge(a, b, found)
+            for a, b, net in repair:
+                self._shrink_edge(a, b, net, keys)
         promote = sorted(k for k, n in self._mention_counts(work.inserted - work.hubs.keys()) if n >= HUB_MIN)
         for key in promote:
             cur = db.execute("INSERT INTO hub (key) VALUES (?)", (key,))
@@ -710,13 +705,49 @@ class EntityGraph:
             ).fetchall():
                 self._put_edge(hub, other, tuple(agg))
 
+    def _shrink_edge(
+        self, a: int, b: int, net: list[tuple[tuple[int, bool], int]], keys: dict[int, str]
+    ) -> None:
+        """A pair that lost entries (and maybe gained some): the new row from the stored one,
+        or counted again from the mention rows when a lost day was its first or last."""
+        db = self._db
+        row = db.execute(
+            "SELECT w, pw, first, last, pfirst, plast FROM hub_edge WHERE a=? AND b=?", (a, b)
+        ).fetchone()
+        gone = {d for (d, _), n in net if n < 0}
+        gone_public = {d for (d, p), n in net if n < 0 and p}
+        if row is None or row[2] in gone or row[3] in gone or row[4] in gone_public or row[5] in gone_public:
+            found = db.execute(
+                f"""SELECT {_EDGE_AGG} FROM mention x JOIN mention y ON y.key=? AND y.entry=x.entry
+                JOIN entry e ON e.id=x.entry WHERE x.key=? AND e.note_lower IS NULL""",
+                (keys[b], keys[a]),
+            ).fetchone()
+            self._put_edge(a, b, found)
+            return
+        w, pw, first, last, pfirst, plast = row
+        days = [d for (d, _), n in net if n > 0]
+        public = [d for (d, p), n in net if n > 0 and p]
+        if pw == 0:  # no public entry before: its days are the new public ones
+            pfirst, plast = min(public, default=None), max(public, default=None)
+        else:
+            pfirst, plast = min([pfirst, *public]), max([plast, *public])
+        w += sum(n for _, n in net)
+        pw += sum(n for (_, p), n in net if p)
+        if pw <= 0:
+            pfirst = plast = None
+        self._write_edge(a, b, (w, max(pw, 0), min([first, *days]), max([last, *days]), pfirst, plast))
+
     def _put_edge(self, a: int, b: int, agg: Sequence[Any]) -> None:
         """Write an exact pair (both directions) from ``_EDGE_AGG``'s row; none when 0."""
-        db = self._db
         w, pw, first, last, pfirst, plast = agg
+        self._write_edge(
+            a, b, (w or 0, pw or 0, _ordinal(first), _ordinal(last), _ordinal(pfirst), _ordinal(plast))
+        )
+
+    def _write_edge(self, a: int, b: int, row: tuple[Any, ...]) -> None:
+        db = self._db
         db.executemany("DELETE FROM hub_edge WHERE a=? AND b=?", [(a, b), (b, a)])
-        if w:
-            row = (w, pw or 0, _ordinal(first), _ordinal(last), _ordinal(pfirst), _ordinal(plast))
+        if row[0] > 0:
             db.executemany(
                 "INSERT INTO hub_edge VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(a, b, *row), (b, a, *row)]
             )
