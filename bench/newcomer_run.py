@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env.update(JOURNAL_ME_VAULT=str(vault), JOURNAL_ME_DATA_DIR=str(data), JOURNAL_ME_CONFIG=str(config))
 
+    notes = sum(1 for _ in vault.rglob("*.md"))
     queries = a.query or DEFAULT_QUERIES
     steps: list[tuple[str, list[str]]] = [("--help", ["--help"]), ("index", ["index"])]
     steps += [(f"search {q}", ["search", q]) for q in queries]
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         n += 1
         rows.append(run(name, args, env, out_dir, n)[0])
 
-    print(f"vault: {a.vault}  ({sum(1 for _ in vault.rglob('*.md'))} .md files)  cores: {os.cpu_count()}")
+    print(f"vault: {a.vault}  ({notes} .md files before add)  cores: {os.cpu_count()}")
     print(f"{'command':<44} {'rc':>3} {'wall s':>8} {'cpu s':>8} {'RSS MB':>7} {'load1':>6}  tb")
     for r in rows:
         tb = "TRACEBACK" if r.traceback else ""
