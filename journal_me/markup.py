@@ -31,7 +31,10 @@ ATTACHMENT_EXTENSIONS = frozenset(
 # block tokens anyway) or a backslash (``\#not-a-tag`` is escaped, as in Obsidian); body of
 # letters, digits, _ - / with at least one non-digit.
 TAG_RE = re.compile(r"(?<![\w&#/\\])#([\w][\w/-]*)", re.UNICODE)
-MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z][\w]*(?:[-.][A-Za-z]\w*)*)")
+# An @handle's letters are word characters other than kana, CJK and Hangul: a particle
+# written straight after it, as Korean and Japanese do ("@kimsoo가"), is not part of the name
+_HANDLE_CHAR = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+MENTION_RE = re.compile(rf"(?<![\w@.])@([A-Za-z]{_HANDLE_CHAR}*(?:[-.][A-Za-z]{_HANDLE_CHAR}*)*)")
 CODE_SPAN_RE = re.compile(r"(`+)(?:.|\n)*?\1")
 # Link text and emphasis stop at the next bracket or marker of their kind, so a long line of
 # unclosed "[" or "_" costs one pass, not a scan to the end for each one (quadratic).
@@ -261,6 +264,10 @@ def inline_markup(body: str) -> InlineMarkup:
             for m in WIKILINK_RE.finditer(text):
                 target, alias = wikilink_parts(m)
                 if target and not is_attachment(target):
+                    if alias and m.string[m.end(1) : m.end(1) + 1] in ("#", "^"):
+                        # [[Settings#Strict line breaks|that option]]: the text names a part
+                        # of the page, not the page (it must not become its name or alias)
+                        alias = None
                     links[(target, alias)] = None
             stripped = WIKILINK_RE.sub(" ", text)
         if "](" in stripped:

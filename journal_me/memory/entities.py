@@ -585,6 +585,9 @@ def names_in(text: str, names: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_HEADING_LINE_RE = re.compile(r"^([ ]{0,3}#{1,6}[ \t].*?)[ \t]*$", re.MULTILINE)
+
+
 def extract_mentions(entry: Entry) -> list[Mention]:
     """All entity mentions in an entry, deduplicated, explicit ones first."""
     found: dict[tuple[str, str], Mention] = {}
@@ -608,6 +611,8 @@ def extract_mentions(entry: Entry) -> list[Mention]:
     for tag in entry.tags:
         add(Mention(f"#{tag}", "tag", "tag"))
     plain = CODE_SPAN_RE.sub(" ", _strip_code_blocks(entry.body))
+    # a heading ends like a sentence: "## Editor" then "### Strict line breaks" is not a name
+    plain = _HEADING_LINE_RE.sub(r"\1 .", plain)
     plain = WIKILINK_RE.sub(" , ", plain)
     plain = to_plain(plain)
     for phrase, looks_like_person, weak in _candidates(plain):

@@ -30,7 +30,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 STORE_NAME = "graph.sqlite3"
-SCHEMA_VERSION = 3  # 2: integer entry ids, no per-mention copies of entry data; 3: hub tables
+# 2: integer entry ids, no per-mention copies of entry data; 3: hub tables; 4: a heading link's
+# text is no alias of the page, headings end names, @handles end before a CJK/Hangul particle
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE entry (

@@ -140,7 +140,8 @@ def test_wikilinks(target: str, alias: str | None, heading: str | None, prose: s
     link = "[[" + target + (f"#{heading}" if heading else "") + (f"|{alias}" if alias else "") + "]]"
     body = f"{prose} {link} {prose}\n"
     links = inline_markup(body).links
-    assert links == ((target.strip(), alias.strip() if alias else None),)
+    # the text of a link to a heading names that part of the note, not the note: no alias
+    assert links == ((target.strip(), alias.strip() if alias and not heading else None),)
 
 
 def test_wikilinks_in_code_are_ignored_and_block_refs_are_stripped() -> None:
@@ -150,7 +151,7 @@ def test_wikilinks_in_code_are_ignored_and_block_refs_are_stripped() -> None:
     )
     assert inline_markup(body).links == (
         ("Dev", None),
-        ("Tidewater Labs", "the team"),
+        ("Tidewater Labs", None),  # "the team" names a heading of the note, not the note
         ("Sam", None),
     )
 
@@ -486,9 +487,13 @@ def test_heading_link_in_the_same_note_is_not_a_tag() -> None:
     assert entry.passages[0].text.split("\n")[0] == "Back to Plans for May and , see Trip."
 
 
-def test_heading_links_with_alias_link_to_the_note() -> None:
-    markup = inline_markup("[[Tidewater Labs#Team|the team]] and [[Sam#Notes]] and [[#Top|up]]")
-    assert markup.links == (("Tidewater Labs", "the team"), ("Sam", None))
+def test_heading_links_link_to_the_note_and_their_text_is_no_alias() -> None:
+    # on obsidian-help, [[Settings#Strict line breaks|Strict line breaks]] named the Settings
+    # page "Strict line breaks" (and 'do not recommend' became an alias of the FAQ)
+    markup = inline_markup(
+        "[[Tidewater Labs#Team|the team]] and [[Sam#Notes]] and [[#Top|up]] and [[Sam Ortiz|Sam]]"
+    )
+    assert markup.links == (("Tidewater Labs", None), ("Sam", None), ("Sam Ortiz", "Sam"))
     assert markup.tags == ()
 
 

@@ -44,11 +44,6 @@ def test_notes_are_indexed_and_embeds_are_not_entries(
     assert report.added == 9, report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="H21 finding: a linked page is named after one link's heading/display text "
-    "('Strict line breaks', 'a custom keyboard shortcut'), not the page it names (Settings, Hotkeys)",
-)
 def test_a_linked_page_is_named_after_the_page(names: dict[str, tuple[str, tuple[str, ...]]]) -> None:
     assert "Settings" in names, sorted(names)
     assert "Hotkeys" in names, sorted(names)
@@ -56,11 +51,6 @@ def test_a_linked_page_is_named_after_the_page(names: dict[str, tuple[str, tuple
     assert "a custom keyboard shortcut" not in names
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="H21 finding: the display text of a link to a heading becomes an alias of the page "
-    "('do not recommend' for Frequently asked questions, 'excluded files' for Settings)",
-)
 def test_display_text_of_a_heading_link_is_not_an_alias(
     names: dict[str, tuple[str, tuple[str, ...]]],
 ) -> None:
@@ -81,11 +71,6 @@ def test_a_display_word_does_not_claim_plain_mentions(
     assert "Über Obsidian" not in journal.entities_in("Interface/Hotkeys.md")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="H21 finding: two headings in a row join into one name ('## Editor' + '### Strict line "
-    "breaks' -> entity 'Editor Strict')",
-)
 def test_consecutive_headings_do_not_join_into_a_name(
     tmp_path: Path, open_journal: Callable[..., Any]
 ) -> None:
@@ -93,11 +78,6 @@ def test_consecutive_headings_do_not_join_into_a_name(
     assert not [n for n in journal.entities_in("Settings.md") if n.startswith("Editor ")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="H21 finding: a Korean particle after an @mention joins the name "
-    "('[@mediapathic](url)이' -> person 'mediapathic이' on obsidian-help; '@kimsoo가' -> 'kimsoo가')",
-)
 def test_a_particle_after_a_mention_is_not_part_of_the_name(
     tmp_path: Path, open_journal: Callable[..., Any]
 ) -> None:
