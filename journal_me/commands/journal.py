@@ -50,18 +50,30 @@ def _index_incomplete(journal: Journal) -> bool:
 
 
 def open_journal(
-    settings: Settings, *, refresh: bool = True, quiet: bool = False, defer_index: bool = False
+    settings: Settings,
+    *,
+    refresh: bool = True,
+    quiet: bool = False,
+    defer_index: bool = False,
+    long_running: bool = False,
 ) -> Journal:
     """Open the vault and bring its memory up to date, with a progress bar when slow.
 
     ``defer_index``: what the command writes is indexed by the next refresh, not now (`add`,
-    `new`: they never load the index)."""
+    `new`: they never load the index). A command that is not ``long_running`` (`watch`,
+    `serve`, `mcp` are) searches with Whoosh alone up to a larger index than a long-running
+    process does: numpy's start-up costs it more than numpy saves on a few queries."""
     from journal_me.api import open_vault
 
     def waiting(message: str) -> None:  # (rich loads only when there is something to say)
         _console(stderr=True).print(message, style="yellow")
 
     journal = open_vault(settings=settings, on_wait=waiting, defer_index=defer_index)
+    if not defer_index and not long_running:
+        from journal_me.memory.index import ONE_SHOT_FAST_PATH_MIN_DOCS
+
+        index = journal.index
+        index.fast_path_min_docs = max(index.fast_path_min_docs, ONE_SHOT_FAST_PATH_MIN_DOCS)
     recovered = reindex_with_progress(journal, quiet=quiet).recovered if refresh else journal.index_recovered
     if recovered and not quiet:
         from rich.text import Text
@@ -332,7 +344,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
     from journal_me.watch import VaultWatcher, WatchStatus
 
-    journal = open_journal(settings)
+    journal = open_journal(settings, long_running=True)
     out = _console()
     out.print(Text(f"watching {clean_line(str(journal.root))} (Ctrl-C to stop)"))
 

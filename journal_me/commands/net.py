@@ -66,7 +66,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from journal_me.roles import RoleError
 
     _data_dir(settings)
-    journal = open_journal(settings)
+    journal = open_journal(settings, long_running=True)
     try:
         serve(
             settings,
@@ -99,7 +99,7 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     data = _data_dir(settings)
     from journal_me.roles import RoleError
 
-    journal = open_journal(settings, quiet=True)  # brought up to date; notes go to stderr
+    journal = open_journal(settings, quiet=True, long_running=True)  # notes go to stderr
     try:
         answerer = Answerer(settings, journal, None if args.memory_only else load_engine(settings))
         run_stdio(answerer, Gate(answerer, PeerStore(data), Outbox(data), NetLog(data)))

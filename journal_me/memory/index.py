@@ -75,10 +75,14 @@ OPEN_RETRY_DELAY = 0.2
 PARALLEL_MIN_ENTRIES = 300
 MAX_WRITER_PROCS = 4
 # The numpy scorer (memory/vectorsearch.py) answers searches from this many documents
-# (entries + passages) on. Below it Whoosh's own searcher is quick enough, and a one-shot
-# command saves loading numpy and the scorer's self-check (~0.2 s, more than numpy saves on
-# the queries of one command at this size; bench/bench_cli.py).
+# (entries + passages) on. Below it Whoosh's own searcher is quick enough (warm, at 12k
+# documents: 62 vs 30 ms a question on a loaded 2-core box), and nothing loads numpy.
 FAST_PATH_MIN_DOCS = 4000
+# The same for a one-shot command (`journal-me search`, `doctor`…; the CLI sets it): loading
+# numpy, the segment arrays and the self-check cost more than numpy saves on one command's
+# queries up to this size (one CLI search, CPU: 12k documents 0.78 s numpy vs 0.68 s Whoosh
+# alone; 40k documents, the 10k-entry synthetic vault, 0.75 vs 0.66; bench/bench_cli.py).
+ONE_SHOT_FAST_PATH_MIN_DOCS = 60_000
 WRITER_LIMIT_MB = 128  # Whoosh's posting buffer before it spills a run to disk (all writers together)
 SUBWRITER_RESULT_TIMEOUT = 600.0  # seconds a finished sub-writer may take to hand its segment back
 

@@ -73,7 +73,11 @@ def test_doctor_names_the_scorer(
     _code, out, _err = run("doctor")
     # five entries: Whoosh alone, numpy not loaded (a plain line, not a warning)
     assert "search scorer: Whoosh alone: " in out and "the numpy scorer starts at" in out
+    # a one-shot command turns numpy on at a larger size than a long-running process
     monkeypatch.setattr(index_module, "FAST_PATH_MIN_DOCS", 0)
+    _code, out, _err = run("doctor")
+    assert "search scorer: Whoosh alone: " in out and "starts at 60000" in out
+    monkeypatch.setattr(index_module, "ONE_SHOT_FAST_PATH_MIN_DOCS", 0)
     _code, out, _err = run("doctor")
     assert "search scorer: numpy fast path" in out
     monkeypatch.setattr(Journal, "search_scorer", lambda self: (False, "self-check mismatch"))
