@@ -61,8 +61,9 @@ if TYPE_CHECKING:  # the numpy scorer loads only for an index large enough to ne
 # bump when the schema, the analyzer or passage splitting changes (10: accent folding, the
 # undated/conflict_of fields, ``private`` holds the fence; 11: one date term per document;
 # 12: underscores inside words are kept, not read as emphasis; 13: the compact term dictionary
-# (memory/compact_codec.py), passages store only their own fields)
-SCHEMA_VERSION = "13"
+# (memory/compact_codec.py), passages store only their own fields; 14: passage entities without
+# heading-link texts as aliases, @handles end before a CJK/Hangul particle)
+SCHEMA_VERSION = "14"
 INDEX_NAME = "journal"
 REBUILD_MARKER = "REBUILDING"  # present from a rebuild's start until its first commit
 OPEN_ATTEMPTS = 3
