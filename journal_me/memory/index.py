@@ -85,7 +85,9 @@ FAST_PATH_MIN_DOCS = 4000
 # alone; 40k documents, the 10k-entry synthetic vault, 0.75 vs 0.66; bench/bench_cli.py).
 ONE_SHOT_FAST_PATH_MIN_DOCS = 60_000
 WRITER_LIMIT_MB = 128  # Whoosh's posting buffer before it spills a run to disk (all writers together)
-SUBWRITER_RESULT_TIMEOUT = 600.0  # seconds a finished sub-writer may take to hand its segment back
+# seconds the sub-writers' segments may take to arrive once every sub-writer has exited; while
+# one is alive it is still writing (minutes on a loaded machine), and the commit waits for it
+SUBWRITER_RESULT_TIMEOUT = 60.0
 
 
 class IndexUnavailableError(Exception):
@@ -296,14 +298,19 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
         for _ in self.tasks:
             self.jobqueue.put(None)
         results: list[Any] = []
-        deadline = time.monotonic() + SUBWRITER_RESULT_TIMEOUT
+        deadline: float | None = None  # set once every sub-writer has exited
         while len(results) < len(self.tasks):
             try:
                 results.append(self.resultqueue.get(timeout=0.5))
             except queue.Empty:
-                dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
-                if dead or time.monotonic() > deadline:
+                if any(t.exitcode not in (None, 0) for t in self.tasks):
                     raise RuntimeError("an index sub-writer failed; nothing was committed") from None
+                if all(t.exitcode is not None for t in self.tasks):
+                    deadline = deadline or time.monotonic() + SUBWRITER_RESULT_TIMEOUT
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            "an index sub-writer's segment never arrived; nothing was committed"
+                        ) from None
         for task in self.tasks:
             task.join()
         finalsegments = self._merge_segments(mergetype, optimize, merge)

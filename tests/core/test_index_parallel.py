@@ -99,3 +99,29 @@ def test_a_failing_sub_writer_commits_nothing(
     assert ix.doc_count() == before
     assert len(ix.manifest()) == 3
     ix.close()
+
+
+def test_a_slow_sub_writer_is_waited_for(
+    tmp_path: Path, parallel: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sub-writer still working when the commit starts (a loaded machine: minutes) is not
+    taken for a failed one: a 10k first index failed so after 600 s at load 16."""
+    import time
+
+    from journal_me.memory.fast_writer import BufferedWriter
+
+    monkeypatch.setattr(index_mod, "SUBWRITER_RESULT_TIMEOUT", 0.2)
+    for cls in (SegmentWriter, BufferedWriter):
+        real_add = cls.add_document
+
+        def slow(self: SegmentWriter, real: object = real_add, **fields: object) -> None:
+            if fields.get("id") == "2025/040.md":
+                time.sleep(2.0)  # ten times the result timeout
+            real(self, **fields)  # type: ignore[operator]
+
+        monkeypatch.setattr(cls, "add_document", slow)  # inherited by the forked children
+    ix = PassageIndex(tmp_path / "ix")
+    ix.write(_items(60))
+    monkeypatch.undo()
+    assert len(ix.manifest()) == 60
+    ix.close()
