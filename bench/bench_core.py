@@ -388,7 +388,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     if profiler:
         args.out.mkdir(parents=True, exist_ok=True)
         profiler.dump_stats(str(args.out / f"index-{args.entries}.prof"))
-    docs = journal.index.doc_count()
+    docs = journal._index.doc_count()
     result["full_index"] = {
         "seconds": full_s,
         "cpu_s": full_cpu_s,
@@ -398,8 +398,8 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         "warnings": len(report.warnings),
         "index_mb": dir_size_mb(journal.settings.index_dir),
         "graph_mb": sum(p.stat().st_size for p in journal.data_dir.glob("graph.sqlite3*")) / 1e6,
-        "entities": len(journal.graph.node_keys()),
-        "edges": len(journal.graph.edges()),
+        "entities": len(journal._graph.node_keys()),
+        "edges": len(journal._graph.edges()),
         "profiled": bool(profiler),
     }
     log(
@@ -449,7 +449,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     cold_wall: list[float] = []
     cold_cpu: list[float] = []
     for q in QUERIES:
-        remembered = getattr(journal.graph, "_memo", None)
+        remembered = getattr(journal._graph, "_memo", None)
         if isinstance(remembered, dict):
             remembered.clear()
         t0, c0 = time.perf_counter(), time.process_time()

@@ -168,7 +168,7 @@ def _search_child(vault: Path, rounds: int) -> None:
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
             hits += len(found)
-    fast, why = journal.index.fast_path_status()
+    fast, why = journal._index.fast_path_status()
     print(
         json.dumps(
             {

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         journal.reindex(rebuild=True)
         whoosh_index_s = time.perf_counter() - t0
 
-        entries, _warnings = journal.vault.read_all()
+        entries, _warnings = journal._vault.read_all()
         db = sqlite3.connect(str(Path(tmp) / "fts.db"))
         db.execute(
             "CREATE VIRTUAL TABLE p USING fts5(body, rel UNINDEXED, date UNINDEXED, "

@@ -207,12 +207,14 @@ class Journal:
         *,
         on_wait: Callable[[str], None] | None = None,
         defer_index: bool = False,
+        one_shot: bool = False,
     ) -> None:
         self.settings = settings
-        self.vault = Vault(settings.vault, ignore=settings.ignore, private_tags=settings.private_tags)
-        if not self.vault.root.is_dir():
+        self._one_shot = one_shot
+        self._vault = Vault(settings.vault, ignore=settings.ignore, private_tags=settings.private_tags)
+        if not self._vault.root.is_dir():
             raise VaultNotFoundError(
-                f"vault folder not found: {self.vault.root} (choose one with --vault, "
+                f"vault folder not found: {self._vault.root} (choose one with --vault, "
                 "$JOURNAL_ME_VAULT or `vault = ...` in the config file)"
             )
         self.data_dir = settings.vault_data_dir
@@ -222,7 +224,7 @@ class Journal:
         clean_temp_leftovers(self.data_dir)  # of writes killed midway (kill -9, power loss)
         for folder in (settings.data_root, settings.data_root / "vaults"):
             secure_folder(folder)
-        clean = getattr(self.vault, "clean_leftovers", None)
+        clean = getattr(self._vault, "clean_leftovers", None)
         if callable(clean):
             try:
                 clean()
@@ -240,9 +242,9 @@ class Journal:
         self._lock = threading.RLock()
         self._on_wait = on_wait
         # opened on first use (see the properties): a quick add never loads the index
-        self._index: PassageIndex | None = None
-        self._graph: EntityGraph | None = None
-        self._retriever: Retriever | None = None
+        self._index_or_none: PassageIndex | None = None
+        self._graph_or_none: EntityGraph | None = None
+        self._retriever_or_none: Retriever | None = None
         self._open_lock = threading.Lock()
         # writes (new, append, save) leave indexing to the next refresh: `journal-me add`
         # and `new` set it, so they never load the index
@@ -252,50 +254,55 @@ class Journal:
 
     # -- the memory, opened on first use ---------------------------------------------------
     @property
-    def index(self) -> PassageIndex:
-        if self._index is None:
+    def _index(self) -> PassageIndex:
+        if self._index_or_none is None:
             with self._open_lock:
-                if self._index is None:
+                if self._index_or_none is None:
                     from journal_me.memory.index import PassageIndex
 
-                    self._index = PassageIndex(self.settings.index_dir, on_wait=self._on_wait)
-        return self._index
+                    index = PassageIndex(self.settings.index_dir, on_wait=self._on_wait)
+                    if self._one_shot:
+                        from journal_me.memory.index import ONE_SHOT_FAST_PATH_MIN_DOCS
 
-    @index.setter
-    def index(self, value: PassageIndex) -> None:
-        self._index = value
+                        index.fast_path_min_docs = max(index.fast_path_min_docs, ONE_SHOT_FAST_PATH_MIN_DOCS)
+                    self._index_or_none = index
+        return self._index_or_none
 
-    @property
-    def graph(self) -> EntityGraph:
-        if self._graph is None:
-            with self._open_lock:
-                if self._graph is None:
-                    self._graph = self._load_graph()
-        return self._graph
-
-    @graph.setter
-    def graph(self, value: EntityGraph) -> None:
-        self._graph = value
+    @_index.setter
+    def _index(self, value: PassageIndex) -> None:
+        self._index_or_none = value
 
     @property
-    def retriever(self) -> Retriever:
-        if self._retriever is None:
-            index, graph = self.index, self.graph  # (each takes _open_lock)
+    def _graph(self) -> EntityGraph:
+        if self._graph_or_none is None:
             with self._open_lock:
-                if self._retriever is None:
+                if self._graph_or_none is None:
+                    self._graph_or_none = self._load_graph()
+        return self._graph_or_none
+
+    @_graph.setter
+    def _graph(self, value: EntityGraph) -> None:
+        self._graph_or_none = value
+
+    @property
+    def _retriever(self) -> Retriever:
+        if self._retriever_or_none is None:
+            index, graph = self._index, self._graph  # (each takes _open_lock)
+            with self._open_lock:
+                if self._retriever_or_none is None:
                     from journal_me.memory.retrieval import Retriever
 
-                    self._retriever = Retriever(index, graph, self.vault.root)
-        return self._retriever
+                    self._retriever_or_none = Retriever(index, graph, self._vault.root)
+        return self._retriever_or_none
 
-    @retriever.setter
-    def retriever(self, value: Retriever) -> None:
-        self._retriever = value
+    @_retriever.setter
+    def _retriever(self, value: Retriever) -> None:
+        self._retriever_or_none = value
 
     @property
     def index_recovered(self) -> str | None:
         """Why the index was rebuilt when it opened (damaged), if it was and it is open."""
-        return self._index.recovered if self._index is not None else None
+        return self._index_or_none.recovered if self._index_or_none is not None else None
 
     # -- state files -----------------------------------------------------------------------
     @property
@@ -346,11 +353,11 @@ class Journal:
     def _trusted_cache(self) -> statcache.StatCache | None:
         """The refresh cache, when the index and graph are as it left them."""
         cache = statcache.StatCache.load(self._refresh_file)
-        if cache is None or self.index.incomplete:
+        if cache is None or self._index.incomplete:
             return None
         if cache.index_mark != statcache.folder_mark(self.settings.index_dir):
             return None  # written since by another process (the TUI, watch), rebuilt, recovered
-        if set(self.graph.known_entries()) != cache.indexed():
+        if set(self._graph.known_entries()) != cache.indexed():
             return None  # a graph store deleted or replaced, a write that failed midway
         return cache
 
@@ -361,18 +368,18 @@ class Journal:
         and their digest decides whether they changed (see :mod:`journal_me.statcache`). When
         nothing changed, neither the index's manifest nor any file is read."""
         start = time.perf_counter()
-        report = IndexReport(recovered=self.index.recovered)  # (opening it may recover it)
+        report = IndexReport(recovered=self._index.recovered)  # (opening it may recover it)
         with self._write_lock, self._ledger_batch():
             was_private: set[str] = set()
             if rebuild:
                 statcache.delete(self._refresh_file)
                 was_private = self._fenced_in_index(None)
                 with self._lock:
-                    self.index.clear()
-                    self.graph.clear()
+                    self._index.clear()
+                    self._graph.clear()
             scan_warnings: list[FileWarning] = []
             walked_ns = time.time_ns()
-            stats = self.vault.stat_walk(scan_warnings)
+            stats = self._vault.stat_walk(scan_warnings)
             cache = None if rebuild else self._trusted_cache()
             if cache is not None:
                 changed, gone, digests = self._changed_since(cache, stats, scan_warnings, report, progress)
@@ -380,7 +387,7 @@ class Journal:
                 old = None if rebuild else statcache.StatCache.load(self._refresh_file)
                 changed, gone, digests = self._reconcile(old, stats, scan_warnings, report, progress)
             self._apply(changed, gone, progress, was_private=was_private)
-            finish = getattr(self.index, "finish_rebuild", None)
+            finish = getattr(self._index, "finish_rebuild", None)
             if rebuild and callable(finish):
                 finish()  # an empty vault writes nothing: the index is whole all the same
             report.warnings = self.warnings
@@ -388,7 +395,7 @@ class Journal:
                 self._save_warnings()
                 self._save_refresh_cache(stats, digests.values, walked_ns)
         report.seconds = time.perf_counter() - start
-        self.index.recovered = None
+        self._index.recovered = None
         return report
 
     def _save_refresh_cache(
@@ -412,7 +419,7 @@ class Journal:
     ) -> tuple[bytes | None, float, str | None]:
         """(bytes, mtime, digest) of ``rel``; (None, 0, None) with a warning if unreadable."""
         try:
-            data, mtime = self.vault.read_bytes(rel)
+            data, mtime = self._vault.read_bytes(rel)
         except EntryReadError as exc:
             warnings[rel] = FileWarning(rel, str(exc))
             return None, 0.0, None
@@ -429,7 +436,7 @@ class Journal:
     ) -> Entry | None:
         try:
             entry = parse_entry(
-                rel, data, path=self.vault.root / rel, mtime=mtime, private_tags=self.vault.private_tags
+                rel, data, path=self._vault.root / rel, mtime=mtime, private_tags=self._vault.private_tags
             )
         except EntryReadError as exc:
             warnings[rel] = FileWarning(rel, str(exc))
@@ -491,7 +498,7 @@ class Journal:
                 continue
             changed.append(entry)
         gone.extend(rel for rel, seen in cache.files.items() if rel not in stats and seen.digest is not None)
-        in_index = self.index.digests([*(e.rel for e in changed), *gone]) if changed or gone else {}
+        in_index = self._index.digests([*(e.rel for e in changed), *gone]) if changed or gone else {}
         for e in changed:
             if e.rel in in_index:
                 report.updated += 1
@@ -513,14 +520,14 @@ class Journal:
     ) -> tuple[list[Entry], list[str], _Digests]:
         """Vault against the whole index (first refresh, or the index changed meanwhile):
         files whose stat matches an old refresh cache are still not read."""
-        manifest = self.index.manifest()
-        known = set(self.graph.known_entries())
+        manifest = self._index.manifest()
+        known = set(self._graph.known_entries())
         # graph and index can disagree (a crash or a failed index write between the
         # two saves, a deleted graph file): forget what the index lacks, re-read what
         # the graph lacks. Never clear the index here: another process may be using it.
         with self._lock:
             for rel in known - set(manifest):
-                self.graph.remove(rel)
+                self._graph.remove(rel)
         stale = set(manifest) - known
         previous = dict(self._warnings)
         warnings = {w.rel: w for w in scan_warnings}
@@ -579,7 +586,7 @@ class Journal:
         with self._write_lock, self._ledger_batch():
             wanted = list(dict.fromkeys(rels))
             # only these paths' digests: reading the whole manifest took ~150 ms at 10k entries
-            manifest = self.index.digests(wanted)
+            manifest = self._index.digests(wanted)
             # the refresh cache follows this write when it was in step with the index before
             # it: the next CLI refresh then still reads nothing it need not
             cache = statcache.StatCache.load(self._refresh_file)
@@ -590,9 +597,9 @@ class Journal:
             changed: list[Entry] = []
             gone: list[str] = []
             for rel in wanted:
-                if not self.vault.wants(rel):
+                if not self._vault.wants(rel):
                     continue
-                path = self.vault.root / rel
+                path = self._vault.root / rel
                 try:
                     key: statcache.StatKey | None = statcache.stat_key(path.stat())  # before the read
                 except OSError:
@@ -605,7 +612,7 @@ class Journal:
                     warnings.pop(rel, None)
                     continue
                 try:
-                    entry = self.vault.read(rel)
+                    entry = self._vault.read(rel)
                 except EntryReadError as exc:
                     warnings[rel] = FileWarning(rel, str(exc))
                     seen[rel] = statcache.Seen(key, None) if key is not None else None
@@ -678,10 +685,10 @@ class Journal:
     def _fenced_in_index(self, rels: Iterable[str] | None) -> set[str]:
         """The given entries (all when None) that the index holds as private (fenced)."""
         out: set[str] = set()
-        lock = getattr(self.index, "_read_lock", None) or contextlib.nullcontext()
+        lock = getattr(self._index, "_read_lock", None) or contextlib.nullcontext()
         try:
             with lock:
-                s = self.index.searcher()
+                s = self._index.searcher()
                 wanted = None if rels is None else list(rels)
                 if wanted is None or len(wanted) > 50:
                     # one term lookup (~50 ms at 2k entries) beats 1 ms per document
@@ -729,7 +736,7 @@ class Journal:
 
     def _apply_batch(self, changed: Sequence[Entry], gone: Sequence[str], progress: Progress | None) -> None:
         with self._lock:
-            result = self.graph.apply_batch(changed, gone)  # one transaction
+            result = self._graph.apply_batch(changed, gone)  # one transaction
         items = [self._indexed(e) for e in changed]
         if result.renamed:
             # canonical names changed: re-index the entries whose entity fields change with
@@ -738,7 +745,7 @@ class Journal:
             reread: list[Entry] = []
             for rel in result.renamed:
                 try:
-                    reread.append(self.vault.read(rel))
+                    reread.append(self._vault.read(rel))
                 except EntryReadError:
                     continue
             # read from disk now: it may have lost `private:` since it was indexed, unseen
@@ -748,10 +755,10 @@ class Journal:
         # one write (one commit) for the whole batch; see PassageIndex.write
         if progress:
             total = len(items)
-            self.index.write(items, gone, on_added=lambda n: progress(n, total, "indexing"))
+            self._index.write(items, gone, on_added=lambda n: progress(n, total, "indexing"))
             progress(total, total, "indexing")
         else:
-            self.index.write(items, gone)
+            self._index.write(items, gone)
         with self._lock:
             self._summaries = None
 
@@ -759,7 +766,7 @@ class Journal:
         from journal_me.memory.index import IndexedEntry
         from journal_me.memory.names_scan import NameScanner
 
-        names = self.graph.entity_names(entry.rel)  # surface (lower) -> canonical
+        names = self._graph.entity_names(entry.rel)  # surface (lower) -> canonical
         entities = list(dict.fromkeys(names.values()))
         # whole words only; a passage checks only the names whose first word it has (an
         # entry's names grow with the vault: checking them all made a first index O(n²))
@@ -774,7 +781,7 @@ class Journal:
         """Every indexed entry, oldest first (from the index: no file is read)."""
         with self._lock:
             if self._summaries is None:
-                s = self.index.searcher()
+                s = self._index.searcher()
                 out: dict[str, EntrySummary] = {}
                 for d in s.documents(kind="entry"):
                     date = d["date"].date() if isinstance(d["date"], dt.datetime) else d["date"]
@@ -803,11 +810,11 @@ class Journal:
     @property
     def index_incomplete(self) -> bool:
         """A rebuild of the index was started and never finished (search sees part of it)."""
-        return bool(getattr(self.index, "incomplete", False))
+        return bool(getattr(self._index, "incomplete", False))
 
     def entry(self, rel: str) -> Entry:
         """Read one entry from disk (raises EntryReadError with a clear reason)."""
-        return self.vault.read(rel)
+        return self._vault.read(rel)
 
     def search(
         self,
@@ -823,7 +830,7 @@ class Journal:
     ) -> list[Hit]:
         """Hybrid search over passages. ``before``/``after`` are inclusive dates."""
         with self._lock:  # it reads the graph
-            return self.retriever.search(
+            return self._retriever.search(
                 query,
                 limit=limit,
                 before=before,
@@ -836,26 +843,26 @@ class Journal:
 
     def passages(self, rel: str) -> list[Hit]:
         """The indexed passages of one entry, in file order (score 0, no highlights)."""
-        return self.retriever.passages_of(rel)
+        return self._retriever.passages_of(rel)
 
     def bm25(self, query: str, limit: int = 10) -> list[Hit]:
-        return self.retriever.bm25(query, limit=limit)
+        return self._retriever.bm25(query, limit=limit)
 
     def related(self, entity: str, limit: int = 10, *, include_private: bool = True) -> list[Related]:
         with self._lock:
-            return self.graph.related(entity, limit, include_private)
+            return self._graph.related(entity, limit, include_private)
 
     def timeline(self, entity: str, *, include_private: bool = True) -> list[TimelinePoint]:
         with self._lock:
-            return self.graph.timeline(entity, include_private)
+            return self._graph.timeline(entity, include_private)
 
     def entities(self, kind: str | None = None, *, include_private: bool = True) -> list[EntityInfo]:
         with self._lock:
-            return self.graph.entities(kind, include_private)
+            return self._graph.entities(kind, include_private)
 
     def entities_in(self, rel: str) -> list[str]:
         with self._lock:
-            return self.graph.entities_in(rel)
+            return self._graph.entities_in(rel)
 
     def related_entries(
         self, rel: str, limit: int = 8, *, include_private: bool = True
@@ -866,8 +873,8 @@ class Journal:
             scores: dict[str, float] = {}
             shared: dict[str, list[tuple[float, str]]] = {}
             points: dict[str, TimelinePoint] = {}
-            for name in self.graph.entities_in(rel):
-                timeline = self.graph.timeline(name, include_private)
+            for name in self._graph.entities_in(rel):
+                timeline = self._graph.timeline(name, include_private)
                 weight = (0.5 if name.startswith("#") else 1.0) / math.log2(2 + len(timeline))
                 for p in timeline:
                     if p.rel == rel:
@@ -894,10 +901,10 @@ class Journal:
         Raises FileNotFoundError when there is no such file (a draft), EntryReadError when it
         cannot be read as text (the reason is user-facing).
         """
-        path = self.vault.root / rel
+        path = self._vault.root / rel
         if not path.exists() and not path.is_symlink():
             raise FileNotFoundError(f"no such entry: {rel}")
-        data, _mtime = self.vault.read_bytes(rel)
+        data, _mtime = self._vault.read_bytes(rel)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -910,7 +917,7 @@ class Journal:
         """Why saving ``text`` over the version of ``rel`` on disk needs the user's yes, and
         whether the entry would go from private to public."""
         try:
-            data, mtime = self.vault.read_bytes(rel)
+            data, mtime = self._vault.read_bytes(rel)
             old_text = data.decode("utf-8-sig")
         except (EntryReadError, UnicodeDecodeError):
             return None, False  # nothing readable to compare with (a new file, a broken one)
@@ -919,16 +926,16 @@ class Journal:
             old = parse_entry(
                 rel,
                 old_text.encode("utf-8"),
-                path=self.vault.root / rel,
+                path=self._vault.root / rel,
                 mtime=mtime,
-                private_tags=self.vault.private_tags,
+                private_tags=self._vault.private_tags,
             )
             new = parse_entry(
                 rel,
                 text.encode("utf-8"),
-                path=self.vault.root / rel,
+                path=self._vault.root / rel,
                 mtime=time.time(),
-                private_tags=self.vault.private_tags,
+                private_tags=self._vault.private_tags,
             )
         except EntryReadError:
             return None, False  # an empty text is no entry at all: nothing can leak from it
@@ -957,7 +964,7 @@ class Journal:
         errors come from the front matter and inline private tags only: when neither text
         holds a private tag, the front matter alone is parsed (a 1 MB yearly file: 1.4 s of
         markup parsing saved twice per save)."""
-        markers = [f"#{t.lower()}" for t in self.vault.private_tags if t]
+        markers = [f"#{t.lower()}" for t in self._vault.private_tags if t]
         if rel.lower().endswith(".md") and not any(m in old.lower() or m in new.lower() for m in markers):
             views: list[str] = []
             for text in (old, new):
@@ -982,7 +989,7 @@ class Journal:
         is recorded, so the entry is not fenced as an unconfirmed privacy change.
         """
         # no _write_lock here: the text reaches the disk even while a long reindex runs
-        same_version = self.vault.digest_on_disk(rel) == expected_digest
+        same_version = self._vault.digest_on_disk(rel) == expected_digest
         reason, public = (None, False)
         if same_version and expected_digest is not None:
             reason, public = self._held_back(rel, text)
@@ -990,7 +997,7 @@ class Journal:
             return SaveResult(
                 rel=rel, saved=False, conflict_rel=None, digest=expected_digest, needs_confirmation=reason
             )
-        result = self.vault.save(rel, text, expected_digest)
+        result = self._vault.save(rel, text, expected_digest)
         if public and result.saved:
             self._privacy.confirm(rel)
             try:
@@ -1012,13 +1019,13 @@ class Journal:
 
         try:
             with self._write_lock:
-                before = self.index.lock_timeout
+                before = self._index.lock_timeout
                 if lock_wait is not None:
-                    self.index.lock_timeout = min(before, lock_wait)
+                    self._index.lock_timeout = min(before, lock_wait)
                 try:
                     self.update_paths(rels)
                 finally:
-                    self.index.lock_timeout = before
+                    self._index.lock_timeout = before
         except INDEX_WRITE_ERRORS as exc:
             self.last_index_error = str(exc) or type(exc).__name__
             log.warning("written, but not indexed yet: %s", self.last_index_error)
@@ -1051,7 +1058,7 @@ class Journal:
         with self._write_lock, self._ledger_batch():
             self._privacy.confirm(rel)
             try:
-                entry = self.vault.read(rel)
+                entry = self._vault.read(rel)
             except EntryReadError:
                 return  # gone or unreadable: the next index settles it
             self._apply([entry], [], None)
@@ -1065,7 +1072,7 @@ class Journal:
         """Conflict copies waiting for a decision, oldest first (known by their names: from
         the graph store's list of entries, no index document read)."""
         out: list[ConflictInfo] = []
-        for rel in self.graph.known_entries():
+        for rel in self._graph.known_entries():
             if ".conflict-" not in rel:
                 continue
             found = conflict_original(rel)
@@ -1078,13 +1085,13 @@ class Journal:
         """(entries, private entries, entities) as indexed: aggregate queries on the graph
         store, whatever the vault's size (what `doctor` prints)."""
         with self._lock:
-            entries, private = self.graph.entry_counts()
-            return entries, private, self.graph.entity_count()
+            entries, private = self._graph.entry_counts()
+            return entries, private, self._graph.entity_count()
 
     def search_scorer(self) -> tuple[bool | None, str]:
         """(whether searches score with the numpy fast path, why not when they don't); None:
         a small index, searched by Whoosh alone by design (no numpy to load)."""
-        return self.index.fast_path_status()
+        return self._index.fast_path_status()
 
     def resolve_conflict(
         self, copy_rel: str, keep: Literal["mine", "theirs"], *, confirm: bool = False
@@ -1100,19 +1107,19 @@ class Journal:
             raise ValueError(f"keep must be 'mine' or 'theirs', not {keep!r}")
         if keep == "mine":
             mine, _digest = self.read_text(copy_rel)
-            current = self.vault.digest_on_disk(original)
+            current = self._vault.digest_on_disk(original)
             result = self.save_entry(original, mine, current, confirm=confirm)
             if result.conflict_rel is not None:
                 # the original changed again meanwhile: that new copy replaces this one
-                (self.vault.root / copy_rel).unlink(missing_ok=True)
+                (self._vault.root / copy_rel).unlink(missing_ok=True)
                 self._update_after_write([copy_rel])
                 return result
             if not (result.saved or result.digest == sha256_bytes(mine.encode("utf-8"))):
                 return result  # held back for confirmation: nothing changed
         else:
-            current = self.vault.digest_on_disk(original)
+            current = self._vault.digest_on_disk(original)
             result = SaveResult(rel=original, saved=False, conflict_rel=None, digest=current)
-        (self.vault.root / copy_rel).unlink(missing_ok=True)
+        (self._vault.root / copy_rel).unlink(missing_ok=True)
         self._update_after_write([copy_rel])
         return result
 
@@ -1120,7 +1127,7 @@ class Journal:
     def _daily(self) -> DailyNotes | None:
         """The vault's daily-notes layout (read each time: the user may change it)."""
         try:
-            return daily_settings(self.vault.root, self.settings)
+            return daily_settings(self._vault.root, self.settings)
         except (ValueError, OSError) as exc:  # a bad .obsidian/daily-notes.json
             log.warning("daily-notes settings unusable (%s); using the default layout", exc)
             return None
@@ -1128,7 +1135,7 @@ class Journal:
     def _daily_rel(self, day: dt.date) -> str:
         """Where the daily note for ``day`` goes (daily-notes settings, else the default)."""
         daily = self._daily()
-        return daily.rel_for(day) if daily is not None else self.vault.entry_rel_for(day)
+        return daily.rel_for(day) if daily is not None else self._vault.entry_rel_for(day)
 
     def _names_day(self, rel: str, day: dt.date, daily: DailyNotes | None) -> bool:
         """Whether ``rel`` is named as ``day``'s note (ISO name, or the daily-notes format)."""
@@ -1143,7 +1150,7 @@ class Journal:
         about someone, not a conflict copy): from the index, or, when writes are deferred
         and the index is not loaded, from the files the last refresh saw (those on disk
         parsed to check; a missing one by its name)."""
-        if self._index is not None or not self.defer_index:
+        if self._index_or_none is not None or not self.defer_index:
             return [
                 s.rel
                 for s in self.entries()
@@ -1158,7 +1165,7 @@ class Journal:
             if seen.digest is None or not self._names_day(rel, day, daily) or conflict_original(rel):
                 continue
             try:
-                entry = self.vault.read(rel)
+                entry = self._vault.read(rel)
             except EntryReadError:
                 out.append(rel)  # gone for a moment, perhaps (a sync client): known by name
                 continue
@@ -1169,13 +1176,13 @@ class Journal:
     def day_entry(self, day: dt.date) -> str | None:
         """The rel of ``day``'s existing daily note, wherever it is (the daily-notes path
         first, then the default layout, then any indexed entry named for the day)."""
-        preferred = [self._daily_rel(day), self.vault.entry_rel_for(day)]
+        preferred = [self._daily_rel(day), self._vault.entry_rel_for(day)]
         for rel in dict.fromkeys(preferred):
-            if (self.vault.root / rel).is_file():
+            if (self._vault.root / rel).is_file():
                 return rel
         candidates = self._known_day_notes(day, self._daily())
         for rel in sorted(candidates, key=lambda r: (len(r), r)):
-            if (self.vault.root / rel).is_file():
+            if (self._vault.root / rel).is_file():
                 return rel
         return None
 
@@ -1186,7 +1193,7 @@ class Journal:
         if self.day_entry(day) is not None:
             if text.strip():
                 return self.append(text, day)
-            return self.vault.read(self.day_entry(day) or "")
+            return self._vault.read(self.day_entry(day) or "")
         return self.new_entry(text, day)
 
     def new_entry(
@@ -1208,15 +1215,15 @@ class Journal:
         if existing is not None and folder is None:
             if text.strip():
                 return self.append(text, day)
-            return self.vault.read(existing)
-        rel = self.vault.entry_rel_for(day, folder) if folder is not None else self._daily_rel(day)
+            return self._vault.read(existing)
+        rel = self._vault.entry_rel_for(day, folder) if folder is not None else self._daily_rel(day)
         if text.strip() or title or tags:
             content = render_new_entry(text, title=title, tags=tags)
         else:
             # an empty file is not an entry (it is reported as one to fix): a blank entry
             # carries its date, and the editor opens on a readable file
             content = f"---\ndate: {day.isoformat()}\n---\n\n"
-        entry = self.vault.create(rel, content)
+        entry = self._vault.create(rel, content)
         self._update_after_write([entry.rel])
         return entry
 
@@ -1228,7 +1235,7 @@ class Journal:
         Once the text is on disk an index failure only sets ``last_index_error``.
         """
         rel = self.append_text(text, date, folder=folder)
-        entry = self.vault.read(rel)
+        entry = self._vault.read(rel)
         if self.last_index_error:
             # for callers that look on the entry (cmd_add): the same as ``last_index_error``
             object.__setattr__(entry, "index_warning", self.last_index_error)
@@ -1240,13 +1247,13 @@ class Journal:
         day = date or dt.date.today()
         rel = self._find_day_note(day, folder)
         if rel is None:
-            target = self.vault.entry_rel_for(day, folder) if folder is not None else self._daily_rel(day)
+            target = self._vault.entry_rel_for(day, folder) if folder is not None else self._daily_rel(day)
             content = render_new_entry(text)
-            path = self.vault.root / target
+            path = self._vault.root / target
             path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 # exclusive, at the day's path: never a suffixed second note
-                atomic_write(path, content, exclusive=True, mode=self.vault.new_file_mode(target))
+                atomic_write(path, content, exclusive=True, mode=self._vault.new_file_mode(target))
             except VaultError:
                 rel = target  # it appeared meanwhile: append to it below
             else:
@@ -1262,27 +1269,27 @@ class Journal:
                     ) from None
                 continue
             new_text = current_text.rstrip("\n") + "\n\n" + text.strip() + "\n"
-            result = self.vault.save(rel, new_text, digest)
+            result = self._vault.save(rel, new_text, digest)
             if result.saved:
                 # a conflict_rel here holds someone else's write displaced at that instant
                 return self._after_append(rel, result.conflict_rel)
             if result.conflict_rel:
                 # someone saved in between: undo our conflict copy and retry on the new text
-                (self.vault.root / result.conflict_rel).unlink(missing_ok=True)
+                (self._vault.root / result.conflict_rel).unlink(missing_ok=True)
             time.sleep(0.05)
         raise VaultError(f"{rel} kept changing on disk; nothing was appended, try again")
 
     def _find_day_note(self, day: dt.date, folder: str | None) -> str | None:
         if folder is not None:
-            rel = self.vault.entry_rel_for(day, folder)
-            return rel if (self.vault.root / rel).exists() else None
+            rel = self._vault.entry_rel_for(day, folder)
+            return rel if (self._vault.root / rel).exists() else None
         found = self.day_entry(day)
         if found is not None:
             return found
         # indexed for the day but briefly absent on disk (deleted and recreated by a sync
         # client): wait for it rather than create a second note beside it
         layout = self._daily()
-        daily = layout.rel_for(day) if layout is not None else self.vault.entry_rel_for(day)
+        daily = layout.rel_for(day) if layout is not None else self._vault.entry_rel_for(day)
         known = sorted(self._known_day_notes(day, layout), key=lambda r: (r != daily, len(r), r))
         if known and self._reappears(known[0]):
             return known[0]
@@ -1290,7 +1297,7 @@ class Journal:
 
     def _reappears(self, rel: str, wait: float | None = None) -> bool:
         """Whether ``rel`` exists, or comes back within ``wait`` seconds."""
-        path = self.vault.root / rel
+        path = self._vault.root / rel
         deadline = time.monotonic() + (APPEND_REAPPEAR_S if wait is None else wait)
         while True:
             if path.exists():
@@ -1309,7 +1316,7 @@ class Journal:
         cannot say (no term statistics)."""
         terms = list(terms)
         try:
-            searcher = self.index.searcher()
+            searcher = self._index.searcher()
             n = int(searcher.doc_count())
             return {t: math.log(1 + n / (1 + int(searcher.doc_frequency("body", t)))) for t in terms}
         except Exception:  # an index without term statistics: every word counts the same
@@ -1317,64 +1324,64 @@ class Journal:
 
     def page_subject(self, rel: str) -> str | None:
         """The person or place a page is about (``people/Sam.md`` → "Sam"), else None."""
-        mentions = self.graph.by_entry.get(rel)
+        mentions = self._graph.by_entry.get(rel)
         return mentions.note_name if mentions is not None else None
 
     # -- the vault's files, for callers that are not the memory (TUI, importers, watch) ----
     @property
     def root(self) -> Path:
         """The vault folder."""
-        return self.vault.root
+        return self._vault.root
 
     def path_of(self, rel: str) -> Path:
         """Where a vault-relative path lives on disk (for ``$EDITOR``); never outside the vault."""
-        path = self.vault.root / rel
-        if not path.resolve().is_relative_to(self.vault.root.resolve()):
+        path = self._vault.root / rel
+        if not path.resolve().is_relative_to(self._vault.root.resolve()):
             raise VaultError(f"{rel} is outside the vault")
         return path
 
     def has_file(self, rel: str) -> bool:
         """Whether ``rel`` exists in the vault as a file."""
-        return self.vault.root.joinpath(rel).is_file()
+        return self._vault.root.joinpath(rel).is_file()
 
     def wants(self, rel: str) -> bool:
         """Whether a vault-relative path is a journal file (markdown or canvas, not ignored)."""
-        return self.vault.wants(rel)
+        return self._vault.wants(rel)
 
     def entry_rel_for(self, day: dt.date, folder: str | None = None) -> str:
         """Where a new entry for ``day`` goes by default (``YYYY-MM-DD.md`` in the entries folder)."""
-        return self.vault.entry_rel_for(day, folder)
+        return self._vault.entry_rel_for(day, folder)
 
     def free_rel(self, rel: str) -> str:
         """``rel`` if unused, else ``name-2.md``, ``name-3.md``…"""
-        return self.vault.free_rel(rel)
+        return self._vault.free_rel(rel)
 
     def read_bytes(self, rel: str) -> tuple[bytes, float]:
         """The file's bytes and mtime, as on disk now (EntryReadError if unreadable)."""
-        return self.vault.read_bytes(rel)
+        return self._vault.read_bytes(rel)
 
     def read_entries(self) -> Iterator[Entry]:
         """Every readable entry file of the vault, parsed from disk now (unreadable files are
         skipped here; ``doctor`` reports them)."""
-        for rel, _path in self.vault.scan():
+        for rel, _path in self._vault.scan():
             try:
-                yield self.vault.read(rel)
+                yield self._vault.read(rel)
             except EntryReadError:
                 continue
 
     def write_new(self, rel: str, text: str, *, index: bool = False) -> Entry:
         """Write a new file at ``rel`` (or ``name-2.md``… when taken; never over a file).
         ``index``: make it searchable now; else the next refresh does (a bulk import)."""
-        entry = self.vault.create(rel, text)
+        entry = self._vault.create(rel, text)
         if index:
             self._update_after_write([entry.rel])
         return entry
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
-        if self._graph is not None:
-            self._graph.close()
+        if self._index_or_none is not None:
+            self._index_or_none.close()
+        if self._graph_or_none is not None:
+            self._graph_or_none.close()
 
 
 def open_vault(
@@ -1383,13 +1390,16 @@ def open_vault(
     *,
     on_wait: Callable[[str], None] | None = None,
     defer_index: bool = False,
+    one_shot: bool = False,
 ) -> Journal:
     """Open a vault with its memory. Call ``reindex()`` to bring the memory up to date.
-    ``defer_index``: writes are not indexed at once but by the next ``reindex()``."""
+    ``defer_index``: writes are not indexed at once but by the next ``reindex()``.
+    ``one_shot``: a process that asks a few questions and exits (a CLI command): search
+    with Whoosh alone up to a larger index, as loading the numpy scorer costs it more."""
     if settings is None:
         settings = load_settings(vault=path)
     elif path is not None:
         from dataclasses import replace
 
         settings = replace(settings, vault=Path(path))
-    return Journal(settings, on_wait=on_wait, defer_index=defer_index)
+    return Journal(settings, on_wait=on_wait, defer_index=defer_index, one_shot=one_shot)

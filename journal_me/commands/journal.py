@@ -68,12 +68,9 @@ def open_journal(
     def waiting(message: str) -> None:  # (rich loads only when there is something to say)
         _console(stderr=True).print(message, style="yellow")
 
-    journal = open_vault(settings=settings, on_wait=waiting, defer_index=defer_index)
-    if not defer_index and not long_running:
-        from journal_me.memory.index import ONE_SHOT_FAST_PATH_MIN_DOCS
-
-        index = journal.index
-        index.fast_path_min_docs = max(index.fast_path_min_docs, ONE_SHOT_FAST_PATH_MIN_DOCS)
+    journal = open_vault(
+        settings=settings, on_wait=waiting, defer_index=defer_index, one_shot=not long_running
+    )
     recovered = reindex_with_progress(journal, quiet=quiet).recovered if refresh else journal.index_recovered
     if recovered and not quiet:
         from rich.text import Text

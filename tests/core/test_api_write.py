@@ -216,7 +216,7 @@ def test_append_when_the_index_is_locked_is_written_with_a_warning(
     finally:
         writer.cancel()
         other.close()
-    assert journal.index.lock_timeout == 30.0
+    assert journal._index.lock_timeout == 30.0
     journal.reindex()
     assert {h.entry.rel for h in journal.search("evening")} == {"2026-03-02.md"}
     assert journal.append("Night.", DAY).rel == "2026-03-02.md"
@@ -395,7 +395,7 @@ def test_append_indexes_a_version_the_save_displaced(
     write(vault, "2026-03-02.md", "Morning.\n")
     journal = open_journal(vault)
     journal.reindex()
-    real = journal.vault.save
+    real = journal._vault.save
 
     def save(rel: str, text: str, expected: str | None) -> SaveResult:
         result = real(rel, text, expected)
@@ -403,6 +403,6 @@ def test_append_indexes_a_version_the_save_displaced(
         write(vault, copy, "Morning.\nA line another program appended.\n")
         return replace(result, conflict_rel=copy)
 
-    monkeypatch.setattr(journal.vault, "save", save)
+    monkeypatch.setattr(journal._vault, "save", save)
     journal.append("Evening.", DAY)
     assert [c.rel for c in journal.conflicts()] == ["2026-03-02.conflict-20260302-090000.md"]

@@ -51,7 +51,7 @@ def journal(vault: Path, write: Callable[..., Path], open_journal: Callable[...,
 
 
 def test_aliases_merge_into_one_person(journal: Journal) -> None:
-    graph = journal.graph
+    graph = journal._graph
     keys = {graph.resolve(n) for n in ["Sam", "sam", "Samantha Ortiz", "Sammy", "SAMMY"]}
     assert keys == {"sam"}
     info = graph.info("sam")
@@ -84,9 +84,9 @@ def test_node_types(journal: Journal) -> None:
     assert types["moira"] == "person"  # an @mention
 
     def type_of(name: str) -> str:
-        key = journal.graph.resolve(name)
+        key = journal._graph.resolve(name)
         assert key is not None, name
-        info = journal.graph.info(key)
+        info = journal._graph.info(key)
         assert info is not None
         return info.type
 
@@ -131,7 +131,7 @@ def test_private_entries_excluded(journal: Journal) -> None:
     # an entity named only in a private entry
     assert [p.rel for p in journal.timeline("Whitfield")] == ["2026-05-02.md"]
     assert journal.timeline("Whitfield", include_private=False) == []
-    assert journal.graph.info("whitfield", include_private=False) is None
+    assert journal._graph.info("whitfield", include_private=False) is None
     sam = next(e for e in journal.entities(include_private=False) if e.name == "Sam")
     assert sam.last == D(2026, 3, 1)
     assert all("Whitfield" not in r.name for r in journal.related("Sam", include_private=False))
@@ -265,29 +265,29 @@ def test_journal_incremental_graph_matches_rebuild(journal: Journal, vault: Path
         "---\ntype: person\naliases: [Devendra Shah]\n---\nColleague.\n", encoding="utf-8"
     )
     journal.reindex()
-    incremental = _snapshot(journal.graph)
+    incremental = _snapshot(journal._graph)
     journal.reindex(rebuild=True)
-    assert _snapshot(journal.graph) == incremental
+    assert _snapshot(journal._graph) == incremental
 
 
 def test_persistence_round_trip(journal: Journal) -> None:
     """A new session reads the journal's store as it was left, without an index."""
     loaded = EntityGraph.open(store_path(journal.data_dir))
-    assert _snapshot(loaded) == _snapshot(journal.graph)
-    assert loaded.timeline("Sammy") == journal.graph.timeline("Sammy")
-    assert loaded.related("Sam") == journal.graph.related("Sam")
-    assert loaded.entities(include_private=False) == journal.graph.entities(include_private=False)
+    assert _snapshot(loaded) == _snapshot(journal._graph)
+    assert loaded.timeline("Sammy") == journal._graph.timeline("Sammy")
+    assert loaded.related("Sam") == journal._graph.related("Sam")
+    assert loaded.entities(include_private=False) == journal._graph.entities(include_private=False)
     assert loaded.entities() == journal.entities()
     loaded.close()
 
 
 def test_find_in_text(journal: Journal) -> None:
-    keys = journal.graph.find_in_text("What did Sammy say about the #friends thing and Tidewater Labs?")
+    keys = journal._graph.find_in_text("What did Sammy say about the #friends thing and Tidewater Labs?")
     assert set(keys) >= {"sam", "#friends", "tidewater labs"}
 
 
 def _indexed_entities(journal: Journal) -> dict[str, str]:
-    return {d["id"]: d["entities"] for d in journal.index.searcher().documents()}
+    return {d["id"]: d["entities"] for d in journal._index.searcher().documents()}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -319,14 +319,14 @@ def test_alias_changes_reindex_exactly_the_entries_they_touch(ops: list[tuple[bo
 def test_a_new_person_page_reindexes_only_entries_naming_the_person(journal: Journal, vault: Path) -> None:
     journal.reindex()
     written: list[list[str]] = []
-    real_write = journal.index.write
+    real_write = journal._index.write
 
     def spy(add: Any, delete: Any = (), on_added: Any = None) -> int:
         items = list(add)
         written.append(sorted(i.entry.rel for i in items))
         return real_write(items, delete, on_added)
 
-    journal.index.write = spy  # type: ignore[method-assign]
+    journal._index.write = spy  # type: ignore[method-assign]
     (vault / "people" / "Theo.md").write_text(
         "---\ntype: person\naliases: [Theo Brennan, Teddy]\n---\nSam's brother.\n", encoding="utf-8"
     )
@@ -334,6 +334,8 @@ def test_a_new_person_page_reindexes_only_entries_naming_the_person(journal: Jou
     assert written, "the new page was indexed"
     touched = set(written[-1])
     assert "people/Theo.md" in touched
-    naming_theo = {rel for rel in journal.graph.known_entries() if "theo" in journal.graph.entity_names(rel)}
+    naming_theo = {
+        rel for rel in journal._graph.known_entries() if "theo" in journal._graph.entity_names(rel)
+    }
     assert touched == naming_theo | {"people/Theo.md"}
-    assert len(touched) < len(list(journal.graph.known_entries()))  # not the whole vault
+    assert len(touched) < len(list(journal._graph.known_entries()))  # not the whole vault

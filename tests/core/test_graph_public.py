@@ -74,7 +74,7 @@ def test_public_related_and_timeline_hide_private_names(journal: Journal) -> Non
 
 
 def test_aliases_of_public(journal: Journal) -> None:
-    g = journal.graph
+    g = journal._graph
     key = g.resolve("Jo")
     assert key is not None
     assert "jojo" in g.aliases_of(key)
@@ -122,7 +122,7 @@ def _fresh_view(g: EntityGraph) -> tuple[dict[str, dict[str, int]], set[str]]:
 
 
 def test_public_view_kept_up_to_date_matches_a_fresh_one(journal: Journal, vault: Path) -> None:
-    g = journal.graph
+    g = journal._graph
     assert g.public_view() == _fresh_view(g)
     (vault / "2026-03-08.md").write_text("@Jo and Dev at the crag.\n", encoding="utf-8")
     (vault / "2026-03-11.md").write_text("Jo phoned. Dev too.\n", encoding="utf-8")

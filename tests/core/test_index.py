@@ -33,7 +33,7 @@ def journal(vault: Path, write: Callable[..., Path], open_journal: Callable[...,
 
 def _passage_rels(journal: Journal) -> dict[str, int]:
     out: dict[str, int] = {}
-    for doc in journal.index.searcher().documents(kind="passage"):
+    for doc in journal._index.searcher().documents(kind="passage"):
         out[doc["rel"]] = out.get(doc["rel"], 0) + 1
     return out
 
@@ -57,14 +57,14 @@ def test_editing_one_file_reindexes_only_it(
 ) -> None:
     journal.reindex()
     written: list[str] = []
-    real_write = journal.index.write
+    real_write = journal._index.write
 
     def spy(add, delete=()):  # type: ignore[no-untyped-def]
         add = list(add)
         written.extend(item.entry.rel for item in add)
         return real_write(add, delete)
 
-    monkeypatch.setattr(journal.index, "write", spy)
+    monkeypatch.setattr(journal._index, "write", spy)
     (vault / "2026-01-06.md").write_text(
         "Knee is better; swam twenty lengths instead. #swimming\n", encoding="utf-8"
     )
@@ -84,7 +84,7 @@ def test_deleting_a_file_removes_its_passages(journal: Journal, vault: Path) -> 
     report = journal.reindex()
     assert report.removed == 1
     assert "2026-01-05.md" not in _passage_rels(journal)
-    assert list(journal.index.passages_of("2026-01-05.md")) == []
+    assert list(journal._index.passages_of("2026-01-05.md")) == []
     assert journal.search("bouldering lentil") == []
     assert "2026-01-05.md" not in {e.rel for e in journal.entries()}
     assert journal.timeline("Dev") == []
@@ -172,8 +172,8 @@ def test_held_lock_times_out_with_a_clear_message(journal: Journal, vault: Path)
     holder = other.writer()  # another process's writer holds the lock
     try:
         messages: list[str] = []
-        journal.index.lock_timeout = 0.4
-        journal.index.on_wait = messages.append
+        journal._index.lock_timeout = 0.4
+        journal._index.on_wait = messages.append
         (vault / "2026-01-08.md").write_text("A new day.\n", encoding="utf-8")
         start = time.monotonic()
         with pytest.raises(IndexLockedError, match="locked by another journal-me process") as err:
@@ -202,8 +202,8 @@ def test_held_lock_is_waited_for(journal: Journal, vault: Path) -> None:
         released.set()
 
     messages: list[str] = []
-    journal.index.lock_timeout = 10
-    journal.index.on_wait = messages.append
+    journal._index.lock_timeout = 10
+    journal._index.on_wait = messages.append
     (vault / "2026-01-08.md").write_text("Waited for the lock.\n", encoding="utf-8")
     thread = threading.Thread(target=release)
     thread.start()
@@ -221,7 +221,7 @@ def test_search_during_a_long_write_answers_from_the_last_commit(journal: Journa
     """A first index of a big vault writes for a minute: searches must not wait for it."""
     journal.reindex()
     (vault / "2026-01-08.md").write_text("A heron on the canal.\n", encoding="utf-8")
-    new_entry = journal.vault.read("2026-01-08.md")
+    new_entry = journal._vault.read("2026-01-08.md")
     writing = threading.Event()
     finish = threading.Event()
 
@@ -230,7 +230,7 @@ def test_search_during_a_long_write_answers_from_the_last_commit(journal: Journa
         assert finish.wait(10)
         yield journal._indexed(new_entry)
 
-    thread = threading.Thread(target=lambda: journal.index.write(slow_batch()))
+    thread = threading.Thread(target=lambda: journal._index.write(slow_batch()))
     thread.start()
     try:
         assert writing.wait(5)
@@ -252,14 +252,14 @@ def test_readers_do_not_wait_for_a_reindex(journal: Journal, vault: Path) -> Non
     (vault / "2026-01-09.md").write_text("Bouldering again with Dev. #climbing\n", encoding="utf-8")
     writing = threading.Event()
     finish = threading.Event()
-    real_write = journal.index.write
+    real_write = journal._index.write
 
     def slow_write(*args: object, **kwargs: object) -> int:
         writing.set()
         assert finish.wait(10)
         return real_write(*args, **kwargs)  # type: ignore[arg-type]
 
-    journal.index.write = slow_write  # type: ignore[method-assign]
+    journal._index.write = slow_write  # type: ignore[method-assign]
     thread = threading.Thread(target=journal.reindex)
     thread.start()
     second: list[float] = []

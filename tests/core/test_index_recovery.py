@@ -36,12 +36,12 @@ class Killed(BaseException):
 def test_a_rebuild_killed_before_its_commit_leaves_the_index_marked_incomplete(
     journal: Journal, vault: Path, open_journal: Callable[..., Journal], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert not journal.index.incomplete
+    assert not journal._index.incomplete
 
     def killed(*args: object, **kwargs: object) -> int:
         raise Killed
 
-    monkeypatch.setattr(journal.index, "write", killed)
+    monkeypatch.setattr(journal._index, "write", killed)
     with pytest.raises(Killed):
         journal.reindex(rebuild=True)
     journal.close()

@@ -31,8 +31,8 @@ def _files(vault: Path) -> dict[str, str]:
 def _by_id(journal: Journal) -> dict[str, str]:
     """jrnl_id → rel over the vault; fails on a duplicate id."""
     out: dict[str, str] = {}
-    for rel, _path in journal.vault.scan():
-        jid = journal.vault.read(rel).meta.get("jrnl_id")
+    for rel, _path in journal._vault.scan():
+        jid = journal._vault.read(rel).meta.get("jrnl_id")
         if jid is not None:
             assert str(jid) not in out, f"duplicate import of {jid}: {out[str(jid)]} and {rel}"
             out[str(jid)] = rel
@@ -57,8 +57,8 @@ def test_reimport_after_edit_in_jrnl_updates_in_place(
     walk = after[ids["2025-03-09 16:20"]]
     assert "shared a thermos of tea" in walk and "flask" not in walk
     assert "@Sam rang at ten." in walk
-    assert journal.vault.read(ids["2025-03-09 16:20"]).people == ("Priya", "Sam")
-    night = journal.vault.read(ids["2025-03-12 23:10"])
+    assert journal._vault.read(ids["2025-03-09 16:20"]).people == ("Priya", "Sam")
+    night = journal._vault.read(ids["2025-03-12 23:10"])
     assert night.title == "Couldn't sleep. Read until two, then the rain helped."
     changed = {rel for rel in after if after[rel] != before[rel]}
     assert changed == {ids["2025-03-09 16:20"], ids["2025-03-12 23:10"]}
@@ -78,15 +78,15 @@ def test_mentions_are_people_and_titles_lose_tags(vault: Path, open_journal: Cal
     journal = open_journal(vault)
     import_jrnl(journal, EXPORT1)
     ids = _by_id(journal)
-    coffee = journal.vault.read(ids["2025-03-01 09:15"])
+    coffee = journal._vault.read(ids["2025-03-01 09:15"])
     assert coffee.title == "Coffee with Sam at the canal."
     assert coffee.people == ("Sam",)
     assert coffee.tags == ("friends",)
     assert not any(t.startswith("@") or t == "sam" for t in coffee.tags)
-    told = journal.vault.read(ids["2025-03-04 18:30"])
+    told = journal._vault.read(ids["2025-03-04 18:30"])
     assert told.title == "Told Priya and Sam about the offer."
     assert set(told.people) == {"Priya", "Sam"} and set(told.tags) == {"work", "news"}
-    walk = journal.vault.read(ids["2025-03-09 16:20"])
+    walk = journal._vault.read(ids["2025-03-09 16:20"])
     assert walk.title == "Long Sunday walk up Arthur's Seat with Priya."
     assert walk.tags == ("walking",) and walk.people == ("Priya",)
     # persons in the graph, not tags
@@ -99,7 +99,7 @@ def test_starred_and_one_liners_are_findable(vault: Path, open_journal: Callable
     journal = open_journal(vault)
     import_jrnl(journal, EXPORT1)
     ids = _by_id(journal)
-    offer = journal.vault.read(ids["2025-03-04 07:05"])
+    offer = journal._vault.read(ids["2025-03-04 07:05"])
     assert offer.meta.get("starred") is True and offer.body.strip() == ""
     # both starred imports are one-liners: their words are only in the title
     assert [h.rel for h in journal.search("Edinburgh Library offer")][:1] == [ids["2025-03-04 07:05"]]
@@ -177,7 +177,7 @@ def test_an_edit_that_drops_private_waits_for_confirmation(
     import_jrnl(journal, export("a.json", "Therapy #private", ["#private"]))
     rel = _by_id(journal)["2025-04-01 18:00"]
     before = (vault / rel).read_text(encoding="utf-8")
-    assert journal.vault.read(rel).private
+    assert journal._vault.read(rel).private
     result = import_jrnl(journal, export("b.json", "Therapy", []))
     assert result.held == (rel,) and result.updated == 0
     assert (vault / rel).read_text(encoding="utf-8") == before  # still private, untouched
@@ -194,6 +194,6 @@ def test_an_unexpected_read_error_is_not_swallowed(
     def broken(rel: str) -> None:
         raise KeyError("a bug, not an unreadable file")
 
-    monkeypatch.setattr(journal.vault, "read", broken)
+    monkeypatch.setattr(journal._vault, "read", broken)
     with pytest.raises(KeyError):
         import_jrnl(journal, EXPORT2)

@@ -30,5 +30,5 @@ def test_a_passage_saying_same_does_not_name_sam(
     )
     j = open_journal(vault)
     j.reindex()
-    ents = {d["body"][:6]: d.get("entities", "") for d in j.index.passages_of("2026-03-01.md")}
+    ents = {d["body"][:6]: d.get("entities", "") for d in j._index.passages_of("2026-03-01.md")}
     assert ents == {"Coffee": "sam", "The sa": ""}

@@ -41,8 +41,8 @@ class Reads:
     def __init__(self, journal: Journal, monkeypatch: pytest.MonkeyPatch) -> None:
         self.files: list[str] = []
         self.manifest = 0
-        real_read = journal.vault.read_bytes
-        real_manifest = journal.index.manifest
+        real_read = journal._vault.read_bytes
+        real_manifest = journal._index.manifest
 
         def read_bytes(rel: str) -> tuple[bytes, float]:
             self.files.append(rel)
@@ -52,8 +52,8 @@ class Reads:
             self.manifest += 1
             return real_manifest()
 
-        monkeypatch.setattr(journal.vault, "read_bytes", read_bytes)
-        monkeypatch.setattr(journal.index, "manifest", manifest)
+        monkeypatch.setattr(journal._vault, "read_bytes", read_bytes)
+        monkeypatch.setattr(journal._index, "manifest", manifest)
 
 
 def _counts(report: object) -> tuple[int, int, int, int]:
@@ -125,13 +125,13 @@ def test_touched_but_unchanged_is_not_reindexed(
 ) -> None:
     os.utime(vault / "notes/reading.md", (OLD + 60, OLD + 60))
     written: list[int] = []
-    real_write = journal.index.write
+    real_write = journal._index.write
 
     def spy(*args: object, **kwargs: object) -> None:
         written.append(1)
         real_write(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(journal.index, "write", spy)
+    monkeypatch.setattr(journal._index, "write", spy)
     reads = Reads(journal, monkeypatch)
     assert _counts(journal.reindex()) == (0, 0, 0, 3)
     assert reads.files == ["notes/reading.md"] and written == []
@@ -148,7 +148,7 @@ def test_rename_and_delete(journal: Journal, vault: Path) -> None:
     assert _counts(report) == (1, 0, 2, 1)
     assert _hits(journal, "piranesi") == {"notes/books.md"}
     assert _hits(journal, "knee") == set()
-    assert set(journal.graph.known_entries()) == {"2026-01-05.md", "notes/books.md"}
+    assert set(journal._graph.known_entries()) == {"2026-01-05.md", "notes/books.md"}
 
 
 def test_new_file_and_unreadable_file(journal: Journal, vault: Path, write: Callable[..., Path]) -> None:
@@ -218,9 +218,9 @@ def test_index_written_without_the_cache_reconciles(
     """An index changed behind the cache's back (an older journal-me, a restored backup):
     the whole index is compared once; files whose stat matches are still not read."""
     write(vault, "2026-01-10.md", "Ferry to the island with Dev.\n", mtime=OLD)
-    entry = journal.vault.read("2026-01-10.md")
-    journal.graph.apply_batch([entry], [])
-    journal.index.write([journal._indexed(entry)], [])
+    entry = journal._vault.read("2026-01-10.md")
+    journal._graph.apply_batch([entry], [])
+    journal._index.write([journal._indexed(entry)], [])
     reads = Reads(journal, monkeypatch)
     report = journal.reindex()
     assert _counts(report) == (0, 0, 0, 4)

@@ -252,7 +252,7 @@ def test_private_exclusion_holds_for_any_question(journal: Journal, question: st
 
 
 def test_sample_vault_quality_threshold(sample_journal: Journal, sample_settings: object) -> None:
-    vault = sample_journal.vault.root
+    vault = sample_journal._vault.root
     questions = load_questions(QUESTION_FILES)
     assert len(questions) >= 60
     hybrid = evaluate(

@@ -60,7 +60,7 @@ def assert_same(got: list[tuple[str, float]], want: list[tuple[str, float]]) -> 
 
 def retriever_queries(journal: Journal, question: str) -> tuple[Q.Query, Q.Query]:
     """The text query and passage filter the retriever builds for a question."""
-    r: Retriever = journal.retriever
+    r: Retriever = journal._retriever
     query, _ = r._build_query(question, question, QueryPlan())
     assert query is not None
     return to_whoosh(query), to_whoosh(r._filter(None, None, (), include_private=True))
@@ -85,8 +85,8 @@ def test_every_labelled_question_gives_whoosh_s_hits_and_scores(sample_journal: 
     compared = 0
     for q in questions:
         query, flt = retriever_queries(sample_journal, q.question)
-        want = whoosh_top(sample_journal.index, query, 60, flt)
-        assert_same(vector_top(sample_journal.index, query, 60, flt), want)
+        want = whoosh_top(sample_journal._index, query, 60, flt)
+        assert_same(vector_top(sample_journal._index, query, 60, flt), want)
         compared += len(want)
     assert compared > 60 * len(questions) * 0.9  # nearly every question fills its 60 candidates
 
@@ -97,20 +97,20 @@ def test_filters_select_what_whoosh_selects(
 ) -> None:
     query, _ = retriever_queries(sample_journal, "what did Sam say about running and work at Halden?")
     flt = make_filter()
-    want = whoosh_top(sample_journal.index, query, 40, flt)
-    assert_same(vector_top(sample_journal.index, query, 40, flt), want)
+    want = whoosh_top(sample_journal._index, query, 40, flt)
+    assert_same(vector_top(sample_journal._index, query, 40, flt), want)
     if name == "empty period":
         assert want == []
     else:
         assert want, f"{name}: the comparison needs hits"
     # the mask itself, not just the top 40
-    s = sample_journal.index.searcher()
+    s = sample_journal._index.searcher()
     vs = VectorSearcher(s, SegmentArrays())
     assert set(vs.docs(flt).nonzero()[0].tolist()) == set(s.docs_for_query(flt))
 
 
 def _vocabulary(journal: Journal) -> list[str]:
-    reader = journal.index.searcher().reader()
+    reader = journal._index.searcher().reader()
     words = [t.decode() for t in reader.lexicon("body")]
     return words[::7]  # a spread of rare and common words, keeps the strategy small
 
@@ -127,21 +127,21 @@ def test_random_term_sets_score_like_whoosh(sample_journal: Journal, data: st.Da
     limit = data.draw(st.sampled_from([1, 5, 60, 500]))
     flt = data.draw(st.sampled_from([None] + [f() for _, f in FILTERS]))
     assert_same(
-        vector_top(sample_journal.index, query, limit, flt),
-        whoosh_top(sample_journal.index, query, limit, flt),
+        vector_top(sample_journal._index, query, limit, flt),
+        whoosh_top(sample_journal._index, query, limit, flt),
     )
 
 
 def test_unsupported_queries_fall_back_to_whoosh(sample_journal: Journal) -> None:
-    s = sample_journal.index.searcher()
+    s = sample_journal._index.searcher()
     vs = VectorSearcher(s, SegmentArrays())
     odd = Q.Or([Q.Term("body", "run"), Q.Wildcard("body", "marath*")])
     with pytest.raises(Unsupported):
         vs.top(odd, 10)
     flt = to_whoosh(Retriever._filter(None, None, (), True))
-    want = whoosh_top(sample_journal.index, odd, 10, flt)
+    want = whoosh_top(sample_journal._index, odd, 10, flt)
     assert want
-    assert_same(vector_top(sample_journal.index, odd, 10, flt), want)
+    assert_same(vector_top(sample_journal._index, odd, 10, flt), want)
 
 
 def test_several_segments_and_deleted_documents(
@@ -158,20 +158,20 @@ def test_several_segments_and_deleted_documents(
         path = vault / f"2026-02-{day:02d}.md"
         write(vault, path.name, path.read_text() + "\nThe heron again, and a kingfisher.\n")
         journal.update_paths([path.name])
-    s = journal.index.searcher()
+    s = journal._index.searcher()
     leaves = list(s.reader().leaf_readers())
     assert len(leaves) > 1 and any(r.has_deletions() for r, _ in leaves)
     flt = to_whoosh(Retriever._filter(None, None, (), True))
     for words in (["heron"], ["kingfisher", "canal"], ["priya", "heron", "ran"]):
         query = Q.Or([Q.Term("body", w) for w in words] + [Q.Term("entities", "priya", boost=0.5)])
         for f in (flt, None):
-            want = whoosh_top(journal.index, query, 50, f)
+            want = whoosh_top(journal._index, query, 50, f)
             assert want
-            assert_same(vector_top(journal.index, query, 50, f), want)
+            assert_same(vector_top(journal._index, query, 50, f), want)
     # deleted documents are never returned: 28 entries, one passage each, with or without filter
     # (the old versions of the three saved passages are still in the postings, marked deleted)
     for f in (flt, None):
-        hits = journal.index.search(Q.Or([Q.Term("body", "heron")]), limit=100, filter=f)
+        hits = journal._index.search(Q.Or([Q.Term("body", "heron")]), limit=100, filter=f)
         assert len(hits) == 28 == len({h["rel"] for h in hits})
 
 
@@ -185,8 +185,8 @@ def test_search_through_the_api_is_unchanged_on_the_sample(
     questions = [q.question for q in load_questions(QUESTION_FILES + HELDOUT_FILES)]
     assert len(questions) > 100
     # the sample is below the size where the index turns the numpy scorer on: turn it on here
-    monkeypatch.setattr(sample_journal.index, "_fast", None)
-    monkeypatch.setattr(sample_journal.index, "fast_path_min_docs", 0)
+    monkeypatch.setattr(sample_journal._index, "_fast", None)
+    monkeypatch.setattr(sample_journal._index, "fast_path_min_docs", 0)
 
     def answers() -> list[list[tuple[str, int, float]]]:
         return [
@@ -195,10 +195,10 @@ def test_search_through_the_api_is_unchanged_on_the_sample(
         ]
 
     fast = answers()
-    assert sample_journal.index.fast_path_status()[0]
+    assert sample_journal._index.fast_path_status()[0]
     whoosh_only = FastPath()
     whoosh_only.disable("this test: Whoosh alone")
-    monkeypatch.setattr(sample_journal.index, "_fast", whoosh_only)
+    monkeypatch.setattr(sample_journal._index, "_fast", whoosh_only)
     slow = answers()
     assert sum(map(len, fast)) > 500
     for q, got, want in zip(questions, fast, slow, strict=True):
@@ -212,7 +212,7 @@ def test_posting_blocks_it_cannot_read_are_walked_through_the_matcher(
     """Another Whoosh version may lay its blocks out differently: the public matcher walk
     then gives the same answers, only slower."""
     query, flt = retriever_queries(sample_journal, "when did Sam say the knee would be fine for running?")
-    want = whoosh_top(sample_journal.index, query, 60, flt)
+    want = whoosh_top(sample_journal._index, query, 60, flt)
     calls: list[int] = []
 
     def changed_internals(m: object) -> Iterator[tuple[object, object]]:
@@ -221,7 +221,7 @@ def test_posting_blocks_it_cannot_read_are_walked_through_the_matcher(
         yield  # a generator, like the real one
 
     monkeypatch.setattr(vectorsearch, "_block_arrays", changed_internals)
-    s = sample_journal.index.searcher()
+    s = sample_journal._index.searcher()
     vs = VectorSearcher(s, SegmentArrays())
     got = [(s.stored_fields(d)["id"], score) for d, score in vs.top(query, 60, vs.docs(flt))]
     assert calls  # the block path was tried

@@ -27,14 +27,14 @@ from .conftest import QUESTION_FILES
 
 @pytest.fixture
 def fresh_index(sample_journal: Journal) -> Iterator[PassageIndex]:
-    index = PassageIndex(sample_journal.index.directory)
+    index = PassageIndex(sample_journal._index.directory)
     index.fast_path_min_docs = 0  # the sample is below the size that turns the numpy scorer on
     yield index
     index.close()
 
 
 def queries(journal: Journal, n: int = 12) -> list[tuple[Q.Query, Q.Query]]:
-    r: Retriever = journal.retriever
+    r: Retriever = journal._retriever
     out = []
     for q in load_questions(QUESTION_FILES)[:n]:
         query, _ = r._build_query(q.question, q.question, QueryPlan())
@@ -166,7 +166,7 @@ def test_length_bytes_in_one_read_equal_the_column_walk(sample_journal: Journal)
     iterator gives, for every segment and field."""
     from journal_me.memory.vectorsearch import _length_bytes
 
-    s = sample_journal.index.searcher()
+    s = sample_journal._index.searcher()
     readers = [r for r, _ in s.leaf_readers()] if not s.is_atomic() else [s.reader()]
     checked = 0
     for reader in readers:

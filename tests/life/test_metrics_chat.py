@@ -53,7 +53,7 @@ def test_memory_only_answer_has_the_numbers_and_cites_entries(sample_journal: Jo
     cited = {c.rel for c in final.citations}
     assert {"journal/2025/2025-11-15.md", "journal/2025/2025-11-16.md"} <= cited
     low = [c for c in final.citations if c.rel.endswith("2025-11-15.md")][-1]  # after the hits
-    line = (sample_journal.vault.root / low.rel).read_text(encoding="utf-8").splitlines()[low.line - 1]
+    line = (sample_journal._vault.root / low.rel).read_text(encoding="utf-8").splitlines()[low.line - 1]
     assert "sleep:: 3" in line  # the citation opens the line the number is on
     assert f"[{low.n}] 2025-11-15" in final.answer
 

@@ -50,13 +50,13 @@ def test_refresh_is_incremental_and_follows_edits_and_deletes(
     journal = open_journal(vault)
     store = _fresh(journal)
     reads: list[str] = []
-    real = journal.vault.read_bytes
+    real = journal._vault.read_bytes
 
     def counting(rel: str) -> tuple[bytes, float]:
         reads.append(rel)
         return real(rel)
 
-    monkeypatch.setattr(journal.vault, "read_bytes", counting)
+    monkeypatch.setattr(journal._vault, "read_bytes", counting)
     refresh(journal, store)
     assert reads == []  # nothing changed: nothing re-read
     write(vault, "journal/2025/2025-09-02.md", "sleep:: 9\n")

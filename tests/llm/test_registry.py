@@ -406,9 +406,8 @@ def test_pull_with_the_real_hub_client_over_loopback(
     progress bridge sees the bytes."""
     import functools
 
-    from huggingface_hub import hf_hub_download
-
     import huggingface_hub.constants
+    from huggingface_hub import hf_hub_download
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     # an earlier in-process `cli.main` (enforce_offline) may have switched the imported hub off

@@ -85,7 +85,7 @@ def test_window_with_entries_but_no_match_says_so(sam_journal: Journal, tmp_path
 
 
 def test_same_month_last_year_is_named_as_such(sam_journal: Journal, tmp_path: Path) -> None:
-    (sam_journal.vault.root / "journal" / "2025-11-14.md").write_text(
+    (sam_journal._vault.root / "journal" / "2025-11-14.md").write_text(
         "---\ntitle: Old times\n---\nPub quiz with Sam, we came last.\n"
     )
     sam_journal.reindex()

@@ -143,7 +143,7 @@ CORE_INTERNALS = (
     "journal_me.models.",  # the package's own names (ModelRegistry…) are public
     "journal_me.llm.gguf",
 )
-JOURNAL_INTERNALS = {"vault", "index", "graph", "retriever"}
+JOURNAL_INTERNALS = {"vault", "index", "graph", "retriever", "_vault", "_index", "_graph", "_retriever"}
 
 
 def _internal(target: str) -> bool:
@@ -221,4 +221,19 @@ def test_core_never_imports_the_tui_or_textual() -> None:
                     allowed = path.name == "cli.py" and target == PACKAGE and node.col_offset > 0
                     if not allowed:
                         leaks.append(f"{path.relative_to(root)}:{node.lineno} imports {target}")
+    assert not leaks, "\n".join(leaks)
+
+
+def test_journal_parts_are_private_and_nothing_outside_api_reaches_in(sample_journal: object) -> None:
+    """``Journal`` keeps its vault, index, graph and retriever to itself: callers get
+    operations (``read_bytes``, ``entries``, ``term_idf``…), not its parts."""
+    for name in sorted(JOURNAL_INTERNALS - {f"_{n}" for n in JOURNAL_INTERNALS}):
+        assert not hasattr(sample_journal, name), name
+    root = TUI.parents[1]
+    leaks = []
+    for path in sorted([*(root / "journal_me").rglob("*.py"), *(root / "trainer").rglob("*.py")]):
+        if path == root / "journal_me" / "api.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        leaks += [f"{path.relative_to(root)} {where}" for where in _reaches_into_journal(tree)]
     assert not leaks, "\n".join(leaks)

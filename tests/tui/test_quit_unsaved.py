@@ -58,7 +58,7 @@ async def test_quit_with_failed_save_writes_a_recovery_copy_and_says_where(
     async with app.run_test(size=SIZE) as pilot:
         await _type_unsaved(app, pilot)
         assert app.journal is not None
-        monkeypatch.setattr(app.journal.vault, "save", failure)  # the write itself fails
+        monkeypatch.setattr(app.journal._vault, "save", failure)  # the write itself fails
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 1
@@ -78,7 +78,7 @@ async def test_quit_stays_open_when_even_the_recovery_copy_fails(
     async with app.run_test(size=SIZE) as pilot:
         await _type_unsaved(app, pilot)
         assert app.journal is not None
-        monkeypatch.setattr(app.journal.vault, "save", disk_full)
+        monkeypatch.setattr(app.journal._vault, "save", disk_full)
         monkeypatch.setattr(app.journal, "write_recovery_copy", disk_full)
         await pilot.press("ctrl+q")
         await settle(pilot)
@@ -90,7 +90,7 @@ async def test_quit_stays_open_when_even_the_recovery_copy_fails(
         assert shown and "No space left" in shown[-1].message
 
         # the cause fixed (space freed): quitting saves and exits normally
-        del app.journal.vault.save, app.journal.write_recovery_copy  # back to the real ones
+        del app.journal._vault.save, app.journal.write_recovery_copy  # back to the real ones
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
