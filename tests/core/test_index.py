@@ -123,13 +123,13 @@ def test_corrupt_index_is_rebuilt_with_a_note(
     journal.close()
     assert _garble(index_dir)
     reopened = open_journal(vault)
-    assert reopened.index.recovered is not None
-    assert "rebuilt" in reopened.index.recovered
+    assert reopened._index.recovered is not None
+    assert "rebuilt" in reopened._index.recovered
     report = reopened.reindex()
     assert report.recovered is not None and "rebuilt" in report.recovered
     assert report.added == 4
     assert reopened.search("bouldering")[0].entry.rel == "2026-01-05.md"
-    assert reopened.index.recovered is None
+    assert reopened._index.recovered is None
 
 
 def test_corrupt_segment_files_only(

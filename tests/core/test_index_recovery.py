@@ -48,12 +48,12 @@ def test_a_rebuild_killed_before_its_commit_leaves_the_index_marked_incomplete(
 
     # the next process, searching without refreshing: no hits, and it can say why
     later = open_journal(vault)
-    assert later.index.incomplete
+    assert later._index.incomplete
     assert later.search("bouldering") == []
     # the next index completes it
     report = later.reindex()
     assert report.added == 2
-    assert not later.index.incomplete
+    assert not later._index.incomplete
     assert later.search("bouldering")[0].entry.rel == "2026-01-05.md"
 
 
@@ -84,8 +84,8 @@ def test_index_path_that_is_a_file_is_rebuilt_with_a_note(
     index_dir.rmdir()
     index_dir.write_text("not an index\n")
     reopened = open_journal(vault)
-    assert reopened.index.recovered is not None and "rebuilt" in reopened.index.recovered
-    assert "file" in reopened.index.recovered
+    assert reopened._index.recovered is not None and "rebuilt" in reopened._index.recovered
+    assert "file" in reopened._index.recovered
     assert index_dir.is_dir()
     assert reopened.reindex().added == 2
     assert reopened.search("bouldering")[0].entry.rel == "2026-01-05.md"
@@ -101,7 +101,7 @@ def test_index_folder_of_junk_is_rebuilt(
             child.write_bytes(b"\xff\x00junk" * 9)
     (index_dir / "stray-folder").mkdir()
     reopened = open_journal(vault)
-    assert reopened.index.recovered is not None
+    assert reopened._index.recovered is not None
     assert reopened.reindex().added == 2
     assert reopened.search("knee stairs")[0].entry.rel == "2026-01-06.md"
 
@@ -122,9 +122,9 @@ def test_a_transient_open_failure_does_not_rebuild(
 
     monkeypatch.setattr(windex, "open_dir", flaky)
     reopened = open_journal(vault)
-    assert reopened.index.recovered is None  # (the index opens on first use)
+    assert reopened._index.recovered is None  # (the index opens on first use)
     assert calls["n"] >= 2  # failed once, then opened
-    assert reopened.index.doc_count() > 0  # the good index is still there
+    assert reopened._index.doc_count() > 0  # the good index is still there
     assert reopened.search("bouldering")[0].entry.rel == "2026-01-05.md"
 
 
@@ -215,7 +215,7 @@ def test_a_garbled_table_of_contents_is_rebuilt(
     for p in tocs:
         p.write_bytes(b"\x00not a table of contents\xff" * 3)
     reopened = open_journal(vault)
-    assert reopened.index.recovered is not None and "rebuilt" in reopened.index.recovered
+    assert reopened._index.recovered is not None and "rebuilt" in reopened._index.recovered
     assert reopened.reindex().added == 2
     assert reopened.search("bouldering")[0].entry.rel == "2026-01-05.md"
 
@@ -230,8 +230,8 @@ def test_missing_segment_files_are_rebuilt(
     for p in segments:
         p.unlink()
     reopened = open_journal(vault)
-    assert reopened.index.recovered is not None and "rebuilt" in reopened.index.recovered
-    assert "FileNotFoundError" in reopened.index.recovered
+    assert reopened._index.recovered is not None and "rebuilt" in reopened._index.recovered
+    assert "FileNotFoundError" in reopened._index.recovered
     assert reopened.reindex().added == 2
     assert reopened.search("knee stairs")[0].entry.rel == "2026-01-06.md"
 

@@ -238,7 +238,7 @@ def test_deleted_graph_store_is_refilled(
         Path(str(store_path(journal.data_dir)) + suffix).unlink(missing_ok=True)
     fresh = open_journal(vault)
     fresh.reindex()
-    assert set(fresh.graph.known_entries()) == set(ENTRIES)
+    assert set(fresh._graph.known_entries()) == set(ENTRIES)
 
 
 def test_rebuild_reads_everything(journal: Journal, monkeypatch: pytest.MonkeyPatch) -> None:
