@@ -97,10 +97,7 @@ def write_temp(path: Path | str, data: bytes, *, mode: int | None = None) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        _write_fsynced(fd, data)
         if mode is not None:
             os.chmod(name, mode)
     except BaseException:
@@ -108,6 +105,14 @@ def write_temp(path: Path | str, data: bytes, *, mode: int | None = None) -> Pat
             os.unlink(name)
         raise
     return Path(name)
+
+
+def _write_fsynced(fd: int, data: bytes) -> None:
+    """Write ``data`` to the open file ``fd`` (closed after), flushed to the disk."""
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 # link() refused by the file system itself (exFAT/FAT sticks, some FUSE and SMB mounts)
@@ -131,10 +136,7 @@ def _link_new(tmp: Path, path: Path, data: bytes, mode: int | None) -> None:
     except FileExistsError as exc:
         raise NoClobberError(errno.EEXIST, "refusing to overwrite an existing file", str(path)) from exc
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        _write_fsynced(fd, data)
         if mode is not None:
             os.chmod(path, mode)
     except BaseException:
