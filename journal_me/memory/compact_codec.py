@@ -49,6 +49,8 @@ CACHED_BLOCKS = 256
 _TRAILER = struct.Struct("!Q4s")  # position of the pickled header, magic
 _FLOAT = struct.Struct("!f")
 _SHORT = struct.Struct("!H")
+_UINT = struct.Struct("!I")  # a Frequency posting's value
+_DOUBLE = struct.Struct("!d")
 _NO_ID = 0xFFFFFFFF
 
 
@@ -73,25 +75,58 @@ def _get_varint(buf: bytes, pos: int) -> tuple[int, int]:
 
 
 # -- term infos ------------------------------------------------------------------------------
+def _frequencies(postings: tuple[Any, Any, Any]) -> tuple[list[int], float] | None:
+    """A Frequency-format posting list's term frequencies and field boost: its values are
+    each posting's frequency as a 4-byte unsigned int and its weights frequency x boost
+    (Whoosh's ``Frequency.word_values``); None for anything else."""
+    _ids, weights, values = postings
+    if not values or len(values) != len(weights):
+        return None
+    freqs: list[int] = []
+    for v in values:
+        if not isinstance(v, bytes) or len(v) != 4:
+            return None
+        freqs.append(_UINT.unpack(v)[0])
+    if freqs[0] == 0:
+        return None
+    boost = weights[0] / freqs[0]
+    if any(f * boost != w for f, w in zip(freqs, weights, strict=True)):
+        return None
+    return freqs, boost
+
+
 def _encode_inline(postings: tuple[Any, Any, Any]) -> bytes:
     """Inlined postings (ids, weights, values): ids as varint deltas and whole-number weights
-    as varints (term frequencies: what this index's fields hold); anything else pickled."""
+    as varints (term frequencies: what this index's fields hold); a Frequency field's
+    postings (values: the frequency as 4 bytes) as their frequencies and the field boost;
+    anything else pickled (pickled 4-byte values were ~100 bytes a posting: 5x the text)."""
     ids, weights, values = postings
+    head: bytes | None = None
+    numbers: list[int] = []
+    boost = 0.0
     if not values and all(w == int(w) and 0 <= w < 1 << 31 for w in weights):
-        out = bytearray(b"\x00")
-        _put_varint(out, len(ids))
-        last = 0
-        for i in ids:
-            _put_varint(out, i - last)
-            last = i
-        for w in weights:
-            _put_varint(out, int(w))
-        return bytes(out)
-    return b"\x01" + pickle.dumps(postings, 2)
+        head, numbers = b"\x00", [int(w) for w in weights]
+    elif (freq := _frequencies(postings)) is not None:
+        (numbers, boost) = freq
+        head = b"\x03" if boost == 1.0 else b"\x02"  # 3: a field without a boost
+    if head is None:
+        return b"\x01" + pickle.dumps(postings, 2)
+    out = bytearray(head)
+    _put_varint(out, len(ids))
+    last = 0
+    for i in ids:
+        _put_varint(out, i - last)
+        last = i
+    for n in numbers:
+        _put_varint(out, n)
+    if head == b"\x02":
+        out += _DOUBLE.pack(boost)
+    return bytes(out)
 
 
 def _decode_inline(buf: bytes) -> tuple[Any, Any, Any]:
-    if buf[:1] != b"\x00":
+    flag = buf[:1]
+    if flag not in (b"\x00", b"\x02", b"\x03"):
         return pickle.loads(buf[1:])  # type: ignore[no-any-return]
     n, pos = _get_varint(buf, 1)
     ids = []
@@ -100,11 +135,14 @@ def _decode_inline(buf: bytes) -> tuple[Any, Any, Any]:
         delta, pos = _get_varint(buf, pos)
         last += delta
         ids.append(last)
-    weights = []
+    numbers = []
     for _ in range(n):
         w, pos = _get_varint(buf, pos)
-        weights.append(float(w))
-    return tuple(ids), tuple(weights), ()
+        numbers.append(w)
+    if flag == b"\x00":
+        return tuple(ids), tuple(float(w) for w in numbers), ()
+    boost = 1.0 if flag == b"\x03" else _DOUBLE.unpack_from(buf, pos)[0]
+    return tuple(ids), tuple(f * boost for f in numbers), tuple(_UINT.pack(f) for f in numbers)
 
 
 def encode_info(info: W3TermInfo) -> bytes:
@@ -112,6 +150,13 @@ def encode_info(info: W3TermInfo) -> bytes:
     as 32-bit floats and lengths as Whoosh's length bytes, as Whoosh 3 stores them)."""
     out = bytearray()
     inlined = info.is_inlined()
+    if inlined and _derivable(info):
+        # the statistics follow from the postings: only the length bytes and the postings
+        out.append(2)
+        out.append(0 if info._minlength is None else length_to_byte(info._minlength))
+        out.append(length_to_byte(info._maxlength))
+        out += _encode_inline(info._inlined)
+        return bytes(out)
     out.append(1 if inlined else 0)
     out += _FLOAT.pack(info._weight)
     _put_varint(out, info._df)
@@ -146,9 +191,41 @@ class _ReadInfo(W3TermInfo):  # type: ignore[misc]
         return self._inlined
 
 
+def _stats(postings: tuple[Any, Any, Any]) -> tuple[float, int, float, int, int]:
+    """(weight, df, max weight, min id, max id) of inlined postings, the weights as the
+    32-bit floats a term info stores."""
+    ids, weights, _values = postings
+    total = 0.0
+    for w in weights:
+        total += w
+    as32 = _FLOAT.unpack(_FLOAT.pack(total))[0]
+    return as32, len(ids), _FLOAT.unpack(_FLOAT.pack(max(weights)))[0], ids[0], ids[-1]
+
+
+def _derivable(info: W3TermInfo) -> bool:
+    """Whether the term info's statistics are exactly those its inlined postings give."""
+    postings = info._inlined
+    if not postings or not postings[0] or info._minid is None or info._maxid is None:
+        return False
+    stored = (
+        _FLOAT.unpack(_FLOAT.pack(info._weight))[0],
+        info._df,
+        _FLOAT.unpack(_FLOAT.pack(info._maxweight))[0],
+        info._minid,
+        info._maxid,
+    )
+    return _stats(postings) == stored
+
+
 def decode_info(buf: bytes) -> W3TermInfo:
     info = _ReadInfo()
     flags = buf[0]
+    if flags == 2:
+        info._minlength = byte_to_length(buf[1])
+        info._maxlength = byte_to_length(buf[2])
+        info._inlined = _decode_inline(buf[3:])
+        info._weight, info._df, info._maxweight, info._minid, info._maxid = _stats(info._inlined)
+        return info
     info._weight = _FLOAT.unpack_from(buf, 1)[0]
     info._df, pos = _get_varint(buf, 5)
     info._minlength = byte_to_length(buf[pos])

@@ -52,6 +52,7 @@ from whoosh.writing import IndexWriter
 
 from journal_me.memory import query as qf
 from journal_me.memory.compact_codec import CompactCodec
+from journal_me.memory.passage_text import follows_from_file
 from journal_me.memory.query import Clause
 from journal_me.vault import Entry
 
@@ -63,7 +64,7 @@ if TYPE_CHECKING:  # the numpy scorer loads only for an index large enough to ne
 # 12: underscores inside words are kept, not read as emphasis; 13: the compact term dictionary
 # (memory/compact_codec.py), passages store only their own fields; 14: passage entities without
 # heading-link texts as aliases, @handles end before a CJK/Hangul particle)
-SCHEMA_VERSION = "14"
+SCHEMA_VERSION = "15"
 INDEX_NAME = "journal"
 REBUILD_MARKER = "REBUILDING"  # present from a rebuild's start until its first commit
 OPEN_ATTEMPTS = 3
@@ -656,6 +657,8 @@ class PassageIndex:
                 id=f"{e.rel}#{p.index}",
                 kind="passage",
                 body=p.text,
+                # read back from the file lines when it follows from them (passage_text.py)
+                _stored_body=None if follows_from_file(e, p) else p.text,
                 entities=_keywords(ents),
                 line_start=p.line_start,
                 line_end=p.line_end,

@@ -25,6 +25,7 @@ from journal_me.memory import whoosh_import  # noqa: F401
 from journal_me.memory import query as Q
 from journal_me.memory.graph import EntityGraph
 from journal_me.memory.index import TOKEN_PATTERN, PassageIndex, make_analyzer
+from journal_me.memory.passage_text import FileLines
 from journal_me.memory.temporal import TimeHint, parse_temporal
 
 _ANALYZER = make_analyzer()
@@ -207,6 +208,7 @@ class Retriever:
         self.graph = graph
         self.vault_root = vault_root
         self.weights = Weights()
+        self._files = FileLines()  # passages whose text the index does not store
 
     # -- public ----------------------------------------------------------------------------
     def search(
@@ -528,7 +530,12 @@ class Retriever:
         return [self.row_to_hit(row, terms if highlight else None) for row in rows]
 
     def row_to_hit(self, row: dict[str, Any], terms: set[str] | None = None) -> Hit:
-        passage = row.get("body", "")
+        passage = row.get("body")
+        if passage is None and row.get("kind") == "passage":  # read back (passage_text.py)
+            passage = self._files.passage(
+                self.vault_root / row["rel"], int(row.get("line_start", 1)), int(row.get("line_end", 1))
+            )
+        passage = passage or ""
         date_value = row["date"]
         return Hit(
             entry=EntryRef(

@@ -27,6 +27,7 @@ disagrees, or a later query raises; the index then searches with Whoosh alone.
 from __future__ import annotations
 
 import importlib
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -425,6 +426,8 @@ def _check_query(searcher: Searcher) -> Q.Query | None:
     fields = searcher.stored_fields(docnum)
     text = f"{fields.get('title', '')} {str(fields.get('body', ''))[:400]}"
     words = dict.fromkeys(t.text for t in searcher.schema["body"].analyzer(text))
+    if "body" not in fields:  # its text is not stored (memory/passage_text.py): the lexicon's first words
+        words.update(dict.fromkeys(itertools.islice(searcher.reader().field_terms("body"), 400)))
     df = {w: searcher.doc_frequency("body", w) for w in words}
     ranked = sorted((w for w in words if 0 < df[w] <= SELF_CHECK_MAX_DF), key=lambda w: -df[w])
     picked = list(dict.fromkeys(ranked[:1] + ranked[-1:]))  # a frequent word and a rare one

@@ -17,7 +17,10 @@ import pytest
 from journal_me import statcache
 from journal_me.api import open_vault
 from journal_me.config import load_settings
+from journal_me.memory import compact_codec
+from journal_me.memory.index import INDEX_NAME
 from journal_me.statcache import StatCache
+from journal_me.vault import parse_entry
 
 SAMPLE_VAULT = Path(__file__).resolve().parents[2] / "vault"
 
@@ -78,3 +81,40 @@ def test_the_refresh_cache_is_compressed_and_an_old_one_ignored(indexed: tuple[P
     copy = path.with_name("old.json")
     copy.write_text(old, encoding="utf-8")
     assert StatCache.load(copy) is None
+
+
+def test_a_passage_text_that_its_file_lines_give_is_not_stored(indexed: tuple[Path, Path]) -> None:
+    """The index stored every passage's text (~0.6x the vault's markdown, compressed): now only
+    the few whose text does not follow from their file lines (an entry of front matter only);
+    a search reads the others back from the file, the same text as before."""
+    from whoosh import index as windex
+
+    vault, data = indexed
+    ix = windex.open_dir(str(data / "index"), indexname=INDEX_NAME)
+    with ix.searcher() as s:
+        passages = [f for f in s.all_stored_fields() if f.get("kind") == "passage"]
+    stored = [f for f in passages if "body" in f]
+    assert len(passages) > 300 and len(stored) <= 0.05 * len(passages), (len(stored), len(passages))
+    env = {"JOURNAL_ME_DATA_DIR": str(data.parent.parent), "JOURNAL_ME_CONFIG": str(vault / "none.toml")}
+    journal = open_vault(settings=load_settings(vault=vault, env=env))
+    try:
+        hits = journal.search("bouldering with Dev", limit=10) + journal.passages("journal/2025/2025-08-01.md")
+    finally:
+        journal.close()
+    assert len(hits) >= 10
+    for hit in hits:
+        entry = parse_entry(hit.entry.rel, hit.entry.path.read_bytes(), path=hit.entry.path, mtime=0)
+        want = [p.text for p in entry.passages if (p.line_start, p.line_end) == (hit.line_start, hit.line_end)]
+        assert want == [hit.passage], hit.entry.rel
+
+
+def test_frequency_postings_are_inlined_as_numbers() -> None:
+    """A rare word's postings (documents, frequencies) sat pickled in the term dictionary with
+    each frequency as 4 bytes: ~100 bytes for one posting, 2/3 of the sample vault's term file."""
+    one = ((568,), (1.0,), (b"\x00\x00\x00\x01",))
+    few = ((187, 308, 457, 494), (3.0, 1.5, 3.0, 1.5), tuple(n.to_bytes(4, "big") for n in (2, 1, 2, 1)))
+    for postings in (one, few):
+        packed = compact_codec._encode_inline(postings)
+        assert compact_codec._decode_inline(packed) == postings
+    assert len(compact_codec._encode_inline(one)) <= 6
+    assert len(compact_codec._encode_inline(few)) <= 12 + 8  # and the field boost, a double

@@ -1,0 +1,87 @@
+"""A passage's text read back from its file instead of from the index.
+
+A passage's text is its file lines (``line_start``..``line_end``) made readable
+(:func:`journal_me.markup.readable_lines`, :func:`journal_me.markup.to_plain`, blank runs
+squeezed): what :func:`journal_me.markup.split_passages` stores in ``Passage.text``. The index
+used to store that text for every passage, ~0.6x the vault's markdown even compressed (issue 10:
+the data dir must stay under 1x the vault's text). It now stores it only for a passage whose text
+does not follow from its lines (a canvas, the front-matter passage of an entry with no body) and
+reads the others back from the file when a search shows them: the file the refresh before the
+search has just checked, a few hits each time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+from threading import Lock
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from journal_me.markup import Passage
+    from journal_me.vault import Entry
+
+CACHED_FILES = 16  # files kept split into lines (a search's hits share a few files)
+
+
+def text_of(lines: list[str]) -> str:
+    """A passage's text from its lines, as ``split_passages`` makes it."""
+    from journal_me.markup import _BLANK_LINES_RE, readable_lines, to_plain
+
+    raw = "\n".join(readable_lines(lines)).strip()
+    return _BLANK_LINES_RE.sub("\n\n", to_plain(raw)).strip()
+
+
+def follows_from_file(entry: Entry, passage: Passage) -> bool:
+    """Whether ``passage``'s text is what :func:`text_of` gives for its file lines (then the
+    index need not store it). A canvas's body is not its file's lines."""
+    if entry.rel.lower().endswith(".canvas"):
+        return False
+    offset = entry.body_line_offset
+    start, end = passage.line_start - 1 - offset, passage.line_end - offset
+    lines = entry.body.split("\n")
+    if not 0 <= start < end <= len(lines):
+        return False
+    return text_of(lines[start:end]) == passage.text
+
+
+class FileLines:
+    """Files split into lines the way the vault reads them (UTF-8, one line ending), the last
+    :data:`CACHED_FILES` kept while their size and modification time stay the same."""
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[str, tuple[tuple[int, int], list[str]]] = OrderedDict()
+        self._lock = Lock()
+
+    def lines(self, path: Path) -> list[str]:
+        """The file's lines; none when it cannot be read (gone, not text)."""
+        from journal_me.vault import EntryReadError, _decode
+
+        key = str(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return []
+        stamp = (st.st_size, st.st_mtime_ns)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._cache.move_to_end(key)
+                return hit[1]
+        try:
+            lines = _decode(path.read_bytes()).split("\n")
+        except (OSError, EntryReadError):
+            return []
+        with self._lock:
+            self._cache[key] = (stamp, lines)
+            while len(self._cache) > CACHED_FILES:
+                self._cache.popitem(last=False)
+        return lines
+
+    def passage(self, path: Path, line_start: int, line_end: int) -> str:
+        """The text of the passage at these file lines ("" when the file cannot be read)."""
+        lines = self.lines(path)
+        if not lines or line_start < 1 or line_end < line_start:
+            return ""
+        return text_of(lines[line_start - 1 : line_end])
