@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journal_me.memory.entities import WEAK_HEURISTIC, Mention, extract_mentions
+from journal_me.memory.entities import WEAK_HEURISTIC, Mention, extract_mentions, guess_type
 from journal_me.memory.graph_store import CHECKPOINT_MIN_ENTRIES, checkpoint, connect_store
 from journal_me.vault import Entry
 
@@ -247,18 +247,46 @@ def _pairs_of(em: EntryMentions) -> set[tuple[str, str]]:
     return pairs
 
 
-def _build_alias_table(pairs: Iterable[tuple[str, str]], notes: dict[str, str]) -> AliasTable:
-    """The alias table from the distinct alias pairs and the pages (lower name -> name)."""
+def _build_alias_table(
+    pairs: Iterable[tuple[str, str, bool]],
+    notes: dict[str, str],
+    note_types: Mapping[str, str | None] | None = None,
+) -> AliasTable:
+    """The alias table from the distinct alias pairs and the pages (lower name -> name).
+
+    ``pairs``: (name, other name, from a page): a page's own name and its front-matter aliases
+    (True) say who it is; a link's display text (``[[Über Obsidian|Obsidian]]``, False) only
+    when the vault gives no reason against it (:func:`_display_is_alias`)."""
     # networkx is slow to import (~0.5 s): only when the alias pairs change, never on a query
     from networkx.utils import UnionFind
 
     ordered = sorted(set(pairs))
+    page_pairs = {(a, b) for a, b, page in ordered if page or a.lower() == b.lower()}
+    links = [(a, b) for a, b, page in ordered if (a, b) not in page_pairs]
+    strong = UnionFind()
+    for a, b in sorted(page_pairs):
+        strong.union(a.lower(), b.lower())
+    named = {low for pair in page_pairs for low in (pair[0].lower(), pair[1].lower())} | set(notes)
+    group_type: dict[str, str] = {}  # a page group's type (its first typed page)
+    for low in sorted(named):
+        kind = (note_types or {}).get(low)
+        if kind:
+            group_type.setdefault(strong[low], kind)
+    display_groups: dict[str, set[str]] = {}  # display text -> the groups its links point at
+    for a, b in links:
+        display_groups.setdefault(b.lower(), set()).add(strong[a.lower()])
+    kept = sorted(page_pairs) + [
+        (a, b) for a, b in links if _display_is_alias(a, b, strong, named, display_groups, group_type)
+    ]
     uf = UnionFind()
     surface: dict[str, str] = {}
-    for a, b in ordered:
+    for a, b in kept:
         uf.union(a.lower(), b.lower())
         for name in (a, b):
             surface.setdefault(name.lower(), name)
+    for a, _b in links:  # a link's target stays a known name when its display text is not
+        uf.union(a.lower(), a.lower())
+        surface.setdefault(a.lower(), a)
     groups: dict[str, list[str]] = {}
     for low in surface:
         groups.setdefault(uf[low], []).append(low)
@@ -279,6 +307,39 @@ def _build_alias_table(pairs: Iterable[tuple[str, str]], notes: dict[str, str]) 
             firsts.setdefault(words[0], set()).add(canonical)
     first_names = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
     return AliasTable.build(canon, first_names)
+
+
+def _display_is_alias(
+    target: str,
+    display: str,
+    strong: Any,
+    named: set[str],
+    display_groups: Mapping[str, set[str]],
+    group_type: Mapping[str, str],
+) -> bool:
+    """Whether a link's display text is another name of its target, so that the word in plain
+    prose names it too (``[[Samantha Ortiz|Sam]]``). Not when the vault says otherwise:
+
+    - the display text is the name or an alias of another page (``[[Dad|Sam]]``);
+    - it is the display text of links to different entities (obsidian-help shows
+      ``[[Einführung in Obsidian Sync|Obsidian Sync]]`` in 32 languages: one alias would
+      make the 32 pages one entity);
+    - it is a part of the target's name and the target is not a person: the page is *about*
+      the word (``[[Über Obsidian|Obsidian]]``: every "Obsidian" would name the German page);
+      a person's first name or surname is theirs (``[[Priya Raman|Priya]]``).
+    """
+    t_low, d_low = target.lower(), display.lower()
+    group = strong[t_low]
+    if d_low in named and strong[d_low] != group:
+        return False
+    if display_groups.get(d_low, {group}) != {group}:
+        return False
+    t_words, d_words = t_low.split(), d_low.split()
+    n = len(d_words)
+    if n < len(t_words) and any(t_words[i : i + n] == d_words for i in range(len(t_words) - n + 1)):
+        page_type = group_type.get(group)
+        return page_type in ("person", "pet") if page_type else guess_type(target) == "person"
+    return True
 
 
 def _resolved(em: EntryMentions, table: AliasTable) -> dict[str, tuple[str, str, bool]]:
@@ -476,13 +537,22 @@ class EntityGraph:
             return self._table
 
     def _table_from_entries(self) -> AliasTable:
-        pairs = self._db.execute("SELECT DISTINCT a, b FROM pair").fetchall()
+        # (a, b, whether the pair comes from page a itself: its name or a front-matter alias)
+        pairs = [
+            (a, b, bool(page))
+            for a, b, page in self._db.execute(
+                "SELECT p.a, p.b, MAX(e.note_name IS NOT NULL AND e.note_name = p.a)"
+                " FROM pair p JOIN entry e ON e.id = p.entry GROUP BY p.a, p.b"
+            )
+        ]
         notes: dict[str, str] = {}
-        for name, low in self._db.execute(
-            "SELECT note_name, note_lower FROM entry WHERE note_lower IS NOT NULL ORDER BY rel"
+        types: dict[str, str | None] = {}
+        for name, low, kind in self._db.execute(
+            "SELECT note_name, note_lower, note_type FROM entry WHERE note_lower IS NOT NULL ORDER BY rel"
         ):
             notes[low] = name
-        return _build_alias_table(pairs, notes)
+            types[low] = kind
+        return _build_alias_table(pairs, notes, types)
 
     def canonical(self, name: str) -> str:
         return self.aliases.canonical(name)

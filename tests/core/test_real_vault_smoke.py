@@ -58,12 +58,6 @@ def test_display_text_of_a_heading_link_is_not_an_alias(
     assert not aliases & {"do not recommend", "maximum storage size", "excluded files"}, aliases
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="H21 finding: a link's display word becomes an alias that claims every plain mention: "
-    "[[Über Obsidian|Obsidian]] makes 'Obsidian' in any note a mention of the German page "
-    "(on obsidian-help: 'Über Obsidian', 1,491 entries, is the top topic)",
-)
 def test_a_display_word_does_not_claim_plain_mentions(
     tmp_path: Path, open_journal: Callable[..., Any]
 ) -> None:
