@@ -52,6 +52,7 @@ from whoosh.writing import IndexWriter
 
 from journal_me.memory import query as qf
 from journal_me.memory.compact_codec import CompactCodec
+from journal_me.memory.filter_cache import FilterCache, bits_of, split_fence
 from journal_me.memory.passage_text import follows_from_file
 from journal_me.memory.query import Clause
 from journal_me.vault import Entry
@@ -432,6 +433,8 @@ class PassageIndex:
         # read), so one at a time; a search during a long write sees the last commit instead
         # of waiting for the write. Order: _lock, then _read_lock.
         self._read_lock = threading.RLock()
+        # the documents each filter allows, per index generation (never the private fence)
+        self._filters = FilterCache(self.directory.parent / f"{self.directory.name}.filters")
         self._open()
 
     # -- opening / recovery ----------------------------------------------------------------
@@ -712,6 +715,7 @@ class PassageIndex:
         changed) turns it off for good and Whoosh answers: see :meth:`fast_path_status`.
         """
         query = to_whoosh(query)
+        clause = filter
         filter = to_whoosh(filter) if filter is not None else None
         with self._read_lock:
             s = self.searcher()
@@ -736,7 +740,7 @@ class PassageIndex:
                 if mask is not None:
                     allow = BitSet(mask.nonzero()[0].tolist(), size=len(mask))
                 elif filter is not None:
-                    allow = BitSet(s.docs_for_query(filter), size=s.doc_count_all())
+                    allow = self._allowed(s, clause if clause is not None else filter)
                     if not allow:
                         return []
                 top = [(hit.docnum, float(hit.score)) for hit in s.search(query, limit=limit, filter=allow)]
@@ -747,6 +751,27 @@ class PassageIndex:
                 fields["score"] = score
                 out.append(fields)
             return out
+
+    def _allowed(self, s: Searcher, filter: Clause | Query) -> BitSet:
+        """The documents ``filter`` allows. The retriever's filters come from the per-generation
+        cache (:mod:`journal_me.memory.filter_cache`) except their private fence, which is
+        evaluated on the index every time."""
+        size = s.doc_count_all()
+        if isinstance(filter, Query):
+            return BitSet(s.docs_for_query(filter), size=size)
+        cached, fence = split_fence(filter)
+        if not cached:  # nothing to cache (the retriever's filters always name the kind)
+            return BitSet(s.docs_for_query(to_whoosh(filter)), size=size)
+        whole = to_whoosh(qf.AllOf(cached))
+        bits = bytearray(self._filters.bits(s, cached, lambda: bits_of(s.docs_for_query(whole), size)))
+        for clause in fence:
+            if isinstance(clause, qf.Not):  # (the fence: Not(private): remove the few private)
+                for n in s.docs_for_query(to_whoosh(clause.clause)):
+                    bits[n >> 3] &= ~(1 << (n & 7)) & 0xFF
+            else:
+                keep = bits_of(s.docs_for_query(to_whoosh(clause)), size)
+                bits = bytearray(a & b for a, b in zip(bits, keep, strict=True))
+        return BitSet.from_bytes(bits)
 
     def _vector(self, searcher: Searcher) -> Any:
         """The numpy evaluator for ``searcher`` (a ``VectorSearcher``), or None: the index is
