@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar
 
 from journal_me import statcache
 from journal_me.config import Settings, load_settings
@@ -51,6 +51,7 @@ from journal_me.vault import (
 if TYPE_CHECKING:
     from journal_me.memory.graph import EntityGraph, EntityInfo, Related, TimelinePoint
     from journal_me.memory.index import IndexedEntry, PassageIndex
+    from journal_me.memory.parse_pool import ParsedBatch
     from journal_me.memory.retrieval import EntryRef, Hit, QueryPlan, Retriever
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,23 @@ def conflict_original(rel: str) -> tuple[str, dt.datetime | None] | None:
     return original, created
 
 
-def _is_conflict(entry: Entry) -> bool:
+class _Fenceable(Protocol):
+    """What sticky privacy reads of an entry: an :class:`Entry`, or a parsed batch's stub."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def rel(self) -> str: ...
+    @property
+    def private(self) -> bool: ...
+    @property
+    def conflict_of(self) -> str | None: ...
+
+
+_E = TypeVar("_E", bound=_Fenceable)
+
+
+def _is_conflict(entry: _Fenceable) -> bool:
     return entry.conflict_of is not None or conflict_original(entry.rel) is not None
 
 
@@ -383,10 +400,14 @@ class Journal:
             cache = None if rebuild else self._trusted_cache()
             if cache is not None:
                 changed, gone, digests = self._changed_since(cache, stats, scan_warnings, report, progress)
+                self._apply(changed, gone, progress, was_private=was_private)
             else:
                 old = None if rebuild else statcache.StatCache.load(self._refresh_file)
-                changed, gone, digests = self._reconcile(old, stats, scan_warnings, report, progress)
-            self._apply(changed, gone, progress, was_private=was_private)
+                parsed, gone, digests = self._reconcile(old, stats, scan_warnings, report, progress)
+                try:
+                    self._apply_parsed(parsed, gone, progress, was_private)
+                finally:
+                    parsed.close()
             finish = getattr(self._index, "finish_rebuild", None)
             if rebuild and callable(finish):
                 finish()  # an empty vault writes nothing: the index is whole all the same
@@ -517,9 +538,11 @@ class Journal:
         scan_warnings: list[FileWarning],
         report: IndexReport,
         progress: Progress | None,
-    ) -> tuple[list[Entry], list[str], _Digests]:
+    ) -> tuple[ParsedBatch, list[str], _Digests]:
         """Vault against the whole index (first refresh, or the index changed meanwhile):
         files whose stat matches an old refresh cache are still not read."""
+        from journal_me.memory import parse_pool
+
         manifest = self._index.manifest()
         known = set(self._graph.known_entries())
         # graph and index can disagree (a crash or a failed index write between the
@@ -532,12 +555,9 @@ class Journal:
         previous = dict(self._warnings)
         warnings = {w.rel: w for w in scan_warnings}
         digests = _Digests()
-        changed: list[Entry] = []
         unreadable: list[str] = []
-        total = len(stats)
-        for i, (rel, st) in enumerate(stats.items()):
-            if progress and i % 200 == 0:
-                progress(i, total, "reading")
+        tasks: list[parse_pool.Task] = []
+        for rel, st in stats.items():
             seen = old.files.get(rel) if old is not None else None
             if (
                 old is not None
@@ -552,32 +572,58 @@ class Journal:
                 if rel in previous:
                     warnings[rel] = previous[rel]
                 continue
-            data, mtime, digest = self._read_changed(rel, warnings)
-            digests.values[rel] = digest
-            if data is None:
-                unreadable.append(rel)
-                continue
-            if rel not in stale and manifest.get(rel) == digest:
-                report.unchanged += 1
-                if rel in previous:  # e.g. bad YAML: still true, file unchanged
-                    warnings[rel] = previous[rel]
-                continue
-            entry = self._parse_changed(
-                rel, data, mtime, warnings, parsed_before=rel in manifest and rel not in previous
-            )
-            if entry is None:
-                digests.values[rel] = None
-                unreadable.append(rel)
-                continue
-            changed.append(entry)
-            if rel in manifest:
-                report.updated += 1
-            else:
-                report.added += 1
+            # a file whose digest is the index's is not parsed (unless the graph lacks it)
+            tasks.append(parse_pool.Task(rel, None if rel in stale else manifest.get(rel)))
+        # read and parsed on every core for a big batch; the parsed entries wait on disk for
+        # the index write, only their graph mentions stay in memory (see parse_pool)
+        changed = parse_pool.ParsedBatch(self.settings.vault_data_dir)
+        try:
+            total = len(stats)
+            done = total - len(tasks)
+            for i, parsed in enumerate(
+                parse_pool.parse_files(tasks, self._vault.read_bytes, self._parse_file)
+            ):
+                if progress and (done + i) % 200 == 0:
+                    progress(done + i, total, "reading")
+                rel = parsed.rel
+                digests.values[rel] = parsed.digest
+                if parsed.digest is None:  # unreadable
+                    warnings[rel] = FileWarning(rel, parsed.error or "unreadable")
+                    unreadable.append(rel)
+                    continue
+                if parsed.unchanged:
+                    report.unchanged += 1
+                    if rel in previous:  # e.g. bad YAML: still true, file unchanged
+                        warnings[rel] = previous[rel]
+                    continue
+                if parsed.error is not None:  # not text, or could not be parsed
+                    warnings[rel] = FileWarning(rel, parsed.error)
+                    digests.values[rel] = None
+                    unreadable.append(rel)
+                    continue
+                if parsed.meta_error:
+                    warnings[rel] = FileWarning(rel, parsed.meta_error)
+                self._privacy.note_meta(
+                    rel, parsed.meta_error, parsed_before=rel in manifest and rel not in previous
+                )
+                changed.add(parsed)
+                if rel in manifest:
+                    report.updated += 1
+                else:
+                    report.added += 1
+        except BaseException:
+            changed.close()
+            raise
         gone = [rel for rel in manifest if rel not in stats or rel in unreadable]
         report.removed = len(gone)
         self._warnings = warnings  # one swap: readers never see a half-built table
         return changed, gone, digests
+
+    def _parse_file(self, rel: str, data: bytes, mtime: float) -> Entry:
+        """A file's bytes parsed (in a parse worker, or here: see parse_pool)."""
+        return parse_entry(
+            rel, data, path=self._vault.root / rel, mtime=mtime, private_tags=self._vault.private_tags
+        )
 
     def update_paths(self, rels: Iterable[str]) -> IndexReport:
         """Reconcile the given vault paths with disk (the watch loop calls this)."""
@@ -704,16 +750,14 @@ class Journal:
             log.warning("could not read privacy flags from the index: %s", exc)
         return out
 
-    def _track_privacy(
-        self, changed: Sequence[Entry], gone: Sequence[str], was_private: set[str]
-    ) -> list[Entry]:
+    def _track_privacy(self, changed: Sequence[_E], gone: Sequence[str], was_private: set[str]) -> list[_E]:
         """Sticky privacy: an entry the index knew as private and that now reads as public
         stays fenced (private for graph and index) until the user confirms the change."""
         public = [e.rel for e in changed if not e.private and not _is_conflict(e)]
         known = was_private | self._fenced_in_index([*public, *gone])
         for rel in gone:
             self._privacy.note_gone(rel, was_private=rel in known)
-        out: list[Entry] = []
+        out: list[_E] = []
         for e in changed:
             if e.private or _is_conflict(e):
                 if not _is_conflict(e):
@@ -725,7 +769,7 @@ class Journal:
                 out.append(e)
         return out
 
-    def _fence(self, entry: Entry) -> Entry:
+    def _fence(self, entry: _E) -> _E:
         """The entry as the memory holds it: private when fenced (pending privacy change,
         conflict copy), so it never leaves for the bridge or training."""
         if entry.private:
@@ -734,33 +778,66 @@ class Journal:
             return dataclasses.replace(entry, private=True)
         return entry
 
+    def _apply_parsed(
+        self, parsed: ParsedBatch, gone: Sequence[str], progress: Progress | None, was_private: set[str]
+    ) -> None:
+        """:meth:`_apply` for a batch parsed by :func:`parse_pool.parse_files`: the same graph
+        and index, with the entries streamed from the spool into the index writer."""
+        if not len(parsed) and not gone:
+            return
+        tracked = self._track_privacy(parsed.stubs, gone, was_private)
+        fenced = {t.rel for s, t in zip(parsed.stubs, tracked, strict=True) if t.private and not s.private}
+        mentions = [
+            dataclasses.replace(em, private=True) if em.rel in fenced else em for em in parsed.mentions
+        ]
+        with self._lock:
+            result = self._graph.apply_mentions(mentions, gone)  # one transaction
+        del mentions, tracked
+
+        def items() -> Iterator[IndexedEntry]:
+            # after the graph's transaction: the alias table is final for entity fields
+            for e in parsed.entries():
+                yield self._indexed(dataclasses.replace(e, private=True) if e.rel in fenced else e)
+            yield from self._renamed_items(result.renamed)
+
+        self._write_index(items(), gone, progress, len(parsed) + len(result.renamed))
+
+    def _renamed_items(self, renamed: Iterable[str]) -> Iterator[IndexedEntry]:
+        """Entries outside the batch whose entity fields change with new canonical names (a
+        new person page "Sam" with `aliases: [Sammy]` touches the entries naming Sam or Sammy,
+        not the whole vault), read from disk now: one may have lost `private:` since it was
+        indexed, unseen."""
+        reread: list[Entry] = []
+        for rel in renamed:
+            try:
+                reread.append(self._vault.read(rel))
+            except EntryReadError:
+                continue
+        for e in self._track_privacy(reread, [], set()):
+            yield self._indexed(e)
+
+    def _write_index(
+        self, items: Iterable[IndexedEntry], gone: Sequence[str], progress: Progress | None, total: int
+    ) -> None:
+        """One write (one commit) for the whole batch; see PassageIndex.write."""
+        # (a stream's length for the writer's choice of processes; a list has its own)
+        sized: dict[str, Any] = {} if isinstance(items, Sequence) else {"size": total}
+        if progress:
+            progress(0, total, "indexing")
+            self._index.write(items, gone, on_added=lambda n: progress(n, total, "indexing"), **sized)
+            progress(total, total, "indexing")
+        else:
+            self._index.write(items, gone, **sized)
+        with self._lock:
+            self._summaries = None
+
     def _apply_batch(self, changed: Sequence[Entry], gone: Sequence[str], progress: Progress | None) -> None:
         with self._lock:
             result = self._graph.apply_batch(changed, gone)  # one transaction
         items = [self._indexed(e) for e in changed]
-        if result.renamed:
-            # canonical names changed: re-index the entries whose entity fields change with
-            # them (a new person page "Sam" with `aliases: [Sammy]` touches the entries naming
-            # Sam or Sammy, not the whole vault)
-            reread: list[Entry] = []
-            for rel in result.renamed:
-                try:
-                    reread.append(self._vault.read(rel))
-                except EntryReadError:
-                    continue
-            # read from disk now: it may have lost `private:` since it was indexed, unseen
-            items.extend(self._indexed(e) for e in self._track_privacy(reread, [], set()))
-        if progress:
-            progress(0, len(items), "indexing")
-        # one write (one commit) for the whole batch; see PassageIndex.write
-        if progress:
-            total = len(items)
-            self._index.write(items, gone, on_added=lambda n: progress(n, total, "indexing"))
-            progress(total, total, "indexing")
-        else:
-            self._index.write(items, gone)
-        with self._lock:
-            self._summaries = None
+        # canonical names changed: re-index the entries whose entity fields change with them
+        items.extend(self._renamed_items(result.renamed))
+        self._write_index(items, gone, progress, len(items))
 
     def _indexed(self, entry: Entry) -> IndexedEntry:
         from journal_me.memory.index import IndexedEntry
