@@ -64,8 +64,10 @@ if TYPE_CHECKING:  # the numpy scorer loads only for an index large enough to ne
 # undated/conflict_of fields, ``private`` holds the fence; 11: one date term per document;
 # 12: underscores inside words are kept, not read as emphasis; 13: the compact term dictionary
 # (memory/compact_codec.py), passages store only their own fields; 14: passage entities without
-# heading-link texts as aliases, @handles end before a CJK/Hangul particle)
-SCHEMA_VERSION = "15"
+# heading-link texts as aliases, @handles end before a CJK/Hangul particle; 15: a passage's text
+# is stored only when it does not follow from its file lines, Frequency postings inlined packed;
+# 16: a link's display text names its target only when the vault gives no reason against it)
+SCHEMA_VERSION = "16"
 INDEX_NAME = "journal"
 REBUILD_MARKER = "REBUILDING"  # present from a rebuild's start until its first commit
 OPEN_ATTEMPTS = 3
@@ -810,6 +812,12 @@ class PassageIndex:
     def doc_count(self) -> int:
         with self._read_lock:
             return int(self.searcher().doc_count())
+
+    def doc_frequencies(self, fields: Sequence[str], terms: Iterable[str]) -> dict[str, int]:
+        """term -> documents holding it, summed over ``fields`` (a term's rarity)."""
+        with self._read_lock:
+            s = self.searcher()
+            return {t: sum(int(s.doc_frequency(f, t)) for f in fields) for t in terms}
 
     def close(self) -> None:
         with self._lock, self._read_lock:

@@ -80,12 +80,6 @@ def test_a_particle_after_a_mention_is_not_part_of_the_name(
     assert {"jdoe", "kimsoo"} <= set(found), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="H21 finding: the one note with a rare exact term (a version number) ranks below "
-    "notes that only share a common word: 'release notes 1.7.7' -> v0.0.3 first "
-    "(on obsidian-help: v0.0.3, v0.5.3, v0.14.15; v1.7.7 not in the top 3)",
-)
 def test_a_version_number_finds_its_release_note_first(
     tmp_path: Path, open_journal: Callable[..., Any]
 ) -> None:
@@ -93,12 +87,6 @@ def test_a_version_number_finds_its_release_note_first(
     assert journal.search("release notes 1.7.7")[0].rel == "Release notes/v1.7.7.md"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="H21 finding: a query word read as an entity ('Obsidian' -> the German page 'Über "
-    "Obsidian') puts that entity's notes above the only note with the query's rare term "
-    "('Obsidian 1.7.7' -> v1.7.7 last; on obsidian-help: German pages first)",
-)
 def test_an_entity_word_does_not_bury_the_rare_term(tmp_path: Path, open_journal: Callable[..., Any]) -> None:
     journal = _journal(tmp_path, open_journal)
     assert "Release notes/v1.7.7.md" in [h.rel for h in journal.search("Obsidian 1.7.7")[:2]]
