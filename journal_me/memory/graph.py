@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journal_me.memory.entities import WEAK_HEURISTIC, Mention, extract_mentions, guess_type
-from journal_me.memory.graph_store import CHECKPOINT_MIN_ENTRIES, checkpoint, connect_store
+from journal_me.memory.graph_store import checkpoint, connect_store, settle
 from journal_me.vault import Entry
 
 if TYPE_CHECKING:
@@ -627,8 +627,7 @@ class EntityGraph:
                 self._work = None
             self._table = table
             self._memo.clear()
-            if len(new) + len(gone) >= CHECKPOINT_MIN_ENTRIES:
-                checkpoint(db)  # the batch's pages leave the WAL file (graph_store.py)
+            settle(db, len(new) + len(gone))  # compacted, out of the WAL when large (graph_store.py)
             return result
 
     def _delete_entry(self, rel: str) -> bool:

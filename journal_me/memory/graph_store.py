@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 STORE_NAME = "graph.sqlite3"
 # 2: integer entry ids, no per-mention copies of entry data; 3: hub tables; 4: a heading link's
-# text is no alias of the page, headings end names, @handles end before a CJK/Hangul particle
-SCHEMA_VERSION = 4
+# text is no alias of the page, headings end names, @handles end before a CJK/Hangul particle;
+# 5: names, kinds and raw names as integer ids (``word``) behind views of the old tables
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE entry (
@@ -47,23 +48,58 @@ CREATE TABLE entry (
     data BLOB NOT NULL
 );
 CREATE INDEX entry_note ON entry(note_lower) WHERE note_lower IS NOT NULL;
-CREATE TABLE pair (a TEXT NOT NULL, b TEXT NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (a, b, entry))
-    WITHOUT ROWID;
-CREATE TABLE raw (low TEXT NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (low, entry)) WITHOUT ROWID;
 CREATE TABLE alias (low TEXT PRIMARY KEY, canonical TEXT NOT NULL, pos INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE first_name (low TEXT PRIMARY KEY, canonical TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE mention (
-    key TEXT NOT NULL,
+CREATE TABLE word (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE pair_ids (
+    a INTEGER NOT NULL, b INTEGER NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (a, b, entry)
+) WITHOUT ROWID;
+CREATE VIEW pair (a, b, entry) AS
+    SELECT wa.text, wb.text, p.entry FROM pair_ids p JOIN word wa ON wa.id = p.a JOIN word wb ON wb.id = p.b;
+CREATE TRIGGER pair_insert INSTEAD OF INSERT ON pair BEGIN
+    INSERT OR IGNORE INTO word (text) VALUES (NEW.a), (NEW.b);
+    INSERT INTO pair_ids VALUES (
+        (SELECT id FROM word WHERE text = NEW.a), (SELECT id FROM word WHERE text = NEW.b), NEW.entry);
+END;
+CREATE TRIGGER pair_delete INSTEAD OF DELETE ON pair BEGIN
+    DELETE FROM pair_ids WHERE a = (SELECT id FROM word WHERE text = OLD.a)
+        AND b = (SELECT id FROM word WHERE text = OLD.b) AND entry = OLD.entry;
+END;
+CREATE TABLE raw_ids (low INTEGER NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (low, entry)) WITHOUT ROWID;
+CREATE VIEW raw (low, entry) AS SELECT w.text, r.entry FROM raw_ids r JOIN word w ON w.id = r.low;
+CREATE TRIGGER raw_insert INSTEAD OF INSERT ON raw BEGIN
+    INSERT OR IGNORE INTO word (text) VALUES (NEW.low);
+    INSERT INTO raw_ids VALUES ((SELECT id FROM word WHERE text = NEW.low), NEW.entry);
+END;
+CREATE TRIGGER raw_delete INSTEAD OF DELETE ON raw BEGIN
+    DELETE FROM raw_ids WHERE low = (SELECT id FROM word WHERE text = OLD.low) AND entry = OLD.entry;
+END;
+CREATE TABLE mention_ids (
+    key INTEGER NOT NULL,
     entry INTEGER NOT NULL,
     pos INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    kind TEXT NOT NULL,
+    name INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
     explicit INTEGER NOT NULL,
     marked INTEGER NOT NULL,
     forms TEXT,
     PRIMARY KEY (key, entry)
 ) WITHOUT ROWID;
-CREATE INDEX mention_entry ON mention(entry, pos);
+CREATE INDEX mention_entry ON mention_ids(entry, pos);
+CREATE VIEW mention (key, entry, pos, name, kind, explicit, marked, forms) AS
+    SELECT k.text, m.entry, m.pos, n.text, c.text, m.explicit, m.marked,
+        CASE WHEN m.forms = '' THEN json_object(n.text, 1) ELSE m.forms END
+    FROM mention_ids m JOIN word k ON k.id = m.key JOIN word n ON n.id = m.name JOIN word c ON c.id = m.kind;
+CREATE TRIGGER mention_insert INSTEAD OF INSERT ON mention BEGIN
+    INSERT OR IGNORE INTO word (text) VALUES (NEW.key), (NEW.name), (NEW.kind);
+    INSERT INTO mention_ids VALUES (
+        (SELECT id FROM word WHERE text = NEW.key), NEW.entry, NEW.pos,
+        (SELECT id FROM word WHERE text = NEW.name), (SELECT id FROM word WHERE text = NEW.kind),
+        NEW.explicit, NEW.marked, CASE WHEN NEW.forms = json_object(NEW.name, 1) THEN '' ELSE NEW.forms END);
+END;
+CREATE TRIGGER mention_delete INSTEAD OF DELETE ON mention BEGIN
+    DELETE FROM mention_ids WHERE key = (SELECT id FROM word WHERE text = OLD.key) AND entry = OLD.entry;
+END;
 CREATE TABLE hub (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
 CREATE TABLE hub_edge (
     a INTEGER NOT NULL,
@@ -89,6 +125,7 @@ def store_path(data_dir: Path) -> Path:
 # WAL file until the next write resets it (a 6k-note index left a 29 MB graph.sqlite3-wal
 # beside a 29 MB store): such a batch is checkpointed and the WAL truncated at once.
 CHECKPOINT_MIN_ENTRIES = 500
+VACUUM_MIN_ENTRIES = 100  # (a smaller store: the few pages a VACUUM saves are not worth it)
 WAL_SIZE_LIMIT = 4 * 1024 * 1024  # what a reset WAL is cut back to (PRAGMA journal_size_limit)
 
 
@@ -102,6 +139,22 @@ def _open(path: Path | None) -> sqlite3.Connection:
     return con
 
 
+def settle(con: sqlite3.Connection, batch: int) -> None:
+    """After a committed batch of ``batch`` entries: one that wrote at least half the store
+    (a first index, a rebuild) is compacted (rows inserted in entry order leave B-tree pages
+    part empty: VACUUM takes 8% off a 3k-note store, 6% off the sample vault's), and a large
+    one's pages leave the WAL file (:func:`checkpoint`)."""
+    vacuumed = False
+    if batch >= VACUUM_MIN_ENTRIES and batch * 2 >= con.execute("SELECT COUNT(*) FROM entry").fetchone()[0]:
+        try:
+            con.execute("VACUUM")
+            vacuumed = True
+        except sqlite3.OperationalError as exc:  # busy elsewhere: it stays as it is
+            log.debug("graph store vacuum skipped: %s", exc)
+    if vacuumed or batch >= CHECKPOINT_MIN_ENTRIES:
+        checkpoint(con)
+
+
 def checkpoint(con: sqlite3.Connection) -> bool:
     """Copy the WAL into the store and truncate it to nothing (after a large batch); False
     when a reader elsewhere kept part of it (it is then cut back at a later write)."""
@@ -113,6 +166,19 @@ def checkpoint(con: sqlite3.Connection) -> bool:
     return not busy
 
 
+def _statements(script: str) -> list[str]:
+    """``script`` cut into statements (a trigger's body holds semicolons of its own)."""
+    out: list[str] = []
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf.strip())
+            buf = ""
+    return out
+
+
 def _ensure_schema(con: sqlite3.Connection) -> None:
     version = con.execute("PRAGMA user_version").fetchone()[0]
     if version == SCHEMA_VERSION:
@@ -121,12 +187,12 @@ def _ensure_schema(con: sqlite3.Connection) -> None:
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:  # another process may have created it meanwhile
-            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-            for t in tables:
-                con.execute(f'DROP TABLE IF EXISTS "{t}"')
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    con.execute(statement)
+            for kind in ("view", "table"):  # (a view's triggers go with it)
+                names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type=?", (kind,))]
+                for name in names:
+                    con.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+            for statement in _statements(SCHEMA):
+                con.execute(statement)
             con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         con.execute("COMMIT")
     except BaseException:

@@ -204,3 +204,77 @@ def test_journal_deletes_an_old_graph_json_and_fills_the_store(
     journal.close()
     again = open_journal(vault)
     assert again.timeline("Sammy") and again.reindex().updated == 0
+
+
+SCHEMA_4 = """
+CREATE TABLE entry (id INTEGER PRIMARY KEY, rel TEXT NOT NULL UNIQUE, date TEXT NOT NULL, title TEXT NOT NULL,
+    private INTEGER NOT NULL, note_name TEXT, note_lower TEXT, note_type TEXT, data BLOB NOT NULL);
+CREATE TABLE pair (a TEXT NOT NULL, b TEXT NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (a, b, entry))
+    WITHOUT ROWID;
+CREATE TABLE raw (low TEXT NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (low, entry)) WITHOUT ROWID;
+CREATE TABLE mention (key TEXT NOT NULL, entry INTEGER NOT NULL, pos INTEGER NOT NULL, name TEXT NOT NULL,
+    kind TEXT NOT NULL, explicit INTEGER NOT NULL, marked INTEGER NOT NULL, forms TEXT,
+    PRIMARY KEY (key, entry)) WITHOUT ROWID;
+CREATE INDEX mention_entry ON mention(entry, pos);
+INSERT INTO entry VALUES (1, 'old.md', '2025-01-01', 'Old', 0, NULL, NULL, NULL, x'00');
+INSERT INTO mention VALUES ('sam', 1, 0, 'Sam', 'person', 1, 1, '{"Sam":1}');
+INSERT INTO raw VALUES ('sam', 1);
+PRAGMA user_version=4;
+"""
+
+
+def test_a_store_of_schema_4_is_rebuilt_with_views_in_place_of_its_tables(tmp_path: Path) -> None:
+    """Schema 5 keeps ``mention``, ``raw`` and ``pair`` as views over tables of integer ids:
+    a schema 4 store (tables of those names, rows in them) is emptied and rebuilt, not
+    crashed on, and a later version replaces the views in turn."""
+    path = tmp_path / "graph.sqlite3"
+    con = sqlite3.connect(path)
+    con.executescript(SCHEMA_4)
+    con.close()
+    g = EntityGraph.open(path)
+    assert list(g.known_entries()) == []
+    g.apply_batch([_entry(rel, text) for rel, text in VAULT.items()], [])
+    assert g.resolve("Sammy") == "sam"
+    assert [p.rel for p in g.timeline("Sam")][:1] == ["2025-08-09.md"]
+    g.close()
+    con = sqlite3.connect(path)
+    kinds = dict(con.execute("SELECT name, type FROM sqlite_master WHERE name IN ('mention', 'raw', 'pair')"))
+    con.execute("PRAGMA user_version=4")
+    con.commit()
+    con.close()
+    assert kinds == {"mention": "view", "raw": "view", "pair": "view"}
+    g = EntityGraph.open(path)  # views dropped, tables made again
+    assert list(g.known_entries()) == []
+    g.close()
+
+
+def test_names_are_stored_once_and_rows_hold_their_ids(tmp_path: Path) -> None:
+    """A name was written out in every mention, raw-name and alias-pair row (key, spelling
+    and kind as text: 5.9 of a 3k-note vault's 15.4 MB graph store); the rows hold integer
+    ids into ``word`` now, and a mention's one spelling is not repeated in its forms."""
+    path = tmp_path / "graph.sqlite3"
+    g = EntityGraph(path)
+    name = "Bartholomew Featherstonehaugh"
+    g.apply_batch(
+        [_entry(f"2025-01-{i:02d}.md", f"Tea with {name} at Kensington.\n") for i in range(1, 29)], []
+    )
+    assert g.resolve(name) is not None
+    assert g.timeline(name)
+    g.close()
+    con = sqlite3.connect(path)
+    texts = [t for (t,) in con.execute("SELECT text FROM word")]
+    assert sum(name.lower() in t.lower() for t in texts) <= 3, texts  # key, spelling, first word
+    assert con.execute(
+        "SELECT typeof(key), typeof(name), typeof(kind) FROM mention_ids LIMIT 1"
+    ).fetchone() == (
+        "integer",
+        "integer",
+        "integer",
+    )
+    assert con.execute("SELECT COUNT(*) FROM mention_ids WHERE forms != ''").fetchone()[0] == 0
+    # the views read back what was written
+    assert con.execute("SELECT forms FROM mention WHERE name=? LIMIT 1", (name,)).fetchone()[0] in (
+        f'{{"{name}":1}}',
+        None,
+    )
+    con.close()
