@@ -12,423 +12,57 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from journal_me.markup import CODE_SPAN_RE, WIKILINK_RE, to_plain
-from journal_me.vault import Entry
+if TYPE_CHECKING:
+    from journal_me.vault import Entry
 
-# Words that start sentences or are capitalised for grammar, not because they name something.
-_COMMON = {
-    w.lower()
-    for w in [
-        "I",
-        "I'm",
-        "I've",
-        "I'd",
-        "I'll",
-        "Im",
-        "Ive",
-        "A",
-        "An",
-        "The",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "There",
-        "Then",
-        "Than",
-        "Today",
-        "Tomorrow",
-        "Yesterday",
-        "Tonight",
-        "Morning",
-        "Evening",
-        "Afternoon",
-        "Night",
-        "It",
-        "It's",
-        "Its",
-        "He",
-        "She",
-        "We",
-        "They",
-        "You",
-        "Your",
-        "My",
-        "Our",
-        "His",
-        "Her",
-        "Their",
-        "Me",
-        "Us",
-        "Them",
-        "And",
-        "But",
-        "Or",
-        "So",
-        "If",
-        "When",
-        "While",
-        "Because",
-        "Although",
-        "Though",
-        "After",
-        "Before",
-        "Since",
-        "Until",
-        "Also",
-        "Still",
-        "Just",
-        "Only",
-        "Maybe",
-        "Perhaps",
-        "Anyway",
-        "Really",
-        "Actually",
-        "Apparently",
-        "Honestly",
-        "What",
-        "Why",
-        "How",
-        "Who",
-        "Where",
-        "Which",
-        "Whatever",
-        "Whoever",
-        "Not",
-        "No",
-        "Yes",
-        "Ok",
-        "Okay",
-        "OK",
-        "Oh",
-        "Ah",
-        "Um",
-        "Well",
-        "Good",
-        "Great",
-        "Bad",
-        "Some",
-        "Most",
-        "Many",
-        "Much",
-        "More",
-        "Less",
-        "Every",
-        "Each",
-        "All",
-        "Any",
-        "Both",
-        "Either",
-        "Neither",
-        "One",
-        "Two",
-        "Three",
-        "Four",
-        "Five",
-        "Six",
-        "Seven",
-        "Eight",
-        "Nine",
-        "Ten",
-        "First",
-        "Second",
-        "Third",
-        "Last",
-        "Next",
-        "New",
-        "Old",
-        "Little",
-        "Big",
-        "Small",
-        "Long",
-        "Short",
-        "Here",
-        "Now",
-        "Later",
-        "Soon",
-        "Again",
-        "Once",
-        "Twice",
-        "Never",
-        "Always",
-        "Often",
-        "Sometimes",
-        "Usually",
-        "Almost",
-        "Thank",
-        "Thanks",
-        "Please",
-        "Sorry",
-        "Hello",
-        "Hi",
-        "Dear",
-        "Note",
-        "Notes",
-        "Update",
-        "Plan",
-        "Plans",
-        "Goal",
-        "Goals",
-        "Todo",
-        "Done",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Mon",
-        "Tue",
-        "Wed",
-        "Thu",
-        "Fri",
-        "Sat",
-        "Sun",
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Sept",
-        "Oct",
-        "Nov",
-        "Dec",
-        "Christmas",
-        "Easter",
-        "Spring",
-        "Summer",
-        "Autumn",
-        "Winter",
-        "Weekend",
-        "Week",
-        "Month",
-        "Year",
-        "Day",
-        "Hour",
-        "Minute",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "Went",
-        "Got",
-        "Had",
-        "Did",
-        "Was",
-        "Were",
-        "Is",
-        "Are",
-        "Be",
-        "Been",
-        "Have",
-        "Has",
-        "Do",
-        "Does",
-        "Can",
-        "Could",
-        "Would",
-        "Should",
-        "Will",
-        "Shall",
-        "Might",
-        "Must",
-        "Let",
-        "Lets",
-        "Let's",
-        "Felt",
-        "Feel",
-        "Feeling",
-        "Thought",
-        "Think",
-        "Said",
-        "Says",
-        "Told",
-        "Asked",
-        "Made",
-        "Make",
-        "Took",
-        "Take",
-        "Came",
-        "Come",
-        "Saw",
-        "See",
-        "Need",
-        "Needed",
-        "Want",
-        "Wanted",
-        "Tried",
-        "Try",
-        "Started",
-        "Start",
-        "Finished",
-        "Finish",
-        "Walked",
-        "Ran",
-        "Run",
-        "Read",
-        "Wrote",
-        "Write",
-        "Slept",
-        "Woke",
-        "Spent",
-        "Bought",
-        "Found",
-        "Lost",
-        "Left",
-        "Kept",
-        "Called",
-        "Rang",
-        "Met",
-        "Love",
-        "Loved",
-        "Hate",
-        "Hated",
-        "Like",
-        "Liked",
-        "Whole",
-        "Half",
-        "Quick",
-        "Quickly",
-        "Slowly",
-        "Finally",
-        "Eventually",
-        "Later",
-        "Earlier",
-        "Meanwhile",
-        "Otherwise",
-        "Except",
-        "Re",
-        "Fw",
-        "Fwd",
-        "TL",
-        "DR",
-        "PS",
-        "P.S",
-        "NB",
-        "Ugh",
-        "Hmm",
-        "Wow",
-        "Yay",
-        "Lol",
-        "Also",
-        "Anyway",
-        "Day",
-        "Days",
-        "Weeks",
-        "Months",
-        "Years",
-    ]
-}
-_CONNECTORS = {"of", "de", "la", "le", "van", "von", "du", "the", "on", "upon"}
-_PLACE_HINTS = {
-    "street",
-    "st",
-    "road",
-    "rd",
-    "lane",
-    "avenue",
-    "park",
-    "hill",
-    "hills",
-    "canal",
-    "river",
-    "bridge",
-    "station",
-    "square",
-    "gardens",
-    "garden",
-    "beach",
-    "loch",
-    "lake",
-    "valley",
-    "studio",
-    "wall",
-    "cafe",
-    "café",
-    "pub",
-    "inn",
-    "arms",
-    "market",
-    "hall",
-    "library",
-    "museum",
-    "centre",
-    "center",
-    "hospital",
-    "leith",
-    "edinburgh",
-    "manchester",
-    "sheffield",
-    "bristol",
-    "london",
-    "leeds",
-    "glasgow",
-    "city",
-    "town",
-    "village",
-    "island",
-    "shore",
-    "seat",
-    "walk",
-    "path",
-    "way",
-    "hotel",
-    "house",
-    "tower",
-    "church",
-    "castle",
-    "meadows",
-}
-_ORG_HINTS = {
-    "labs",
-    "lab",
-    "ltd",
-    "inc",
-    "insurance",
-    "council",
-    "university",
-    "uni",
-    "physio",
-    "company",
-    "group",
-    "bank",
-    "nhs",
-    "clinic",
-    "school",
-    "college",
-    "studios",
-    "trust",
-    "club",
-    "society",
-    "team",
-    "agency",
-    "partners",
-    "foundation",
-    "institute",
-}
-
+# Importing this module compiles and reads nothing (the CLI's search imports it): the word
+# lists (journal_me/data/entity_*.txt) and the patterns are made on first use.
+_DATA = Path(__file__).resolve().parent.parent / "data"
+_CONNECTORS = frozenset({"of", "de", "la", "le", "van", "von", "du", "the", "on", "upon"})
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "auntie", "aunt", "uncle", "nan"})
 _CAP_WORD = r"[A-Z][a-zA-Z'’\-]*[a-zA-Z]|[A-Z]"
-_PHRASE_RE = re.compile(
-    rf"(?<![\w@#])((?:{_CAP_WORD})(?:\s+(?:(?:of|de|la|le|van|von|du|the|on)\s+)?(?:{_CAP_WORD}))*)"
-)
+
+
+@functools.cache
+def _words(name: str) -> frozenset[str]:
+    """A word list of journal_me/data/ (one word or phrase a line, ``#`` comments), lower case."""
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def _common() -> frozenset[str]:
+    """Words capitalised for grammar, not because they name something."""
+    return _words("entity_common.txt")
+
+
+def _stop() -> frozenset[str]:
+    return _words("entity_stoplist.txt")
+
+
+def _given() -> frozenset[str]:
+    return _words("entity_given_names.txt")
+
+
+def _place_hints() -> frozenset[str]:
+    return _words("entity_place_hints.txt")
+
+
+def _org_hints() -> frozenset[str]:
+    return _words("entity_org_hints.txt")
+
+
+@functools.cache
+def _phrase_re() -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![\w@#])((?:{_CAP_WORD})(?:\s+(?:(?:of|de|la|le|van|von|du|the|on)\s+)?(?:{_CAP_WORD}))*)"
+    )
+
+
 # What may come just before a sentence-initial word: the text's start, closing punctuation,
 # a line break, a list marker or blockquote ("- ", "> ", "2. ") — with whitespace between.
 _SENTENCE_PUNCT = frozenset('.!?:;…"“(-–—')
@@ -489,30 +123,18 @@ class Mention:
     alias: str | None = None  # [[target|alias]]: alias is another name of target
 
 
-def _load_words(name: str) -> frozenset[str]:
-    text = resources.files("journal_me.data").joinpath(name).read_text(encoding="utf-8")
-    return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
-
-
-# Data, not code (issue 10): journal_me/data/entity_*.txt.
-_STOP = _load_words("entity_stoplist.txt")
-_GIVEN = _load_words("entity_given_names.txt")
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "auntie", "aunt", "uncle", "nan"})
-
-
 def guess_type(name: str) -> str:
     words = [w.lower().strip(".'’") for w in name.split()]
-    if any(w in _ORG_HINTS for w in words):
+    given = _given()
+    if any(w in _org_hints() for w in words):
         return "org"
-    if any(w in _PLACE_HINTS for w in words):
+    if any(w in _place_hints() for w in words):
         return "place"
-    if len(words) == 1 and words[0] in _GIVEN and words[0] not in _TITLES:
+    if len(words) == 1 and words[0] in given and words[0] not in _TITLES:
         return "person"
     if (
         len(words) in (2, 3)
-        and words[0] in _GIVEN
+        and words[0] in given
         and all(w[:1].isalpha() for w in words)
         and not (_CONNECTORS & set(words))
     ):
@@ -520,31 +142,39 @@ def guess_type(name: str) -> str:
     return "topic"
 
 
-_PERSON_AFTER_RE = re.compile(
-    r"^(?:'s)?\s+(?:said|says|told|tells|asked|asks|rang|rings|texted|texts|messaged|called|"
-    r"thinks|thought|wants|wanted|laughed|cried|replied|agreed|admitted|sent|hugged|smiled|"
-    r"and I|and me)\b"
-)
-_PERSON_BEFORE_RE = re.compile(r"\b(?:with|told|asked|texted|rang|called|met|messaged|hugged|and)\s+$")
+@functools.cache
+def _person_after_re() -> re.Pattern[str]:
+    return re.compile(
+        r"^(?:'s)?\s+(?:said|says|told|tells|asked|asks|rang|rings|texted|texts|messaged|called|"
+        r"thinks|thought|wants|wanted|laughed|cried|replied|agreed|admitted|sent|hugged|smiled|"
+        r"and I|and me)\b"
+    )
+
+
+@functools.cache
+def _person_before_re() -> re.Pattern[str]:
+    return re.compile(r"\b(?:with|told|asked|texted|rang|called|met|messaged|hugged|and)\s+$")
 
 
 def _candidates(text: str) -> list[tuple[str, bool, bool]]:
     """(phrase, looks_like_person, weak): weak ones are single capitalised words at a
     sentence start ("Biscuit hid…"), entities only when the vault already knows the name."""
     out: list[tuple[str, bool, bool]] = []
-    for m in _PHRASE_RE.finditer(text):
+    common, stop = _common(), _stop()
+    person_after, person_before = _person_after_re(), _person_before_re()
+    for m in _phrase_re().finditer(text):
         phrase = m.group(1).strip(" -'’")
         words = phrase.split()
         # drop leading/trailing common words ("The", "My") and connectors
         lo, hi = 0, len(words)  # indices, not slices: a phrase can be a whole line long
         while lo < hi and (
-            words[lo].lower() in _COMMON or words[lo].lower() in _CONNECTORS or words[lo].lower() in _STOP
+            words[lo].lower() in common or words[lo].lower() in _CONNECTORS or words[lo].lower() in stop
         ):
             lo += 1
-        while hi > lo and (words[hi - 1].lower() in _CONNECTORS or words[hi - 1].lower() in _COMMON):
+        while hi > lo and (words[hi - 1].lower() in _CONNECTORS or words[hi - 1].lower() in common):
             hi -= 1
         words = words[lo:hi]
-        if not words or " ".join(words).lower() in _STOP:
+        if not words or " ".join(words).lower() in stop:
             continue
         phrase = " ".join(words).replace("’", "'")
         if phrase.endswith("'s"):
@@ -560,10 +190,10 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
         after = text[m.end() : m.end() + 30]
         # a single capitalised word at a sentence start is too weak on its own, unless a
         # person verb follows ("Dev said…", "Sam rang…")
-        weak = at_start and len(words) == 1 and not _PERSON_AFTER_RE.match(after)
+        weak = at_start and len(words) == 1 and not person_after.match(after)
         before = text[max(0, m.start() - 12) : m.start()]
-        person = bool(_PERSON_AFTER_RE.match(after)) or (
-            len(words) == 1 and bool(_PERSON_BEFORE_RE.search(before)) and bool(_PERSON_AFTER_RE.match(after))
+        person = bool(person_after.match(after)) or (
+            len(words) == 1 and bool(person_before.search(before)) and bool(person_after.match(after))
         )
         out.append((phrase, person, weak))
     return out
@@ -585,11 +215,15 @@ def names_in(text: str, names: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_HEADING_LINE_RE = re.compile(r"^([ ]{0,3}#{1,6}[ \t].*?)[ \t]*$", re.MULTILINE)
+@functools.cache
+def _heading_line_re() -> re.Pattern[str]:
+    return re.compile(r"^([ ]{0,3}#{1,6}[ \t].*?)[ \t]*$", re.MULTILINE)
 
 
 def extract_mentions(entry: Entry) -> list[Mention]:
     """All entity mentions in an entry, deduplicated, explicit ones first."""
+    from journal_me.markup import CODE_SPAN_RE, WIKILINK_RE, to_plain
+
     found: dict[tuple[str, str], Mention] = {}
 
     def add(m: Mention) -> None:
@@ -612,7 +246,7 @@ def extract_mentions(entry: Entry) -> list[Mention]:
         add(Mention(f"#{tag}", "tag", "tag"))
     plain = CODE_SPAN_RE.sub(" ", _strip_code_blocks(entry.body))
     # a heading ends like a sentence: "## Editor" then "### Strict line breaks" is not a name
-    plain = _HEADING_LINE_RE.sub(r"\1 .", plain)
+    plain = _heading_line_re().sub(r"\1 .", plain)
     plain = WIKILINK_RE.sub(" , ", plain)
     plain = to_plain(plain)
     for phrase, looks_like_person, weak in _candidates(plain):
