@@ -397,6 +397,18 @@ class Journal:
             scan_warnings: list[FileWarning] = []
             walked_ns = time.time_ns()
             stats = self._vault.stat_walk(scan_warnings)
+            walk = statcache.walk_signature(stats)
+            if not rebuild and self._unchanged_since_stamp(walk):
+                # the files, index and graph as the last refresh left them: nothing to read
+                previous = self._warnings
+                warnings = {w.rel: w for w in scan_warnings}
+                warnings.update((rel, w) for rel, w in previous.items() if rel in stats)
+                self._warnings = warnings
+                report.unchanged = len(stats)
+                report.warnings = self.warnings
+                report.seconds = time.perf_counter() - start
+                self._index.recovered = None
+                return report
             cache = None if rebuild else self._trusted_cache()
             if cache is not None:
                 changed, gone, digests = self._changed_since(cache, stats, scan_warnings, report, progress)
@@ -415,9 +427,52 @@ class Journal:
             if cache is None or report.changed or digests.racy_seen or digests.restat:
                 self._save_warnings()
                 self._save_refresh_cache(stats, digests.values, walked_ns)
+                self._save_stamp(walk, walked_ns)
+            else:  # nothing changed, but the stamp did not say so: the next refresh reads less
+                self._save_stamp(walk, cache.walked_ns)
         report.seconds = time.perf_counter() - start
         self._index.recovered = None
         return report
+
+    @property
+    def _stamp_file(self) -> Path:
+        return self.data_dir / statcache.STAMP_NAME
+
+    def _marks(self) -> dict[str, Any]:
+        """The index folder, the graph store and the refresh cache as they are now: any write
+        to one of them changes its mark."""
+        from journal_me.memory.graph_store import store_path
+
+        graph = store_path(self.data_dir)
+        wal = statcache.file_mark(graph.with_name(graph.name + "-wal"))
+        return {
+            "index": statcache.folder_mark(self.settings.index_dir),
+            # (an empty write-ahead log holds nothing: each process that opens the store may
+            # leave a new one)
+            "graph": [statcache.file_mark(graph), wal if wal and wal[0] else None],
+            "cache": statcache.file_mark(self._refresh_file),
+        }
+
+    def _unchanged_since_stamp(self, walk: tuple[str, int]) -> bool:
+        """Whether the stamp of the last refresh says nothing changed: the same files with the
+        same stat keys, none of them racily clean (their mtime near that refresh's walk: the
+        refresh cache's rule), and the index, graph store and refresh cache unwritten since.
+        Then reading the refresh cache and the graph's entries would find nothing to do
+        either. Anything else: the refresh as before (it writes a new stamp)."""
+        stamp = statcache.load_stamp(self._stamp_file)
+        if stamp is None or stamp.get("walk") != walk[0]:
+            return False
+        walked_ns = stamp.get("walked_ns")
+        if not isinstance(walked_ns, int) or walk[1] >= walked_ns - statcache.RACY_NS:
+            return False
+        if self._index.incomplete:
+            return False
+        marks = self._marks()
+        return marks["cache"] is not None and all(stamp.get(name) == mark for name, mark in marks.items())
+
+    def _save_stamp(self, walk: tuple[str, int], walked_ns: int) -> None:
+        """After a refresh that left index, graph and refresh cache in step with ``walk``."""
+        statcache.save_stamp(self._stamp_file, {"walk": walk[0], "walked_ns": walked_ns, **self._marks()})
 
     def _save_refresh_cache(
         self, stats: dict[str, os.stat_result], digests: dict[str, str | None], walked_ns: int

@@ -110,6 +110,64 @@ class StatCache:
                 log.warning("could not remove the old refresh cache %s: %s", path.parent / old, exc)
 
 
+STAMP_NAME = "refresh.stamp"  # what the last walk that found the index in step saw, in short
+STAMP_VERSION = 1
+
+
+def walk_signature(stats: dict[str, os.stat_result]) -> tuple[str, int]:
+    """(a digest of every file's path and stat key, in walk order; the newest mtime_ns): equal
+    digests mean the same files with the same (size, mtime_ns, ctime_ns, inode)."""
+    import hashlib
+    from array import array
+
+    files = stats.values()
+    mtimes = [st.st_mtime_ns for st in files]
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update("\0".join(stats).encode("utf-8", "surrogateescape"))
+    for column in (
+        [st.st_size for st in files],
+        mtimes,
+        [st.st_ctime_ns for st in files],
+        [st.st_ino for st in files],
+    ):
+        try:
+            digest.update(array("q", column).tobytes())
+        except OverflowError:  # (an inode number above 2**63)
+            digest.update(repr(column).encode("ascii"))
+    return digest.hexdigest(), max(mtimes, default=0)
+
+
+def file_mark(path: Path) -> list[int] | None:
+    """(size, mtime_ns, inode) of ``path``; None when it is missing or unreadable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def load_stamp(path: Path) -> dict[str, Any] | None:
+    """The stamp written with the refresh cache (see ``Journal.reindex``): the walk's
+    signature and when it ran, the marks of the index folder, the graph store and the cache
+    file as they were then. None when missing, unreadable or of another version."""
+    try:
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(raw, dict) or raw.get("version") != STAMP_VERSION:
+        return None
+    return raw
+
+
+def save_stamp(path: Path, stamp: dict[str, Any]) -> None:
+    from journal_me.fsutil import atomic_write
+
+    try:
+        atomic_write(path, json.dumps({"version": STAMP_VERSION, **stamp}, separators=(",", ":")), mode=0o600)
+    except OSError as exc:  # only a shortcut: the next refresh reads the cache instead
+        log.warning("could not save %s: %s", path, exc)
+
+
 def folder_mark(folder: Path) -> list[list[Any]]:
     """(name, size, mtime_ns) of the files in ``folder``: changes with any write to it."""
     try:

@@ -19,7 +19,7 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -514,6 +514,48 @@ def _parse_canvas(rel: str, raw: bytes, *, path: Path, mtime: float, private_tag
     )
 
 
+_CASE_SENSITIVE_PATHS = os.path.normcase("A/b") == "A/b"  # POSIX: normcase changes nothing
+_GLOB_SEPARATORS = frozenset({"/", os.sep})
+
+
+def _globs_re(globs: list[str]) -> re.Pattern[str] | None:
+    """One regex for fnmatch globs (already normcased): fnmatch's own translation of each."""
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+
+
+def _needs_separator(glob: str) -> bool:
+    """Whether only a path with a separator can match ``glob`` (a literal "/" outside any
+    ``[...]`` set: fnmatch's wildcards match one, but never make one up)."""
+    return "[" not in glob and any(sep in glob for sep in _GLOB_SEPARATORS)
+
+
+def _glob_prefilter(globs: list[str]) -> Callable[[str], bool]:
+    """A quick test that is true for every string one of the globs matches (and for some it
+    does not): the literal text a glob ends with, starts with, or contains must be there.
+    Where it is false the regex need not run; a glob with a ``[...]`` set is not analysed
+    (always true)."""
+    suffixes: list[str] = []
+    prefixes: list[str] = []
+    inner: list[str] = []
+    for glob in globs:
+        parts = re.split(r"[*?]+", glob)
+        if "[" in glob or not any(parts):
+            return lambda text: True
+        if glob[-1] not in "*?":
+            suffixes.append(parts[-1])
+        elif glob[0] not in "*?":
+            prefixes.append(parts[0])
+        else:
+            inner.append(max(parts, key=len))
+    ends, starts, chunks = tuple(suffixes), tuple(prefixes), tuple(inner)
+    if len(chunks) == 1:
+        (chunk,) = chunks
+        return lambda text: text.endswith(ends) or text.startswith(starts) or chunk in text
+    return lambda text: text.endswith(ends) or text.startswith(starts) or any(c in text for c in chunks)
+
+
 class Vault:
     """Reads and writes the markdown files under one folder."""
 
@@ -529,8 +571,12 @@ class Vault:
         self.private_tags = tuple(private_tags)
         # the ignore globs as one regex (fnmatch's own translation): a stat walk asks for
         # every file, and fnmatch per pattern and file was most of a 10k refresh
-        globs = [fnmatch.translate(os.path.normcase(p)) for p in self.ignore]
-        self._ignore_re = re.compile("|".join(f"(?:{g})" for g in globs)) if globs else None
+        globs = [os.path.normcase(p) for p in self.ignore]
+        self._ignore_re = _globs_re(globs)
+        # a file's name is tested only against the globs that can match a name (one with a
+        # literal "/" cannot), and a path only when the literal text of some glob is in it
+        self._name_re = _globs_re([g for g in globs if not _needs_separator(g)])
+        self._may_match = _glob_prefilter(globs)
 
     # -- paths -----------------------------------------------------------------------------
     def rel(self, path: Path | str) -> str:
@@ -553,7 +599,14 @@ class Vault:
         rx = self._ignore_re
         if rx is None:
             return False
-        return rx.match(os.path.normcase(rel)) is not None or rx.match(os.path.normcase(name)) is not None
+        if _CASE_SENSITIVE_PATHS:  # (normcase is the identity there: a walk calls this per file)
+            rel_n, name_n = rel, name
+        else:
+            rel_n, name_n = os.path.normcase(rel), os.path.normcase(name)
+        if self._may_match(rel_n) and rx.match(rel_n) is not None:
+            return True
+        names = self._name_re
+        return names is not None and self._may_match(name_n) and names.match(name_n) is not None
 
     def wants(self, rel: str) -> bool:
         """Whether a vault-relative path is a journal file we read (markdown or canvas)."""
