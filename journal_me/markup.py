@@ -324,9 +324,15 @@ def to_plain(markdown: str) -> str:
     if "#" in text:
         text = HEADING_RE.sub("", text)
     if "*" in text or "_" in text or "~" in text:
-        for _ in range(2):
-            text = EMPHASIS_RE.sub(lambda m: m.group(2) if m.group(1) else m.group(4), text)
+        for _ in range(2):  # twice: emphasis inside emphasis
+            text, n = EMPHASIS_RE.subn(_emphasis_text, text)
+            if not n:  # nothing matched: a second pass over the same text finds nothing either
+                break
     return text
+
+
+def _emphasis_text(m: re.Match[str]) -> str:
+    return m.group(2) if m.group(1) else m.group(4)
 
 
 _BLANK_LINES_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
@@ -150,6 +152,23 @@ def test_term_counter_matches_the_analyzer() -> None:
             if not t.stopped:
                 want[t.text.encode()] = want.get(t.text.encode(), 0) + 1
         assert count(text) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120), st.lists(st.sampled_from(WORDS), max_size=12))
+def test_term_counter_steps_are_the_filters(text: str, words: list[str]) -> None:
+    """Each distinct token runs through the filters as plain calls (no generator chain, no
+    stemmer cache): the same terms as the analyzer's own filter objects, on any text."""
+    value = text + " " + " ".join(words)
+    analyzer = make_analyzer()
+    count = TermCounter(analyzer)
+    want: dict[bytes, int] = {}
+    for t in analyzer(value, mode="index"):
+        if not t.stopped:
+            want[t.text.encode()] = want.get(t.text.encode(), 0) + 1
+    assert count(value) == want
+    for raw in set(count._find(value)):
+        assert count._run(raw) == count._run_filters(raw)
 
 
 def test_other_analyzers_go_through_whoosh() -> None:
