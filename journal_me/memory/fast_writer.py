@@ -28,6 +28,7 @@ fields against Whoosh's own writer.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from array import array
 from collections import Counter
@@ -178,6 +179,11 @@ def _plain(fmt: Any, freq: int) -> tuple[float, bytes]:
     return float("nan"), emptybytes  # never equal: such postings are kept as given
 
 
+_IMMUTABLE = (str, bytes, int, float, dt.date)
+# a field value's postings: (term, frequency, (weight, value) when not plain), and its length
+_Terms = tuple[list[tuple[bytes, int, "tuple[float, bytes] | None"]], int]
+
+
 class BufferedWriter(SegmentWriter):  # type: ignore[misc]
     """:class:`~whoosh.writing.SegmentWriter` with postings buffered per term in memory (see
     the module's docstring). Same arguments; ``limitmb`` bounds the buffer."""
@@ -191,6 +197,7 @@ class BufferedWriter(SegmentWriter):  # type: ignore[misc]
         self._odd: dict[tuple[str, bytes, int], tuple[float, bytes]] = {}
         self._lengths: dict[str, dict[int, int]] = {}  # field -> docnum -> length as stored
         self._counters: dict[str, TermCounter | None] = {}
+        self._last: dict[str, tuple[Any, _Terms]] = {}  # field -> its last value and terms
         self._in_pool = False  # postings went to Whoosh's pool: its path writes the segment
 
     # -- adding ------------------------------------------------------------------------------
@@ -234,33 +241,44 @@ class BufferedWriter(SegmentWriter):  # type: ignore[misc]
             self._counters[fieldname] = _term_counter(field)
         return self._counters[fieldname]
 
-    def _index_value(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
-        """Buffer the postings of one field value; its length (0 unless scorable)."""
-        terms = self._post.setdefault(fieldname, {})
+    def _terms_of(self, fieldname: str, field: Any, value: Any) -> _Terms:
+        """(term, frequency, (weight, value) when not the format's plain one) of one field
+        value, and its length. The last value of each field is remembered: an entry's passages
+        repeat its title, tags, rel, date and flags, and each is analysed once."""
+        last = self._last.get(fieldname)
+        if last is not None and type(last[0]) is type(value) and last[0] == value:
+            return last[1]
         counter = self._counter(fieldname, field) if isinstance(value, str) else None
-        length = postings = 0
+        out: list[tuple[bytes, int, tuple[float, bytes] | None]] = []
+        length = 0
         if counter is not None:
             for key, freq in counter(value).items():
-                arr = terms.get(key)
-                if arr is None:
-                    arr = terms[key] = array("I")
-                arr.append(docnum)
-                arr.append(freq)
+                out.append((key, freq, None))
                 length += freq
-                postings += 1
         else:
             fmt = field.format
             for tbytes, freq, weight, vbytes in field.index(value):
-                arr = terms.get(tbytes)
-                if arr is None:
-                    arr = terms[tbytes] = array("I")
-                arr.append(docnum)
-                arr.append(freq)
+                wv = (weight, vbytes)
+                out.append((tbytes, freq, None if wv == _plain(fmt, freq) else wv))
                 length += freq
-                postings += 1
-                if (weight, vbytes) != _plain(fmt, freq):
-                    self._odd[(fieldname, tbytes, docnum)] = (weight, vbytes)
-        self._buffered += postings
+        terms = (out, length)
+        if isinstance(value, _IMMUTABLE):  # (a list could change before the next document)
+            self._last[fieldname] = (value, terms)
+        return terms
+
+    def _index_value(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
+        """Buffer the postings of one field value; its length (0 unless scorable)."""
+        terms = self._post.setdefault(fieldname, {})
+        found, length = self._terms_of(fieldname, field, value)
+        for key, freq, odd in found:
+            arr = terms.get(key)
+            if arr is None:
+                arr = terms[key] = array("I")
+            arr.append(docnum)
+            arr.append(freq)
+            if odd is not None:
+                self._odd[(fieldname, key, docnum)] = odd
+        self._buffered += len(found)
         if not field.scorable:
             return 0
         if length:

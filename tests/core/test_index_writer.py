@@ -197,3 +197,38 @@ def test_the_index_writes_with_it(tmp_path: Path) -> None:
     ix.write(_items(5))
     assert ix.doc_count() > 5
     ix.close()
+
+
+def test_a_value_repeated_by_the_next_document_is_analysed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry's passages repeat its title, tags, rel, date and flags: each is analysed once
+    (the postings still go to every document: the index is Whoosh's, see above)."""
+    analysed: list[str] = []
+    real = TermCounter.__call__
+
+    def spy(self: TermCounter, value: str) -> dict[bytes, int]:
+        analysed.append(value)
+        return real(self, value)
+
+    monkeypatch.setattr(TermCounter, "__call__", spy)
+    items = _items(12, seed=8)
+    got = _dump(_write(tmp_path / "fast", items, _buffered))
+    titles = [v for v in analysed if any(v == it.entry.title for it in items)]
+    assert len(titles) == len(items)  # once an entry, not once a passage
+    monkeypatch.undo()
+    want = _dump(_write(tmp_path / "stock", items, _stock))
+    for key in want:
+        assert got[key] == want[key], key
+    # a list value is not remembered: the caller may change it before the next document
+    ix = PassageIndex(tmp_path / "lists")
+    w = _buffered(ix._ix)
+    tags = ["alpha"]
+    w.add_document(id="a", kind="x", tags=tags)
+    tags.append("beta")
+    w.add_document(id="b", kind="x", tags=tags)
+    w.commit()
+    with ix._ix.reader() as r:
+        assert sorted(r.lexicon("tags")) == [b"alpha", b"beta"]
+        assert r.doc_frequency("tags", "beta") == 1
+    ix.close()
