@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 _DATA = Path(__file__).resolve().parent.parent / "data"
 _CONNECTORS = frozenset({"of", "de", "la", "le", "van", "von", "du", "the", "on", "upon"})
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "auntie", "aunt", "uncle", "nan"})
-_CAP_WORD = r"[A-Z][a-zA-Z'’\-]*[a-zA-Z]|[A-Z]"
 
 
 @functools.cache
@@ -52,20 +51,69 @@ def _place_hints() -> frozenset[str]:
     return _words("entity_place_hints.txt")
 
 
+def _place_names() -> frozenset[str]:
+    return _words("entity_place_names.txt")
+
+
+def _function_words() -> frozenset[str]:
+    return _words("entity_function_words.txt")
+
+
+def _noun_case_words() -> frozenset[str]:
+    return _words("entity_noun_case_words.txt")
+
+
 def _org_hints() -> frozenset[str]:
     return _words("entity_org_hints.txt")
 
 
+# The blocks of the scripts that have capitals: Latin, Greek, Cyrillic, Armenian, Georgian and
+# their extensions (other scripts have no capitalised names to find).
+_CASED_BLOCKS: tuple[tuple[int, int], ...] = (
+    (0x41, 0x58F),
+    (0x10A0, 0x10FF),
+    (0x1C80, 0x1CBF),
+    (0x1E00, 0x1FFF),
+    (0x2C00, 0x2D2F),
+    (0xA640, 0xA69F),
+    (0xA720, 0xA7FF),
+    (0xFF21, 0xFF5A),
+)
+
+
+def _char_class(keep: Callable[[str], bool]) -> str:
+    """The characters of the cased blocks that ``keep`` keeps, as a regex class body of ranges."""
+    out: list[str] = []
+    for lo, hi in _CASED_BLOCKS:
+        start: int | None = None
+        for i in range(lo, hi + 2):
+            if i <= hi and keep(chr(i)):
+                start = i if start is None else start
+            elif start is not None:
+                first, last = re.escape(chr(start)), re.escape(chr(i - 1))
+                out.append(first if start == i - 1 else f"{first}-{last}")
+                start = None
+    return "".join(out)
+
+
 @functools.cache
 def _phrase_re() -> re.Pattern[str]:
+    """Capitalised words in a row, in any script with capitals ("Montréal", "Zoë", "Kraków"
+    were cut to "Montr", "Zo", "Krak"), on one line: a name does not go on past a line
+    break ("Invoice" above "Bill To" is no "Invoice Bill To")."""
+    upper = _char_class(lambda c: c.isupper() or c.istitle())
+    # letters of scripts with case only: "Lindqvist" ends before "夏" or "の" written after it
+    cased = _char_class(lambda c: c.isupper() or c.istitle() or c.islower())
+    word = rf"[{upper}][{cased}'’\-]*[{cased}]|[{upper}]"
+    gap = r"[ \t\u00a0]+"
     return re.compile(
-        rf"(?<![\w@#])((?:{_CAP_WORD})(?:\s+(?:(?:of|de|la|le|van|von|du|the|on)\s+)?(?:{_CAP_WORD}))*)"
+        rf"(?<![\w@#])((?:{word})(?:{gap}(?:(?:of|de|la|le|van|von|du|the|on){gap})?(?:{word}))*)"
     )
 
 
 # What may come just before a sentence-initial word: the text's start, closing punctuation,
 # a line break, a list marker or blockquote ("- ", "> ", "2. ") — with whitespace between.
-_SENTENCE_PUNCT = frozenset('.!?:;…"“(-–—')
+_SENTENCE_PUNCT = frozenset('.!?:;…"“(-–—|')  # "|": a table cell ("| Status | Due |")
 _LINE_MARKERS = frozenset("*+>")  # "-" is in _SENTENCE_PUNCT already
 
 
@@ -124,12 +172,15 @@ class Mention:
 
 
 def guess_type(name: str) -> str:
-    words = [w.lower().strip(".'’") for w in name.split()]
+    # an all-capitals word is an acronym or code ("PATH", "BILL"), not a given name or a hint
+    words = [w.lower().strip(".'’") for w in name.split() if not (len(w) > 1 and w.isupper())]
     given = _given()
     if any(w in _org_hints() for w in words):
         return "org"
-    if any(w in _place_hints() for w in words):
-        return "place"
+    if any(w in _place_names() for w in words) or any(
+        w in _place_hints() and (len(words) >= 2 or len(w) > 2) for w in words
+    ):
+        return "place"  # an abbreviation alone ("St", "Rd") names no place; "the Meadows" does
     if len(words) == 1 and words[0] in given and words[0] not in _TITLES:
         return "person"
     if (
@@ -151,27 +202,32 @@ def _person_after_re() -> re.Pattern[str]:
     )
 
 
-@functools.cache
-def _person_before_re() -> re.Pattern[str]:
-    return re.compile(r"\b(?:with|told|asked|texted|rang|called|met|messaged|hugged|and)\s+$")
-
-
 def _candidates(text: str) -> list[tuple[str, bool, bool]]:
     """(phrase, looks_like_person, weak): weak ones are single capitalised words at a
     sentence start ("Biscuit hid…"), entities only when the vault already knows the name."""
     out: list[tuple[str, bool, bool]] = []
-    common, stop = _common(), _stop()
-    person_after, person_before = _person_after_re(), _person_before_re()
+    common, stop, function = _common(), _stop(), _function_words()
+    person_after = _person_after_re()
+    # an entry in a language that capitalises nouns: one capitalised word is no name on its own
+    nouns_capitalised = _capitalises_nouns(text)
+    articles = _noun_case_words() if nouns_capitalised else frozenset()
     for m in _phrase_re().finditer(text):
         phrase = m.group(1).strip(" -'’")
         words = phrase.split()
         # drop leading/trailing common words ("The", "My") and connectors
         lo, hi = 0, len(words)  # indices, not slices: a phrase can be a whole line long
         while lo < hi and (
-            words[lo].lower() in common or words[lo].lower() in _CONNECTORS or words[lo].lower() in stop
+            words[lo].lower() in common
+            or words[lo].lower() in _CONNECTORS
+            or words[lo].lower() in stop
+            or (nouns_capitalised and words[lo].lower() in articles)
         ):
             lo += 1
-        while hi > lo and (words[hi - 1].lower() in _CONNECTORS or words[hi - 1].lower() in common):
+        while hi > lo and (
+            words[hi - 1].lower() in _CONNECTORS
+            or words[hi - 1].lower() in common
+            or words[hi - 1].lower() in function
+        ):
             hi -= 1
         words = words[lo:hi]
         if not words or " ".join(words).lower() in stop:
@@ -190,13 +246,27 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
         after = text[m.end() : m.end() + 30]
         # a single capitalised word at a sentence start is too weak on its own, unless a
         # person verb follows ("Dev said…", "Sam rang…")
-        weak = at_start and len(words) == 1 and not person_after.match(after)
-        before = text[max(0, m.start() - 12) : m.start()]
-        person = bool(person_after.match(after)) or (
-            len(words) == 1 and bool(person_before.search(before)) and bool(person_after.match(after))
+        # a person verb after an adverb is no name ("Frequently asked questions")
+        verb = bool(person_after.match(after)) and not (
+            len(words) == 1 and words[0].lower().endswith("ly") and words[0].lower() not in _given()
         )
+        weak = len(words) == 1 and (
+            (at_start and not verb) or (nouns_capitalised and words[0].lower() not in _given())
+        )
+        person = verb
         out.append((phrase, person, weak))
     return out
+
+
+def _capitalises_nouns(text: str) -> bool:
+    """Whether the text reads as German (or another language that capitalises every noun):
+    its function words (journal_me/data/entity_noun_case_words.txt) are 5 % of its words."""
+    words = re.findall(r"[^\W\d_]+", text[:20000].lower())
+    if len(words) < 8:
+        return False
+    found = _noun_case_words()
+    hits = sum(1 for w in words if w in found)
+    return hits >= 3 and hits >= 0.05 * len(words)
 
 
 @functools.lru_cache(maxsize=4096)
