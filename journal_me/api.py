@@ -847,7 +847,9 @@ class Journal:
         ]
         with self._lock:
             result = self._graph.apply_mentions(mentions, gone)  # one transaction
+        count = len(parsed)
         del mentions, tracked
+        parsed.drop_mentions()  # before the index writer forks its sub-writers from this process
 
         def items() -> Iterator[IndexedEntry]:
             # after the graph's transaction: the alias table is final for entity fields
@@ -855,7 +857,7 @@ class Journal:
                 yield self._indexed(dataclasses.replace(e, private=True) if e.rel in fenced else e)
             yield from self._renamed_items(result.renamed)
 
-        self._write_index(items(), gone, progress, len(parsed) + len(result.renamed))
+        self._write_index(items(), gone, progress, count + len(result.renamed))
 
     def _renamed_items(self, renamed: Iterable[str]) -> Iterator[IndexedEntry]:
         """Entries outside the batch whose entity fields change with new canonical names (a

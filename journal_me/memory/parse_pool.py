@@ -207,10 +207,15 @@ class ParsedBatch:
         self.mentions.append(parsed.mentions)
 
     def __len__(self) -> int:
-        return len(self.stubs)
+        return len(self.spool)
 
     def __iter__(self) -> Iterator[Stub]:
         return iter(self.stubs)
+
+    def drop_mentions(self) -> None:
+        """Forget the mentions and flags (the graph has them): only the spool is left."""
+        self.mentions = []
+        self.stubs = []
 
     def entries(self) -> Iterable[Entry]:
         return iter(self.spool)
