@@ -83,8 +83,9 @@ def reindex_with_progress(journal: Journal, *, rebuild: bool = False, quiet: boo
     """``journal.reindex`` with a progress bar on a terminal, drawn (and rich.progress loaded)
     only once there are files to read or index: a refresh that finds nothing changed shows
     nothing and costs no import."""
-    err = _console(stderr=True)
-    if quiet or not err.is_terminal:
+    from journal_me.commands.styled import is_terminal
+
+    if quiet or not is_terminal(sys.stderr):  # (Rich's test, without loading Rich)
         return journal.reindex(rebuild=rebuild)
     shown: list[Any] = []  # [Progress, task id] once the bar is up
 
@@ -94,6 +95,7 @@ def reindex_with_progress(journal: Journal, *, rebuild: bool = False, quiet: boo
                 return
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            err = _console(stderr=True)
             bar = Progress(
                 TextColumn("[progress.description]{task.description}"),
                 BarColumn(),
@@ -224,9 +226,8 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- search --------------------------------------------------------------------------------
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from rich.text import Text
-
-    from journal_me.snippet import snippet
+    from journal_me.commands.styled import Lines, Segment
+    from journal_me.snippet import snippet_spans
 
     before = after = None
     if args.before or args.after:  # (the date parser loads only for a date typed)
@@ -249,32 +250,34 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json({"query": " ".join(args.query), "hits": [h.to_json() for h in hits]})
         return 0
-    out = _console()
+    out = Lines()  # (no Rich: styled lines for a terminal, plain ones for a pipe)
     if args.explain:
-        out.print(
-            Text(
-                clean(f"terms: {plan.terms}  entities: {plan.entities}  neighbours: {plan.neighbours}"),
-                style="dim",
-            )
-        )
+        terms = f"terms: {plan.terms}  entities: {plan.entities}  neighbours: {plan.neighbours}"
+        out.write([(clean(terms), "dim")])
         if plan.after or plan.before:
-            out.print(
-                Text(
-                    f"dates: {plan.after} … {plan.before}{' (relaxed)' if plan.relaxed else ''}", style="dim"
-                )
-            )
+            out.write([(f"dates: {plan.after} … {plan.before}{' (relaxed)' if plan.relaxed else ''}", "dim")])
     if not hits:
-        out.print("no matches")
+        out.write([("no matches", None)])
         return 0
     for hit in hits:
-        head = Text()
-        head.append(hit.entry.date.isoformat(), style="bold cyan")
-        head.append("  ")
-        head.append(clean_line(hit.entry.title), style="bold")
-        head.append(f"  {clean_line(hit.entry.rel)}:{hit.line_start}", style="dim")
-        out.print(head)
-        out.print(snippet(hit.passage, hit.highlights, width=320, style="bold yellow"))
-        out.print()
+        out.write(
+            [
+                (hit.entry.date.isoformat(), "bold cyan"),
+                ("  ", None),
+                (clean_line(hit.entry.title), "bold"),
+                (f"  {clean_line(hit.entry.rel)}:{hit.line_start}", "dim"),
+            ]
+        )
+        text, spans = snippet_spans(hit.passage, hit.highlights, width=320)
+        parts: list[Segment] = []
+        at = 0
+        for a, b in spans:
+            if a < at:
+                continue
+            parts += [(text[at:a], None), (text[a:b], "bold yellow")]
+            at = b
+        out.write([*parts, (text[at:], None)])
+        out.write()
     return 0
 
 

@@ -35,12 +35,13 @@ FORBIDDEN: dict[str, set[str]] = {
 }
 # a search on an index that is up to date, on a vault the size of the sample: no markdown parser
 # (nothing to parse), no progress bar (nothing to show), no numpy (Whoosh alone scores an index
-# this small: memory/index.py FAST_PATH_MIN_DOCS), no dateparser (no date typed)
-QUIET_SEARCH = FORBIDDEN["search"] | {"numpy", "markdown_it", "rich.progress", "dateparser"}
+# this small: memory/index.py FAST_PATH_MIN_DOCS), no dateparser (no date typed), no Rich (the
+# results are styled lines: commands/styled.py), no YAML (no front matter read)
+QUIET_SEARCH = FORBIDDEN["search"] | {"numpy", "markdown_it", "rich", "dateparser", "yaml"}
 # doctor: what search loads, plus the checks of every command module (the model registry
 # among them); none of them may load numpy/gguf (the trainer's preflight has no base to
 # check) or a model runtime
-DOCTOR = (QUIET_SEARCH - {"journal_me.models"}) | {"gguf", "trainer.gguf_base"}
+DOCTOR = (QUIET_SEARCH - {"journal_me.models", "rich"}) | {"gguf", "trainer.gguf_base"}
 
 RUNNER = """
 import json, sys
@@ -133,6 +134,14 @@ def test_search_loads_only_search(sample: dict[str, str]) -> None:
         modules, out = _run(sample, "search", *argv)
         assert out.strip() and "no matches" not in out
         assert _loaded(modules, QUIET_SEARCH) == set(), argv
+
+
+def test_search_on_a_terminal_loads_no_rich(sample: dict[str, str]) -> None:
+    """Styled results (FORCE_COLOR: a terminal to Rich and to us) without Rich."""
+    _run(sample, "search", "running")  # up to date
+    modules, out = _run(dict(sample, FORCE_COLOR="1", COLUMNS="100"), "search", "running")
+    assert "\x1b[1;33m" in out  # the query word highlighted
+    assert _loaded(modules, QUIET_SEARCH) == set()
 
 
 def test_search_after_an_edit_parses_it(sample: dict[str, str]) -> None:
