@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+# platformdirs and tomllib load when needed (~10 ms each of every command's start): the
+# environment may name the config file and data dir, and the config file may not exist
 
 APP_NAME = "journal-me"
 
@@ -150,6 +150,8 @@ def default_config_file(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if env.get("JOURNAL_ME_CONFIG"):
         return Path(env["JOURNAL_ME_CONFIG"]).expanduser()
+    import platformdirs
+
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
@@ -157,6 +159,8 @@ def default_data_root(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if env.get("JOURNAL_ME_DATA_DIR"):
         return Path(env["JOURNAL_ME_DATA_DIR"]).expanduser()
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
@@ -239,6 +243,8 @@ def load_settings(
     path = Path(config_file).expanduser() if config_file else default_config_file(env)
     raw: dict[str, Any] = {}
     if path.is_file():
+        import tomllib
+
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -275,6 +281,8 @@ def _settings(
     else:
         chosen_vault = file_vault
     if chosen_vault is None:
+        import platformdirs
+
         chosen_vault = Path(platformdirs.user_documents_dir()) / "journal"
 
     data_root = default_data_root(env)

@@ -9,7 +9,6 @@ not, both versions are kept.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import errno
 import fnmatch
@@ -966,6 +965,8 @@ def _exchange(a: Path, b: Path) -> bool:
     global _renameat2
     if not _renameat2_state["works"]:
         return False
+    import ctypes  # (only a save loads it: ~5 ms of every command's start)
+
     if not _renameat2_state["tried"]:
         _renameat2_state["tried"] = True
         try:

@@ -36,8 +36,11 @@ FORBIDDEN: dict[str, set[str]] = {
 # a search on an index that is up to date, on a vault the size of the sample: no markdown parser
 # (nothing to parse), no progress bar (nothing to show), no numpy (Whoosh alone scores an index
 # this small: memory/index.py FAST_PATH_MIN_DOCS), no dateparser (no date typed), no Rich (the
-# results are styled lines: commands/styled.py), no YAML (no front matter read)
+# results are styled lines: commands/styled.py), no YAML (no front matter read); and with the
+# config file and data dir named by the environment and no config file there (as here), neither
+# platformdirs nor tomllib; ctypes only for a save
 QUIET_SEARCH = FORBIDDEN["search"] | {"numpy", "markdown_it", "rich", "dateparser", "yaml"}
+QUIET_SEARCH |= {"platformdirs", "tomllib", "ctypes"}
 # doctor: what search loads, plus the checks of every command module (the model registry
 # among them); none of them may load numpy/gguf (the trainer's preflight has no base to
 # check) or a model runtime
