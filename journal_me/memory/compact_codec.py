@@ -42,8 +42,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 TERMS_EXT = ".jtm"  # not Whoosh 3's ".trm": a different file format
 MAGIC = b"JMT1"
 BLOCK_TERMS = 64  # terms per compressed block: ~2 KB of keys and infos, one zlib call a lookup
-INLINE_LIMIT = 32  # postings of terms in fewer documents than this live in the term info
-COMPRESSION = 6
+INLINE_LIMIT = 128  # postings of terms in fewer documents than this live in the term info
+COMPRESSION = 9
 CACHED_BLOCKS = 256
 
 _TRAILER = struct.Struct("!Q4s")  # position of the pickled header, magic
@@ -726,7 +726,7 @@ class CompactPerDocReader(W3PerDocReader):  # type: ignore[misc]
 class CompactCodec(W3Codec):  # type: ignore[misc]
     """Whoosh 3 with the compact term dictionary and inlined rare postings."""
 
-    def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT) -> None:
+    def __init__(self, blocklimit: int = 128, compression: int = 9, inlinelimit: int = INLINE_LIMIT) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def per_document_writer(self, storage: Any, segment: Any) -> CompactPerDocWriter:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from journal_me.markup import Passage
     from journal_me.vault import Entry
 
-CACHED_FILES = 16  # files kept split into lines (a search's hits share a few files)
+CACHED_FILES = 128  # files kept split into lines (a search reads ~50 candidate passages)
+CACHED_TEXTS = 4096  # passage texts kept (warm searches meet the same passages again)
 
 
 def text_of(lines: list[str]) -> str:
@@ -52,18 +53,18 @@ class FileLines:
 
     def __init__(self) -> None:
         self._cache: OrderedDict[str, tuple[tuple[int, int], list[str]]] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, tuple[int, int], int, int], str] = OrderedDict()
         self._lock = Lock()
 
-    def lines(self, path: Path) -> list[str]:
+    def lines(self, path: Path, stamp: tuple[int, int] | None = None) -> list[str]:
         """The file's lines; none when it cannot be read (gone, not text)."""
         from journal_me.vault import EntryReadError, _decode
 
         key = str(path)
-        try:
-            st = os.stat(path)
-        except OSError:
-            return []
-        stamp = (st.st_size, st.st_mtime_ns)
+        if stamp is None:
+            stamp = _stamp(path)
+            if stamp is None:
+                return []
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None and hit[0] == stamp:
@@ -81,7 +82,28 @@ class FileLines:
 
     def passage(self, path: Path, line_start: int, line_end: int) -> str:
         """The text of the passage at these file lines ("" when the file cannot be read)."""
-        lines = self.lines(path)
-        if not lines or line_start < 1 or line_end < line_start:
+        stamp = _stamp(path)
+        if stamp is None or line_start < 1 or line_end < line_start:
             return ""
-        return text_of(lines[line_start - 1 : line_end])
+        key = (str(path), stamp, line_start, line_end)
+        with self._lock:
+            text = self._texts.get(key)
+            if text is not None:
+                self._texts.move_to_end(key)
+                return text
+        lines = self.lines(path, stamp)
+        text = text_of(lines[line_start - 1 : line_end]) if lines else ""
+        with self._lock:
+            self._texts[key] = text
+            while len(self._texts) > CACHED_TEXTS:
+                self._texts.popitem(last=False)
+        return text
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What tells a file's versions apart here: its size and modification time."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)

@@ -14,7 +14,7 @@ import pytest
 
 from journal_me.api import Journal
 from journal_me.memory import graph_store
-from journal_me.memory.graph import EntityGraph
+from journal_me.memory.graph import EntityGraph, entry_mentions
 from journal_me.memory.graph_store import store_path
 from journal_me.vault import Entry, parse_entry
 
@@ -278,3 +278,23 @@ def test_names_are_stored_once_and_rows_hold_their_ids(tmp_path: Path) -> None:
         None,
     )
     con.close()
+
+
+def test_an_entry_keeps_its_mentions_as_word_ids(tmp_path: Path) -> None:
+    """An entry's own mentions (the source the alias table and the mention rows are built
+    from) were zlib-compressed JSON, ~18 bytes a mention on real notes; word ids now (a few
+    bytes each), read back the same."""
+    path = tmp_path / "graph.sqlite3"
+    text = "Met [[Samantha Ortiz|Sam]], Dev and Theo at The Depot. #friends #climbing @priya\n" * 3
+    entry = _entry("2025-01-01.md", text)
+    g = EntityGraph(path)
+    g.apply_batch([entry, _entry("people/Sam.md", VAULT["people/Sam.md"])], [])
+    g.close()
+    g = EntityGraph.open(path)
+    em = g.mentions_of("2025-01-01.md")
+    g.close()
+    assert em == entry_mentions(entry) and len(em.mentions) >= 6
+    con = sqlite3.connect(path)
+    (data,) = con.execute("SELECT data FROM entry WHERE rel='2025-01-01.md'").fetchone()
+    con.close()
+    assert len(data) <= 4 + 6 * len(em.mentions), (len(data), len(em.mentions))
