@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -111,82 +112,94 @@ def _clean(text: str, span: tuple[int, int]) -> str:
     return re.sub(r"\s+", " ", (text[: span[0]] + " " + text[span[1] :])).strip()
 
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(r"\b(?:on\s+)?(\d{4})-(\d{2})-(\d{2})\b", re.I)),
+# (kind, pattern), tried in order, all case-insensitive; compiled on first use (below)
+_PATTERN_SOURCES: list[tuple[str, str]] = [
+    ("iso", r"\b(?:on\s+)?(\d{4})-(\d{2})-(\d{2})\b"),
     (
         "between_months",
-        re.compile(
-            rf"\bbetween\s+({_MONTH_RE})\.?(?:\s+(\d{{4}}))?\s+and\s+({_MONTH_RE})\.?(?:\s+(\d{{4}}))?\b",
-            re.I,
-        ),
+        (rf"\bbetween\s+({_MONTH_RE})\.?(?:\s+(\d{{4}}))?\s+and\s+({_MONTH_RE})\.?(?:\s+(\d{{4}}))?\b"),
     ),
     (
         "day_month",
-        re.compile(
-            rf"\b(?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?\b",
-            re.I,
+        (
+            rf"\b(?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?\b"
         ),
     ),
     (
         "month_day",
-        re.compile(
-            rf"\b(?:on\s+)?({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b(?!\s*(?:km|k\b|miles|minutes|mins|hours|pm|am|:))",
-            re.I,
+        (
+            rf"\b(?:on\s+)?({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b(?!\s*(?:km|k\b|miles|minutes|mins|hours|pm|am|:))"
         ),
     ),
     (
         "rel_side_month",
-        re.compile(rf"\b(before|after|since|until|till|by)\s+({_MONTH_RE})\.?(?:\s+(\d{{4}}))?\b", re.I),
+        rf"\b(before|after|since|until|till|by)\s+({_MONTH_RE})\.?(?:\s+(\d{{4}}))?\b",
     ),
     (
         "month",
-        re.compile(
-            rf"\b(?:(?:in|during|over|throughout|back\s+in|early|late|mid|the\s+end\s+of|the\s+start\s+of|last|this)\s+)*({_MONTH_RE})\.?(?:\s+(?:of\s+)?(\d{{4}}))?\b(?!\s+\d)",
-            re.I,
+        (
+            rf"\b(?:(?:in|during|over|throughout|back\s+in|early|late|mid|the\s+end\s+of|the\s+start\s+of|last|this)\s+)*({_MONTH_RE})\.?(?:\s+(?:of\s+)?(\d{{4}}))?\b(?!\s+\d)"
         ),
     ),
     (
         "season",
-        re.compile(
-            r"\b(?:(?:in|during|over|throughout)\s+)?(?:the\s+)?(last|this|past)?\s*(spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?(\d{4}))?(\s+before\s+last)?\b",
-            re.I,
+        (
+            r"\b(?:(?:in|during|over|throughout)\s+)?(?:the\s+)?(last|this|past)?\s*(spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?(\d{4}))?(\s+before\s+last)?\b"
         ),
     ),
     (
         "christmas",
-        re.compile(
-            r"\b(?:(?:at|over|around|for|during)\s+)?(?:last\s+|this\s+)?christmas(?:\s+(\d{4}))?\b", re.I
-        ),
+        (r"\b(?:(?:at|over|around|for|during)\s+)?(?:last\s+|this\s+)?christmas(?:\s+(\d{4}))?\b"),
     ),
-    ("new_year", re.compile(r"\b(?:(?:at|over|on)\s+)?new\s+year(?:'s)?(?:\s+eve)?(?:\s+(\d{4}))?\b", re.I)),
-    ("rel_side_year", re.compile(r"\b(before|after|since|until)\s+((?:19|20)\d{2})\b", re.I)),
-    ("year", re.compile(r"\b(?:(?:in|during|throughout|back\s+in)\s+)?((?:19|20)\d{2})\b", re.I)),
+    ("new_year", r"\b(?:(?:at|over|on)\s+)?new\s+year(?:'s)?(?:\s+eve)?(?:\s+(\d{4}))?\b"),
+    ("rel_side_year", r"\b(before|after|since|until)\s+((?:19|20)\d{2})\b"),
+    ("year", r"\b(?:(?:in|during|throughout|back\s+in)\s+)?((?:19|20)\d{2})\b"),
     (
         "ago",
-        re.compile(
+        (
             r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few|\d+)"
-            r"\s+(day|week|month|year)s?\s+ago\b",
-            re.I,
+            r"\s+(day|week|month|year)s?\s+ago\b"
         ),
     ),
     (
         "relative",
-        re.compile(r"\b(yesterday|today|tonight|(?:last|this|past)\s+(?:week|month|year|weekend))\b", re.I),
+        r"\b(yesterday|today|tonight|(?:last|this|past)\s+(?:week|month|year|weekend))\b",
     ),
     (
         "event",
-        re.compile(
-            r"\b(before|after|since|until|till)\s+((?:i|we)\s+(?:\w+\s+){0,1}\w+(?:\s+(?!and\b|but\b|or\b)[a-z]+){0,3}|(?:the|my|our)\s+(?:\w+\s+){0,2}\w+)",
-            re.I,
+        (
+            r"\b(before|after|since|until|till)\s+((?:i|we)\s+(?:\w+\s+){0,1}\w+(?:\s+(?!and\b|but\b|or\b)[a-z]+){0,3}|(?:the|my|our)\s+(?:\w+\s+){0,2}\w+)"
         ),
     ),
 ]
 
 
+# words (or parts of words) one of the patterns needs: a question without any of them and
+# without a digit names no period, and its search compiles none of the patterns (~8 ms)
+_TRIGGERS = (*MONTHS, *SEASONS, "christmas", "year", "ago", "yesterday", "today", "tonight", "week")
+_TRIGGERS += ("month", "before", "after", "since", "until", "till")
+
+
+@functools.cache
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    return [(kind, re.compile(source, re.I)) for kind, source in _PATTERN_SOURCES]
+
+
+def _may_name_a_period(question: str) -> bool:
+    """False only when no pattern can match ``question`` (an ASCII question with no digit and
+    none of the patterns' words); anything else is tried."""
+    if not question.isascii():
+        return True  # (case folding beyond ASCII: let the patterns decide)
+    text = question.lower()
+    return any(ch.isdigit() for ch in text) or any(word in text for word in _TRIGGERS)
+
+
 def parse_temporal(question: str, today: dt.date | None = None) -> TimeHint:
     """Find the first temporal phrase in ``question``; return the range or event anchor."""
     today = today or dt.date.today()
-    for kind, pattern in _PATTERNS:
+    if not _may_name_a_period(question):
+        return TimeHint(text=question)
+    for kind, pattern in _patterns():
         m = pattern.search(question)
         if not m:
             continue
