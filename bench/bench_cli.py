@@ -117,6 +117,19 @@ def _prepare(args: argparse.Namespace, tmp: Path) -> tuple[Path, Path, str]:
     return vault, tmp / "data", label
 
 
+def _commands(exe: str, query: str, target: float) -> list[tuple[str, list[str], bytes | None, float | None]]:
+    """(row name, command, stdin, target) of each journal-me command timed."""
+    return [
+        ("journal-me --help", [exe, "--help"], None, TARGETS["--help"]),
+        ("journal-me search --no-refresh", [exe, "search", query, "--no-refresh"], None, target),
+        ("journal-me search", [exe, "search", query], None, target),
+        ("journal-me entities", [exe, "entities", "--json"], None, None),
+        ("journal-me doctor", [exe, "doctor"], None, TARGETS["doctor"]),
+        ("journal-me ask (memory-only)", [exe, "ask", query, "--no-save"], None, None),
+        ("journal-me add -", [exe, "add", "-"], b"a bench line\n", TARGETS["add"]),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--vault", type=Path, help="a vault to copy (default: the sample vault)")
@@ -132,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the journal-me to time (default: the venv's); e.g. a script running another checkout, "
         "to compare two versions on the same vault and data dir",
     )
+    ap.add_argument(
+        "--before-exe",
+        help="also time this journal-me (the old code, e.g. a script running a worktree of an earlier "
+        "commit) in the same run, each command right before the new one: a before -> after column "
+        "that a busy machine affects alike (both must read the same index schema)",
+    )
+    ap.add_argument("--no-add", action="store_true", help="skip `add` (it writes to the vault)")
     args = ap.parse_args(argv)
 
     exe = args.exe or shutil.which("journal-me", path=str(Path(sys.executable).parent)) or "journal-me"
@@ -166,33 +186,26 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(measure(f"rg -il {word} (baseline)", [rg, "-il", word, str(vault)], env, args.runs))
         if jrnl.exists():
             rows.append(measure("jrnl --help (baseline)", [str(jrnl), "--help"], env, args.runs))
-        rows += [
-            measure("journal-me --help", [exe, "--help"], env, args.runs, target=TARGETS["--help"]),
-            measure(
-                "journal-me search --no-refresh",
-                [exe, "search", args.query, "--no-refresh"],
-                env,
-                args.runs,
-                target=search_target,
-            ),
-            measure("journal-me search", [exe, "search", args.query], env, args.runs, target=search_target),
-            measure("journal-me entities", [exe, "entities", "--json"], env, args.runs),
-            measure("journal-me doctor", [exe, "doctor"], env, args.runs, target=TARGETS["doctor"]),
-            measure("journal-me ask (memory-only)", [exe, "ask", args.query, "--no-save"], env, args.runs),
-            measure(
-                "journal-me add -",
-                [exe, "add", "-"],
-                env,
-                args.runs,
-                stdin=b"a bench line\n",
-                target=TARGETS["add"],
-            ),
+        before = _commands(args.before_exe, args.query, search_target) if args.before_exe else None
+        for i, (name, cmd, stdin, target) in enumerate(_commands(exe, args.query, search_target)):
+            if args.no_add and cmd[1] == "add":
+                continue
+            old = None
+            if before is not None:
+                old = measure(name, before[i][1], env, args.runs, stdin=before[i][2], target=target)
+            row = measure(name, cmd, env, args.runs, stdin=stdin, target=target)
+            if old is not None:
+                row["before"] = {k: old[k] for k in ("median_s", "cpu_s", "peak_rss_mb", "holds")}
+            rows.append(row)
+        if not args.no_add:
             # the refresh after an add: one changed file to index
-            measure("journal-me search (after add)", [exe, "search", args.query], env, 1, warm_up=False),
-        ]
+            rows.append(
+                measure("journal-me search (after add)", [exe, "search", args.query], env, 1, warm_up=False)
+            )
     grep = rows[1]["median_s"] or 1e-9
     result = {
         "exe": exe,
+        "before_exe": args.before_exe,
         "vault": label,
         "first_index_s": round(first_index, 2),
         "load_avg": os.getloadavg(),
@@ -203,9 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'command':32} {'median s':>9} {'max s':>7} {'cpu s':>6} {'× grep':>7} {'RSS MB':>7} target")
     for r in rows:
         target = "" if r["target_s"] is None else f"≤{r['target_s']} {'ok' if r['holds'] else 'MISSED'}"
+        was = ""
+        if "before" in r:
+            b = r["before"]
+            was = f"  before: {b['median_s']:.3f} s, cpu {b['cpu_s']:.3f}, {b['peak_rss_mb']:.0f} MB"
         print(
             f"{r['name']:32} {r['median_s']:9.3f} {r['max_s']:7.3f} {r['cpu_s']:6.3f} "
-            f"{r['median_s'] / grep:7.1f} {r['peak_rss_mb']:7.1f} {target}  exit {r['exit_codes']}"
+            f"{r['median_s'] / grep:7.1f} {r['peak_rss_mb']:7.1f} {target}  exit {r['exit_codes']}{was}"
         )
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
