@@ -1052,11 +1052,13 @@ class EntityGraph:
     def _infos(self, include_private: bool, key: str | None = None) -> dict[str, EntityInfo]:
         """Entity facts, for one key or all of them, in a few aggregate queries."""
         where, args = ("WHERE key=?", (key,)) if key is not None else ("", ())
-        m_where = "WHERE m.key=?" if key is not None else ""
+        # the aggregates group the integer ids of the store's tables (graph_store.py), not the
+        # views' texts: grouping by text sorted every mention row (2-3x slower for all keys)
+        m_where = "WHERE m.key=(SELECT id FROM word WHERE text=?)" if key is not None else ""
         vis = "1" if include_private else "e.private=0"
         note = "e.note_lower IS NULL"
         rows = self._q(
-            f"""SELECT m.key,
+            f"""SELECT k.text,
                 SUM(CASE WHEN {vis} AND {note} THEN 1 ELSE 0 END),
                 MIN(CASE WHEN {vis} AND {note} THEN e.date END),
                 MAX(CASE WHEN {vis} AND {note} THEN e.date END),
@@ -1064,19 +1066,26 @@ class EntityGraph:
                 MAX(CASE WHEN {vis} THEN e.date END),
                 MAX(m.explicit),
                 MAX(CASE WHEN m.marked>0 THEN 1 ELSE 0 END)
-            FROM mention m JOIN entry e ON e.id = m.entry {m_where} GROUP BY m.key""",
+            FROM mention_ids m JOIN entry e ON e.id = m.entry JOIN word k ON k.id = m.key {m_where}
+            GROUP BY m.key""",
             args,
         )
         rows = [r for r in rows if r[4] is not None]  # nothing visible: no entity
         if not rows:
             return {}
         names: dict[str, Counter[str]] = {}
-        for k, n, c in self._q(f"SELECT key, name, COUNT(*) FROM mention {where} GROUP BY key, name", args):
+        for k, n, c in self._q(
+            f"""SELECT k.text, n.text, COUNT(*) FROM mention_ids m JOIN word k ON k.id = m.key
+            JOIN word n ON n.id = m.name {m_where} GROUP BY m.key, m.name""",
+            args,
+        ):
             names.setdefault(k, Counter())[n] = c
         votes: dict[str, Counter[str]] = {}
-        kind_where = f"{where} AND kind != ''" if where else "WHERE kind != ''"
+        kind_where = f"{m_where} AND c.text != ''" if m_where else "WHERE c.text != ''"
         for k, kind, c in self._q(
-            f"SELECT key, kind, COUNT(*) FROM mention {kind_where} GROUP BY key, kind", args
+            f"""SELECT k.text, c.text, COUNT(*) FROM mention_ids m JOIN word k ON k.id = m.key
+            JOIN word c ON c.id = m.kind {kind_where} GROUP BY m.key, m.kind""",
+            args,
         ):
             votes.setdefault(k, Counter())[kind] = c
         note_where = "AND note_lower=?" if key is not None else ""
@@ -1336,7 +1345,7 @@ class EntityGraph:
         """``len(self.entities())`` in one aggregate query, without building each entity."""
         return int(
             self._q(
-                """SELECT COUNT(*) FROM (SELECT m.key FROM mention m JOIN entry e ON e.id = m.entry
+                """SELECT COUNT(*) FROM (SELECT m.key FROM mention_ids m JOIN entry e ON e.id = m.entry
                 GROUP BY m.key HAVING SUM(e.note_lower IS NULL) >= 1
                 AND (MAX(m.explicit) > 0 OR SUM(e.note_lower IS NULL) >= 2))"""
             )[0][0]
