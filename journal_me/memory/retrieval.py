@@ -24,7 +24,7 @@ from journal_me.memory import whoosh_import  # noqa: F401
 
 from journal_me.memory import query as Q
 from journal_me.memory.graph import EntityGraph
-from journal_me.memory.index import TOKEN_PATTERN, PassageIndex, make_analyzer
+from journal_me.memory.index import _FOLD, TOKEN_PATTERN, PassageIndex, make_analyzer
 from journal_me.memory.passage_text import FileLines
 from journal_me.memory.temporal import TimeHint, parse_temporal
 
@@ -162,7 +162,15 @@ def highlight_spans(passage: str, terms: set[str]) -> tuple[tuple[int, int], ...
     ``_ANALYZER(passage, chars=True)`` would mark, ~10x faster: it was half a search)."""
     if not terms:
         return ()
-    return tuple((m.start(), m.end()) for m in _TOKEN_RE.finditer(passage) if _term_of(m.group()) in terms)
+    # A word's term starts with the word's own first letter, lower-cased and folded (the
+    # English stemmer only changes endings): only words that start like a term are analysed
+    # (the analysis of each distinct word was ~40% of a one-shot search's own work).
+    initials = {t[:1] for t in terms}
+    return tuple(
+        (m.start(), m.end())
+        for m in _TOKEN_RE.finditer(passage)
+        if m.group()[:1].lower().translate(_FOLD)[:1] in initials and _term_of(m.group()) in terms
+    )
 
 
 def is_exact(term: str) -> bool:
