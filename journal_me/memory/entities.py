@@ -171,6 +171,7 @@ class Mention:
     alias: str | None = None  # [[target|alias]]: alias is another name of target
 
 
+@functools.lru_cache(maxsize=65536)
 def guess_type(name: str) -> str:
     # an all-capitals word is an acronym or code ("PATH", "BILL"), not a given name or a hint
     words = [w.lower().strip(".'’") for w in name.split() if not (len(w) > 1 and w.isupper())]
@@ -260,12 +261,12 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
 
 def _capitalises_nouns(text: str) -> bool:
     """Whether the text reads as German (or another language that capitalises every noun):
-    its function words (journal_me/data/entity_noun_case_words.txt) are 5 % of its words."""
-    words = re.findall(r"[^\W\d_]+", text[:20000].lower())
+    its function words (journal_me/data/entity_noun_case_words.txt) are 5 % of the words
+    of its first 4,000 characters."""
+    words = re.findall(r"[^\W\d_]+", text[:4000].lower())
     if len(words) < 8:
         return False
-    found = _noun_case_words()
-    hits = sum(1 for w in words if w in found)
+    hits = sum(map(_noun_case_words().__contains__, words))
     return hits >= 3 and hits >= 0.05 * len(words)
 
 
@@ -319,10 +320,55 @@ def extract_mentions(entry: Entry) -> list[Mention]:
     plain = _heading_line_re().sub(r"\1 .", plain)
     plain = WIKILINK_RE.sub(" , ", plain)
     plain = to_plain(plain)
-    for phrase, looks_like_person, weak in _candidates(plain):
+    casing = _Casing(plain)
+    given = _given()
+    common_words: set[str] = set()  # the words of phrases the entry writes in another case
+    candidates = _candidates(plain)
+    for phrase, _person, _weak in candidates:
+        if " " in phrase and casing.other_case(phrase):
+            common_words.update(phrase.lower().split())
+    for phrase, looks_like_person, weak in candidates:
         kind = "person" if looks_like_person else guess_type(phrase)
+        if " " in phrase:
+            if phrase.lower().split()[0] in common_words:
+                continue  # "Command Palette" written "Command palette" too
+        elif (
+            kind != "person"
+            and phrase.lower() not in given
+            and (phrase.lower() in common_words or casing.other_case(phrase))
+        ):
+            # a common word written in another case too, or what is left of a common
+            # phrase ("the Command palette"); a given name is one all the same ("Lily")
+            continue
         add(Mention(phrase, kind, WEAK_HEURISTIC if weak else "heuristic"))
     return list(found.values())
+
+
+class _Casing:
+    """Whether an entry also writes a capitalised phrase in lower case ("## Command Palette",
+    then "open the Command palette"; "Sync" and "pick the folders to sync"): a common phrase
+    in Title Case or at a sentence start, not a name. The entry's words are read once (in C);
+    a phrase is looked for in the text only when all its lower-cased words occur."""
+
+    def __init__(self, plain: str) -> None:
+        self.plain = plain.replace("’", "'")
+        self.words = set(re.findall(r"[\w'\-]+", self.plain))
+        self.memo: dict[str, bool] = {}
+
+    def other_case(self, phrase: str) -> bool:
+        found = self.memo.get(phrase)
+        if found is None:
+            parts = phrase.split()
+            lows = [p.lower() for p in parts]
+            if not all(w in self.words for w in lows[1:] or lows):
+                found = False
+            elif len(parts) == 1:
+                found = lows[0] != parts[0]
+            else:
+                tail = " ".join([parts[0], *lows[1:]])
+                found = (tail != phrase and tail in self.plain) or " ".join(lows) in self.plain
+            self.memo[phrase] = found
+        return found
 
 
 def _strip_code_blocks(body: str) -> str:

@@ -79,3 +79,13 @@ def test_importing_the_module_reads_and_compiles_nothing() -> None:
         "assert e._phrase_re.cache_info().currsize == 0 and e._words.cache_info().currsize == 0\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_phrase_the_entry_also_writes_in_lower_case_is_no_name() -> None:
+    text = (
+        "## Command Palette\n\nOpen the Command palette with Ctrl+P.\n\n## Selective Sync\n\n"
+        "Pick which folders sync; Tom Baker said Lily swam in the lily pond.\n"
+    )
+    found = strong(text)
+    assert not {"Command Palette", "Command palette", "Command", "Sync"} & set(found), found
+    assert found.get("Tom Baker") == "person" and "Lily" in found  # a given name all the same
