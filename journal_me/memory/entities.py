@@ -224,12 +224,10 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
             or (nouns_capitalised and words[lo].lower() in articles)
         ):
             lo += 1
-        while hi > lo and (
-            words[hi - 1].lower() in _CONNECTORS
-            or words[hi - 1].lower() in common
-            or words[hi - 1].lower() in function
-        ):
+        while hi > lo and (words[hi - 1].lower() in _CONNECTORS or words[hi - 1].lower() in common):
             hi -= 1
+        if hi > lo and words[hi - 1].lower() in function:
+            continue  # a capitalised preposition ends a UI label, not a name: "Bill To:", "Log In"
         words = words[lo:hi]
         if not words or " ".join(words).lower() in stop:
             continue

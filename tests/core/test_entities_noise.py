@@ -34,6 +34,8 @@ def test_a_name_does_not_go_on_past_a_line_break() -> None:
     found = strong("Invoice\n\nBill To: Acme Robotics\n\nSet the PATH variable.\n")
     assert "Acme Robotics" in found, found
     assert not [n for n in found if "Invoice" in n or "Bill" in n or "Set" in n], found
+    # nor is a bold UI label ending in a preposition a person ("**Bill To:**" on obsidian-help)
+    assert "Bill" not in strong("4. In the **Bill To:** section, the text box is editable.\n")
 
 
 def test_table_cells_are_no_names_on_their_own() -> None:
