@@ -59,3 +59,19 @@ def test_a_code_in_the_title_ranks_first_and_scores_fall_with_rank(
     hits = journal.search("the train 42")
     assert hits[0].rel == "2026-02-10.md", [h.rel for h in hits]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_code_only_in_a_title_reaches_the_candidates(
+    tmp_path: Path, open_journal: Callable[..., Any]
+) -> None:
+    """obsidian-help: 330 release notes say "release notes"; the one titled 1.7.7 matched only
+    in its title, at the title's word boost (0.4), below the 60 candidates that are re-ranked."""
+    files = {
+        f"notes/v0.{i}.0.md": f"Release notes for this release. More release notes soon. Note {i}.\n"
+        for i in range(80)
+    }
+    files["notes/v1.7.7.md"] = (
+        '---\ntitle: "1.7.7"\n---\n## No longer broken\n\n- Pasting keeps the cursor.\n'
+    )
+    journal = open_journal(_vault(tmp_path / "vault", files), reindex=True)
+    assert journal.search("release notes 1.7.7")[0].rel == "notes/v1.7.7.md"
