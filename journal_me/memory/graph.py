@@ -285,12 +285,13 @@ def _build_alias_table(
     for low in surface:
         groups.setdefault(uf[low], []).append(low)
     canon: dict[str, str] = {}
+    targets = {a.lower() for a, _b in kept}  # what links point at: names, not display texts
     for members in groups.values():
         note_members = [m for m in members if m in notes]
         if note_members:
             canonical = notes[sorted(note_members)[0]]
         else:
-            canonical = surface[max(members, key=lambda m: (len(m.split()), len(m)))]
+            canonical = surface[max(members, key=lambda m: (m in targets, len(m.split()), len(m)))]
         for m in members:
             canon[m] = canonical
     # unique first names of multi-word canonical people ("Priya" -> "Priya Raman")
@@ -318,8 +319,10 @@ def _display_is_alias(
     - it is the display text of links to different entities (obsidian-help shows
       ``[[Einführung in Obsidian Sync|Obsidian Sync]]`` in 32 languages: one alias would
       make the 32 pages one entity);
-    - it is a part of the target's name and the target is not a person: the page is *about*
-      the word (``[[Über Obsidian|Obsidian]]``: every "Obsidian" would name the German page);
+    - it is a part of the target's name, or the target's name a part of it, and the target is
+      not a person: the page is *about* the word (``[[Über Obsidian|Obsidian]]``: every
+      "Obsidian" would name the German page) or the text says more than the name
+      (``[[Markdown|Импорт файлов Markdown]]`` made every "Markdown" the Russian import page);
       a person's first name or surname is theirs (``[[Priya Raman|Priya]]``).
     """
     t_low, d_low = target.lower(), display.lower()
@@ -328,12 +331,16 @@ def _display_is_alias(
         return False
     if display_groups.get(d_low, {group}) != {group}:
         return False
-    t_words, d_words = t_low.split(), d_low.split()
-    n = len(d_words)
-    if n < len(t_words) and any(t_words[i : i + n] == d_words for i in range(len(t_words) - n + 1)):
+    if _part_of(d_low.split(), t_low.split()) or _part_of(t_low.split(), d_low.split()):
         page_type = group_type.get(group)
         return page_type in ("person", "pet") if page_type else guess_type(target) == "person"
     return True
+
+
+def _part_of(part: list[str], whole: list[str]) -> bool:
+    """Whether the words ``part`` are a run of the words of ``whole``, and fewer."""
+    n = len(part)
+    return n < len(whole) and any(whole[i : i + n] == part for i in range(len(whole) - n + 1))
 
 
 def _resolved(em: EntryMentions, table: AliasTable) -> dict[str, tuple[str, str, bool]]:
@@ -391,6 +398,8 @@ def _names_of(em: EntryMentions, t: AliasTable) -> dict[str, str]:
         if m.kind == "tag" or not t.counts(m):
             continue
         canonical = t.canonical(m.name)
+        if m.source == "link-alias" and canonical != t.canonical(m.alias or ""):
+            continue  # a display text that is no name of the target ("2", "excluded files")
         names[m.name.lower()] = canonical
         names[canonical.lower()] = canonical
     others = sorted(

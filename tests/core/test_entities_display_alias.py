@@ -39,6 +39,25 @@ def test_a_part_of_a_topic_page_name_is_not_its_alias() -> None:
     assert g.canonical("Über Obsidian") == "Über Obsidian"
 
 
+def test_a_display_text_that_says_more_than_the_name_is_not_its_alias() -> None:
+    """obsidian-help (ru): ``[[Markdown|Импорт файлов Markdown]]`` made "Импорт файлов Markdown"
+    the name of every plain "Markdown" (1,296 notes)."""
+    g = graph(
+        {
+            "ru/Craft.md": "Далее следуйте [[Markdown|Импорт файлов Markdown]].\n",
+            "Syntax.md": "Notes are plain Markdown files. Markdown is portable.\n",
+        }
+    )
+    assert g.resolve("Markdown") == "markdown"
+    assert "Markdown" in g.entities_in("Syntax.md")
+    assert g.canonical("Импорт файлов Markdown") == "Импорт файлов Markdown"
+
+
+def test_a_link_target_names_its_group_before_a_display_text() -> None:
+    g = graph({"a.md": "Lunch with [[Dev|Devendra Shah]].\n", "b.md": "Dev said hi.\n"})
+    assert g.resolve("Devendra Shah") == g.resolve("Dev") == "dev"
+
+
 def test_a_person_keeps_a_first_name_or_nickname_from_a_link() -> None:
     g = graph(
         {
@@ -129,3 +148,14 @@ def test_incremental_display_rules_match_a_rebuild(batches: list[list[tuple[bool
             assert {r: g.entities_in(r) for r in current} == {r: fresh.entities_in(r) for r in current}
         finally:
             g.close()
+
+
+def test_a_display_text_that_is_no_name_is_no_passage_entity() -> None:
+    g = graph(
+        {
+            "Guide to Café Luma 2.md": "---\ntype: place\n---\nThe guide.\n",
+            "a.md": "See [[Guide to Café Luma 2|2]] and [[Priya Raman|Priya]].\n",
+        }
+    )
+    names = g.entity_names("a.md")
+    assert "2" not in names and "priya" in names, names
