@@ -69,6 +69,11 @@ def test_capitalised_nouns_of_a_german_note_are_no_entities() -> None:
     }
 
 
+def test_a_release_date_line_names_nothing() -> None:
+    # obsidian-help: "<small>Released March 29, 2023</small>" made a topic "Released" (43 notes)
+    assert strong("<small>Released March 29, 2023</small>\n\n- Fixed sync.\n") == {}
+
+
 def test_an_adverb_before_a_person_verb_is_no_person() -> None:
     assert "Frequently" not in strong("## Frequently asked questions\n\nText here.\n")
     assert strong("Tuesday. Lily asked about the garden.\n").get("Lily") == "person"
