@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journal_me.memory.entities import WEAK_HEURISTIC, Mention, extract_mentions, guess_type
-from journal_me.memory.graph_store import checkpoint, connect_store, pack_mentions, settle, unpack_mentions
+from journal_me.memory.graph_store import (
+    checkpoint,
+    connect_store,
+    insert_mentions,
+    insert_pairs,
+    insert_raw,
+    pack_mentions,
+    settle,
+    unpack_mentions,
+)
 from journal_me.vault import Entry
 
 if TYPE_CHECKING:
@@ -663,20 +672,15 @@ class EntityGraph:
         )
         entry_id = cur.lastrowid
         assert entry_id is not None
-        self._db.executemany(
-            "INSERT OR IGNORE INTO pair (a, b, entry) VALUES (?, ?, ?)",
-            [(a, b, entry_id) for a, b in _pairs_of(em)],
-        )
-        self._db.executemany(
-            "INSERT OR IGNORE INTO raw (low, entry) VALUES (?, ?)", [(low, entry_id) for low in _raw_lows(em)]
-        )
+        insert_pairs(self._db, _pairs_of(em), entry_id)  # (into the tables under the views)
+        insert_raw(self._db, _raw_lows(em), entry_id)
         return entry_id
 
     def _insert_resolved(self, entry_id: int, em: EntryMentions, table: AliasTable) -> None:
         forms, marked = _public_of(em, table)
         resolved = _resolved(em, table)
-        self._db.executemany(
-            "INSERT INTO mention VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_mentions(  # the ``mention`` view's rows, into its table (graph_store.py)
+            self._db,
             [
                 (
                     key,
@@ -703,7 +707,7 @@ class EntityGraph:
             keys = [k for (k,) in db.execute("SELECT key FROM mention WHERE entry=?", (entry_id,))]
             day, private, counted = row
             self._hub_record(keys, dt.date.fromisoformat(day).toordinal(), not private, bool(counted), -1)
-        db.execute("DELETE FROM mention WHERE entry=?", (entry_id,))
+        db.execute("DELETE FROM mention_ids WHERE entry=?", (entry_id,))  # (the view: row by row)
 
     # -- hubs: weight-ordered co-mention counts among the most mentioned entities ------------
     def _hub_begin(self) -> None:
@@ -849,7 +853,7 @@ class EntityGraph:
         """Resolve every entry again through a new alias table (rare: a page or a link alias
         changed); report the entries outside the batch whose entity names changed."""
         db = self._db
-        for t in ("mention", "hub", "hub_edge"):
+        for t in ("mention_ids", "hub", "hub_edge"):  # tables, not views (graph_store.py)
             db.execute(f"DELETE FROM {t}")
         self._work = _HubWork({})
         renamed: list[str] = []
@@ -928,7 +932,8 @@ class EntityGraph:
         """Forget everything (a rebuild of the whole vault follows)."""
         with self._mutex:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("entry", "pair", "raw", "alias", "first_name", "mention", "hub", "hub_edge"):
+            tables = ("entry", "pair_ids", "raw_ids", "alias", "first_name", "mention_ids", "hub", "hub_edge")
+            for table in tables:  # (the tables under the views: graph_store.py)
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("COMMIT")
             self._table = None

@@ -23,10 +23,12 @@ names and the entry's integer id, with only the indexes a query needs):
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +133,38 @@ VACUUM_MIN_ENTRIES = 100  # (a smaller store: the few pages a VACUUM saves are n
 WAL_SIZE_LIMIT = 4 * 1024 * 1024  # what a reset WAL is cut back to (PRAGMA journal_size_limit)
 
 
+class _Connection(sqlite3.Connection):
+    """A store connection that remembers the ``word`` ids it has seen (text <-> id): the
+    graph looks words up per entry, and a query per lookup was a fifth of a first index's
+    graph time. Forgotten on a ROLLBACK (its new ids are free again) and when another
+    connection has committed since (``PRAGMA data_version``: it may have replaced the store)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.word_id: dict[str, int] = {}
+        self.word_text: dict[int, str] = {}
+        self.word_version: int | None = None
+
+    def forget_words(self) -> None:
+        self.word_id.clear()
+        self.word_text.clear()
+        self.word_version = None
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql[:8].upper() == "ROLLBACK":
+            self.forget_words()
+        return super().execute(sql, *args)
+
+    def rollback(self) -> None:
+        self.forget_words()
+        super().rollback()
+
+
 def _open(path: Path | None) -> sqlite3.Connection:
     target = ":memory:" if path is None else str(path)
-    con = sqlite3.connect(target, timeout=30.0, isolation_level=None, check_same_thread=False)
+    con = sqlite3.connect(
+        target, timeout=30.0, isolation_level=None, check_same_thread=False, factory=_Connection
+    )
     if path is not None:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
@@ -226,7 +257,6 @@ def connect_store(path: Path | None) -> sqlite3.Connection:
 # Version 2: the names, kinds, sources and aliases as ids into ``word`` (varints), ~5 bytes a
 # mention; the zlib-compressed JSON before was ~18 (a 1k-note store's entry table: 0.75 MB).
 _PACKED = 2
-_IN_CHUNK = 500  # ids or words per ``IN (…)`` query
 
 
 def _put_varint(out: bytearray, n: int) -> None:
@@ -247,29 +277,38 @@ def _get_varint(buf: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
+def _words(con: sqlite3.Connection) -> tuple[dict[str, int], dict[int, str]]:
+    """The connection's word caches, emptied when another connection committed since."""
+    if not isinstance(con, _Connection):  # (a plain connection: no cache)
+        return {}, {}
+    version = con.execute("PRAGMA data_version").fetchone()[0]
+    if version != con.word_version:
+        con.forget_words()
+        con.word_version = version
+    return con.word_id, con.word_text
+
+
 def word_ids(con: sqlite3.Connection, texts: Sequence[str]) -> dict[str, int]:
     """The ``word`` ids of ``texts``, adding the missing ones (inside the caller's write
-    transaction: ids are not cached across transactions, as a rolled-back one frees them)."""
-    wanted = list(dict.fromkeys(texts))
-    con.executemany("INSERT OR IGNORE INTO word (text) VALUES (?)", [(t,) for t in wanted])
-    out: dict[str, int] = {}
-    for i in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[i : i + _IN_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        out.update(
-            (t, n) for n, t in con.execute(f"SELECT id, text FROM word WHERE text IN ({marks})", chunk)
-        )
-    return out
+    transaction)."""
+    ids, names = _words(con)
+    missing = [t for t in dict.fromkeys(texts) if t not in ids]
+    if missing:
+        con.executemany("INSERT OR IGNORE INTO word (text) VALUES (?)", [(t,) for t in missing])
+        for t in missing:
+            (n,) = con.execute("SELECT id FROM word WHERE text=?", (t,)).fetchone()
+            ids[t], names[n] = n, t
+    return {t: ids[t] for t in texts}
 
 
-def word_texts(con: sqlite3.Connection, ids: Iterable[int]) -> dict[int, str]:
-    wanted = sorted(set(ids))
-    out: dict[int, str] = {}
-    for i in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[i : i + _IN_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        out.update(con.execute(f"SELECT id, text FROM word WHERE id IN ({marks})", chunk))
-    return out
+def word_texts(con: sqlite3.Connection, numbers: Iterable[int]) -> dict[int, str]:
+    ids, names = _words(con)
+    for n in [n for n in set(numbers) if n not in names]:
+        row = con.execute("SELECT text FROM word WHERE id=?", (n,)).fetchone()
+        if row is None:
+            raise ValueError(f"word {n} is missing from the graph store")
+        names[n], ids[row[0]] = row[0], n
+    return names
 
 
 Packed = tuple[list[tuple[str, str, str, str | None]], list[str]]  # (name, kind, source, alias), aliases
@@ -312,3 +351,52 @@ def unpack_mentions(con: sqlite3.Connection, data: bytes) -> Packed:
     )
     rows = [(texts[a], texts[b], texts[c], texts[d - 1] if d else None) for a, b, c, d in quads]
     return rows, [texts[i] for i in alias_ids]
+
+
+# -- rows written straight to the tables (the views' triggers look each word up row by row) --
+def _single_form(name: str) -> str:
+    """The forms of a mention spelt one way once, as graph.py writes them (stored as '')."""
+    if '"' in name or "\\" in name or not name.isprintable():  # (JSON escapes these)
+        return json.dumps({name: 1}, ensure_ascii=False, separators=(",", ":"))
+    return '{"' + name + '":1}'
+
+
+MentionRow = tuple[str, int, int, str, str, int, int, "str | None"]  # the ``mention`` view's columns
+
+
+def insert_mentions(con: sqlite3.Connection, rows: Sequence[MentionRow]) -> None:
+    """``INSERT INTO mention VALUES …`` for these rows, a word lookup for all of them."""
+    if not rows:
+        return
+    ids = word_ids(con, [t for r in rows for t in (r[0], r[3], r[4])])
+    con.executemany(
+        "INSERT INTO mention_ids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                ids[key],
+                entry,
+                pos,
+                ids[name],
+                ids[kind],
+                explicit,
+                marked,
+                "" if forms == _single_form(name) else forms,
+            )
+            for key, entry, pos, name, kind, explicit, marked, forms in rows
+        ],
+    )
+
+
+def insert_raw(con: sqlite3.Connection, lows: Iterable[str], entry: int) -> None:
+    """``INSERT OR IGNORE INTO raw (low, entry)`` for each of ``lows``."""
+    ids = word_ids(con, list(lows))
+    con.executemany("INSERT OR IGNORE INTO raw_ids VALUES (?, ?)", [(i, entry) for i in ids.values()])
+
+
+def insert_pairs(con: sqlite3.Connection, pairs: Iterable[tuple[str, str]], entry: int) -> None:
+    """``INSERT OR IGNORE INTO pair (a, b, entry)`` for each pair."""
+    pairs = list(pairs)
+    ids = word_ids(con, [t for p in pairs for t in p])
+    con.executemany(
+        "INSERT OR IGNORE INTO pair_ids VALUES (?, ?, ?)", [(ids[a], ids[b], entry) for a, b in pairs]
+    )

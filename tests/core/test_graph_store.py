@@ -298,3 +298,28 @@ def test_an_entry_keeps_its_mentions_as_word_ids(tmp_path: Path) -> None:
     (data,) = con.execute("SELECT data FROM entry WHERE rel='2025-01-01.md'").fetchone()
     con.close()
     assert len(data) <= 4 + 6 * len(em.mentions), (len(data), len(em.mentions))
+
+
+def test_word_ids_learnt_in_a_rolled_back_batch_are_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection remembers word ids (a query per word lookup was a fifth of the graph's
+    first-index time); a batch that fails is rolled back and frees its new ids, which the next
+    batch gives to other words: the remembered ones must go with it."""
+    path = tmp_path / "graph.sqlite3"
+    g = EntityGraph(path)
+    g.apply_batch([_entry("2025-01-01.md", "Tea with Dev at The Depot.\n")], [])
+
+    def boom() -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(g, "_hub_flush", boom)
+    with pytest.raises(RuntimeError):
+        g.apply_batch([_entry("2025-01-02.md", "Lunch with Zebedee Quartermaine in Leith.\n")], [])
+    monkeypatch.undo()
+    text = "Climbing with Ottoline Brackenbury at Ratho. Lunch with Zebedee Quartermaine in Leith.\n"
+    g.apply_batch([_entry("2025-01-03.md", text)], [])
+    assert g.mentions_of("2025-01-03.md") == entry_mentions(_entry("2025-01-03.md", text))
+    names = g.entities_in("2025-01-03.md")
+    assert "Zebedee Quartermaine" in names and "Ottoline Brackenbury" in names, names
+    g.close()
