@@ -8,10 +8,17 @@ the data dir must stay under 1x the vault's text). It now stores it only for a p
 does not follow from its lines (a canvas, the front-matter passage of an entry with no body) and
 reads the others back from the file when a search shows them: the file the refresh before the
 search has just checked, a few hits each time.
+
+A file changed since it was indexed (``search --no-refresh``, the TUI a moment before its watcher
+catches up) is not read back: its bytes must still have the digest the index holds, or the
+passage shows no text. The lines at the indexed span may now hold something else — text the
+index never saw, perhaps in an entry that has since been marked private — so the read back fails
+closed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -52,12 +59,14 @@ class FileLines:
     :data:`CACHED_FILES` kept while their size and modification time stay the same."""
 
     def __init__(self) -> None:
-        self._cache: OrderedDict[str, tuple[tuple[int, int], list[str]]] = OrderedDict()
+        # path -> (stat stamp, sha256 of the bytes, lines)
+        self._cache: OrderedDict[str, tuple[tuple[int, int], str, list[str]]] = OrderedDict()
         self._texts: OrderedDict[tuple[str, tuple[int, int], int, int], str] = OrderedDict()
         self._lock = Lock()
 
-    def lines(self, path: Path, stamp: tuple[int, int] | None = None) -> list[str]:
-        """The file's lines; none when it cannot be read (gone, not text)."""
+    def lines(self, path: Path, stamp: tuple[int, int] | None = None, digest: str | None = None) -> list[str]:
+        """The file's lines; none when it cannot be read (gone, not text) or, with ``digest``,
+        when its bytes no longer have that sha256 (changed since it was indexed)."""
         from journal_me.vault import EntryReadError, _decode
 
         key = str(path)
@@ -69,34 +78,40 @@ class FileLines:
             hit = self._cache.get(key)
             if hit is not None and hit[0] == stamp:
                 self._cache.move_to_end(key)
-                return hit[1]
+                return hit[2] if digest is None or hit[1] == digest else []
         try:
-            lines = _decode(path.read_bytes()).split("\n")
+            data = path.read_bytes()
+            lines = _decode(data).split("\n")
         except (OSError, EntryReadError):
             return []
+        sha = hashlib.sha256(data).hexdigest()
         with self._lock:
-            self._cache[key] = (stamp, lines)
+            self._cache[key] = (stamp, sha, lines)
             while len(self._cache) > CACHED_FILES:
                 self._cache.popitem(last=False)
-        return lines
+        return lines if digest is None or sha == digest else []
 
-    def passage(self, path: Path, line_start: int, line_end: int) -> str:
-        """The text of the passage at these file lines ("" when the file cannot be read)."""
+    def passage(self, path: Path, line_start: int, line_end: int, digest: str | None = None) -> str:
+        """The text of the passage at these file lines: "" when the file cannot be read or, with
+        ``digest`` (the index's sha256 of the file), when the file changed since it was indexed."""
         stamp = _stamp(path)
         if stamp is None or line_start < 1 or line_end < line_start:
             return ""
         key = (str(path), stamp, line_start, line_end)
         with self._lock:
-            text = self._texts.get(key)
-            if text is not None:
-                self._texts.move_to_end(key)
-                return text
-        lines = self.lines(path, stamp)
+            cached = self._cache.get(str(path))
+            if cached is not None and cached[0] == stamp and digest in (None, cached[1]):
+                text = self._texts.get(key)
+                if text is not None:
+                    self._texts.move_to_end(key)
+                    return text
+        lines = self.lines(path, stamp, digest)
         text = text_of(lines[line_start - 1 : line_end]) if lines else ""
-        with self._lock:
-            self._texts[key] = text
-            while len(self._texts) > CACHED_TEXTS:
-                self._texts.popitem(last=False)
+        if lines:
+            with self._lock:
+                self._texts[key] = text
+                while len(self._texts) > CACHED_TEXTS:
+                    self._texts.popitem(last=False)
         return text
 
 

@@ -621,7 +621,10 @@ class Retriever:
         passage = row.get("body")
         if passage is None and row.get("kind") == "passage":  # read back (passage_text.py)
             passage = self._files.passage(
-                self.vault_root / row["rel"], int(row.get("line_start", 1)), int(row.get("line_end", 1))
+                self.vault_root / row["rel"],
+                int(row.get("line_start", 1)),
+                int(row.get("line_end", 1)),
+                digest=row.get("digest") or None,  # changed since indexed: no text (fail closed)
             )
         passage = passage or ""
         date_value = row["date"]

@@ -1,0 +1,49 @@
+"""Passage texts read back from the file (memory/passage_text.py) fail closed: a file changed
+since it was indexed shows no text, so text the index never saw — possibly in an entry since
+marked private — cannot reach a hit before the refresh catches up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from journal_me.memory.passage_text import FileLines
+
+BODY = "# Tuesday\n\nWalked along the quarry with Ilse, talked about pottery glazes.\n"
+
+
+def test_a_search_shows_the_passage_read_back_from_the_file(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., object]
+) -> None:
+    write(vault, "2026-03-03.md", BODY)
+    journal = open_journal(vault, reindex=True)
+    hits = journal.search("pottery glazes")  # type: ignore[attr-defined]
+    assert hits and "pottery glazes" in hits[0].passage
+
+
+def test_a_file_changed_since_indexed_shows_no_text(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., object]
+) -> None:
+    path = write(vault, "2026-03-03.md", BODY)
+    journal = open_journal(vault, reindex=True)
+    # Another program rewrites the entry (same lines, new words, now private): no refresh yet.
+    path.write_text(
+        "---\nprivate: true\n---\n# Tuesday\n\nThe diagnosis, pottery glazes aside.\n",
+        encoding="utf-8",
+    )
+    hits = journal.search("pottery glazes")  # type: ignore[attr-defined]
+    assert hits, "the index has not seen the change: the entry is still a hit"
+    assert all("diagnosis" not in h.passage and "private" not in h.passage for h in hits)
+    assert all(h.passage == "" for h in hits if h.entry.rel == "2026-03-03.md")
+
+
+def test_the_digest_guards_the_cached_lines_too(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "a.md"
+    path.write_text("one\ntwo\n", encoding="utf-8")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    files = FileLines()
+    assert files.passage(path, 2, 2, digest=digest) == "two"
+    assert files.passage(path, 2, 2, digest="0" * 64) == ""  # same stamp, other digest
+    assert files.passage(path, 2, 2) == "two"  # no digest given: the file as it is
