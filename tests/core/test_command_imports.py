@@ -14,6 +14,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,11 @@ def test_search_loads_only_search(sample: dict[str, str]) -> None:
 
 def test_search_on_a_terminal_loads_no_rich(sample: dict[str, str]) -> None:
     """Styled results (FORCE_COLOR: a terminal to Rich and to us) without Rich."""
+    # files written seconds ago are "racily clean": read again, with a progress bar (Rich) on
+    # a terminal; an hour old they are not
+    old = time.time() - 3600
+    for path in Path(sample["JOURNAL_ME_VAULT"]).rglob("*.md"):
+        os.utime(path, (old, old))
     _run(sample, "search", "running")  # up to date
     modules, out = _run(dict(sample, FORCE_COLOR="1", COLUMNS="100"), "search", "running")
     assert "\x1b[1;33m" in out  # the query word highlighted
