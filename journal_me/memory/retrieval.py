@@ -237,9 +237,13 @@ class Weights:
 def _terms_held(h: Hit, wanted: set[str]) -> set[str]:
     """Which of ``wanted`` (index terms) the passage holds in its text, title or tags."""
     out: set[str] = set()
+    initials = {t[:1] for t in wanted}  # as in highlight_spans: a term starts like its word
     for text in (h.passage, h.entry.title, " ".join(h.entry.tags)):
         for m in _TOKEN_RE.finditer(text):
-            term = _term_of(m.group())
+            word = m.group()
+            if word[:1].lower().translate(_FOLD)[:1] not in initials:
+                continue
+            term = _term_of(word)
             if term in wanted:
                 out.add(term)
                 if out == wanted:
