@@ -241,12 +241,8 @@ class Journal:
         clean_temp_leftovers(self.data_dir)  # of writes killed midway (kill -9, power loss)
         for folder in (settings.data_root, settings.data_root / "vaults"):
             secure_folder(folder)
-        clean = getattr(self._vault, "clean_leftovers", None)
-        if callable(clean):
-            try:
-                clean()
-            except OSError as exc:  # temp files of a crashed save: never a reason not to open
-                log.warning("could not clean up leftover temp files: %s", exc)
+        # (the vault's own leftovers, hidden temp files of a killed save, are removed by the
+        # next refresh, from its stat walk: a second walk at every open cost ~20 ms at 10k)
         self._privacy = PrivacyLedger(self.data_dir / "privacy.json")
         # set when a write reached the vault but the index could not take it (locked by
         # another process…): the write stands, the next index catches up
@@ -396,7 +392,10 @@ class Journal:
                     self._graph.clear()
             scan_warnings: list[FileWarning] = []
             walked_ns = time.time_ns()
-            stats = self._vault.stat_walk(scan_warnings)
+            leftovers: list[str] = []
+            stats = self._vault.stat_walk(scan_warnings, leftovers)
+            if leftovers:
+                self._remove_leftovers(leftovers)
             walk = statcache.walk_signature(stats)
             if not rebuild and self._unchanged_since_stamp(walk):
                 # the files, index and graph as the last refresh left them: nothing to read
@@ -433,6 +432,17 @@ class Journal:
         report.seconds = time.perf_counter() - start
         self._index.recovered = None
         return report
+
+    def _remove_leftovers(self, paths: list[str]) -> None:
+        """Remove the vault's temp files of killed saves that the stat walk passed (never a
+        reason for a refresh to fail)."""
+        try:
+            removed = self._vault.remove_leftovers(paths)
+        except OSError as exc:
+            log.warning("could not clean up leftover temp files: %s", exc)
+            return
+        if removed:
+            log.info("removed %d temp file(s) of interrupted saves: %s", len(removed), ", ".join(removed))
 
     @property
     def _stamp_file(self) -> Path:

@@ -626,12 +626,16 @@ class Vault:
         for rel, item in self._walk(warnings):
             yield rel, Path(item.path)
 
-    def stat_walk(self, warnings: list[FileWarning] | None = None) -> dict[str, os.stat_result]:
+    def stat_walk(
+        self, warnings: list[FileWarning] | None = None, leftovers: list[str] | None = None
+    ) -> dict[str, os.stat_result]:
         """rel -> ``os.stat`` (through symlinks) of every entry file, in :meth:`scan` order:
         one ``stat`` per file and nothing read. A file that vanishes meanwhile is left out;
-        one that cannot be stat-ed gets a zero stat (reading it says why)."""
+        one that cannot be stat-ed gets a zero stat (reading it says why). ``leftovers``
+        collects the paths of hidden temp files of killed writes that the walk passes
+        (:meth:`remove_leftovers`), so cleaning them costs no second walk of the vault."""
         out: dict[str, os.stat_result] = {}
-        for rel, item in self._walk(warnings):
+        for rel, item in self._walk(warnings, leftovers):
             try:
                 out[rel] = item.stat()
             except FileNotFoundError:
@@ -642,7 +646,9 @@ class Vault:
                 out[rel] = _NO_STAT
         return out
 
-    def _walk(self, warnings: list[FileWarning] | None) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    def _walk(
+        self, warnings: list[FileWarning] | None, leftovers: list[str] | None = None
+    ) -> Iterator[tuple[str, os.DirEntry[str]]]:
         if not self.root.is_dir():
             raise VaultNotFoundError(f"vault folder not found: {self.root}")
         seen_dirs: set[tuple[int, int]] = set()
@@ -677,6 +683,8 @@ class Vault:
             for child in children:
                 name = child.name
                 if name.startswith("."):  # .obsidian, .git, .trash, editors' temp files
+                    if leftovers is not None and LEFTOVER_RE.match(name):
+                        leftovers.append(child.path)
                     continue
                 rel = prefix + name
                 if self._ignored_by_glob(rel, name):  # (dot names are skipped above)
@@ -905,25 +913,33 @@ class Vault:
     def clean_leftovers(self, min_age_s: float = 600) -> list[str]:
         """Remove the hidden temp files (``.NAME.md.XXXXXXXX.tmp``) that a killed write left
         in the vault, if older than ``min_age_s`` (a live write owns younger ones). Returns
-        their rels. Hidden folders (``.obsidian``, ``.git``) are not entered."""
-        removed: list[str] = []
+        their rels. Hidden folders (``.obsidian``, ``.git``) are not entered. (A refresh
+        removes the ones its stat walk passes: :meth:`stat_walk`'s ``leftovers``.)"""
         if not self.root.is_dir():
-            return removed
-        now = time.time()
+            return []
+        found: list[str] = []
         for folder, dirs, files in os.walk(self.root):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                if not LEFTOVER_RE.match(name):
+            found.extend(os.path.join(folder, name) for name in files if LEFTOVER_RE.match(name))
+        return self.remove_leftovers(found, min_age_s)
+
+    def remove_leftovers(self, paths: Iterable[str], min_age_s: float = 600) -> list[str]:
+        """Remove these temp files of killed writes (regular files named like one, older than
+        ``min_age_s``); returns their rels."""
+        removed: list[str] = []
+        now = time.time()
+        for name in paths:
+            path = Path(name)
+            if not LEFTOVER_RE.match(path.name):
+                continue
+            try:
+                st = path.lstat()
+                if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < min_age_s:
                     continue
-                path = Path(folder) / name
-                try:
-                    st = path.lstat()
-                    if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < min_age_s:
-                        continue
-                    path.unlink()
-                except OSError:
-                    continue
-                removed.append(self.rel(path))
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(self.rel(path))
         return sorted(removed)
 
 

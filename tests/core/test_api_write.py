@@ -307,20 +307,34 @@ def test_append_creates_a_day_note_with_the_vaults_file_mode(
         os.umask(old)
 
 
-def test_open_cleans_vault_leftovers_and_reports_an_incomplete_index(
-    vault: Path, open_journal: Callable[..., Journal], monkeypatch: pytest.MonkeyPatch
+def test_a_refresh_removes_old_vault_leftovers_and_open_reports_an_incomplete_index(
+    vault: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from journal_me.vault import Vault
 
-    called: list[Path] = []
-
-    def clean(self: Vault) -> None:
-        called.append(self.root)
-        raise PermissionError("a read-only folder")  # never a reason not to open
-
-    monkeypatch.setattr(Vault, "clean_leftovers", clean, raising=False)
+    write(vault, "2026-03-02.md", "Monday.\n")
+    hour_ago = time.time() - 3600
+    old = write(vault, "sub/.note.md.abcd1234.tmp", "half a save", mtime=hour_ago)
+    young = write(vault, ".2026-03-02.md.k3j_x9a2.tmp", "a save under way")  # a live write's
+    kept = write(vault, ".notes.tmp", "not a temp name of ours", mtime=hour_ago)
+    hidden = write(vault, ".obsidian/.workspace.json.abcd1234.tmp", "not entered", mtime=hour_ago)
     journal = open_journal(vault)
-    assert called == [vault.absolute()]
+    assert old.exists()  # opening walks nothing
+    journal.reindex()
+    assert not old.exists()
+    assert young.exists() and kept.exists() and hidden.exists()
+    # a refresh the clean-up fails in still refreshes
+    write(vault, ".2026-03-02.md.zzzz9999.tmp", "again", mtime=hour_ago)
+
+    def fail(self: Vault, paths: object, min_age_s: float = 600) -> list[str]:
+        raise PermissionError("a read-only folder")
+
+    monkeypatch.setattr(Vault, "remove_leftovers", fail)
+    write(vault, "2026-03-03.md", "Tuesday.\n")
+    assert journal.reindex().added == 1
     monkeypatch.setattr(PassageIndex, "incomplete", property(lambda _self: True), raising=False)
     assert journal.index_incomplete is True
     monkeypatch.setattr(PassageIndex, "incomplete", property(lambda _self: False), raising=False)

@@ -129,7 +129,7 @@ def test_an_edit_in_the_same_clock_tick_is_seen(
     before = journal._vault.stat_walk([])
     journal.reindex()  # (writes the stamp: nothing changed)
     path.write_text("Bouldering at the Depot with Fi.\n", encoding="utf-8")  # same size
-    monkeypatch.setattr(journal._vault, "stat_walk", lambda warnings=None: dict(before))
+    monkeypatch.setattr(journal._vault, "stat_walk", lambda warnings=None, leftovers=None: dict(before))
     assert journal.reindex().updated == 1
     assert [h.entry.rel for h in journal.search("Fi")] == ["2026-01-05.md"]
 
