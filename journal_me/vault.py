@@ -686,14 +686,14 @@ class Vault:
                     if leftovers is not None and LEFTOVER_RE.match(name):
                         leftovers.append(child.path)
                     continue
-                rel = prefix + name
-                if self._ignored_by_glob(rel, name):  # (dot names are skipped above)
-                    continue
                 try:
                     is_dir = child.is_dir(follow_symlinks=True)
                 except OSError:
                     is_dir = False
                 if not is_dir and not name.lower().endswith(ENTRY_SUFFIXES):
+                    continue  # (attachments: no glob test needed to skip them)
+                rel = prefix + name
+                if self._ignored_by_glob(rel, name):  # (dot names are skipped above)
                     continue
                 if child.is_symlink() and (real := self.outside(child.path)) is not None:
                     if warnings is not None:
