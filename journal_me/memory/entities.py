@@ -241,7 +241,7 @@ def _candidates(text: str) -> list[tuple[str, bool, bool]]:
         at_start = _at_sentence_start(text, m.start()) and words[0] == m.group(1).split()[0]
         if at_start and len(words) > 1 and words[0].lower().endswith(("ed", "ing")) and len(words[0]) > 4:
             words = words[1:]  # "Texted Sam", "Meeting Priya": a verb opening the sentence
-            phrase = " ".join(words)
+            phrase = phrase.split(" ", 1)[1]  # still without the "'s" ("Borrowed Dad's car")
         after = text[m.end() : m.end() + 30]
         # a single capitalised word at a sentence start is too weak on its own, unless a
         # person verb follows ("Dev said…", "Sam rang…")
@@ -349,7 +349,10 @@ class _Casing:
     a phrase is looked for in the text only when all its lower-cased words occur."""
 
     def __init__(self, plain: str) -> None:
-        self.plain = plain.replace("’", "'")
+        from journal_me.markup import TAG_RE
+
+        # a tag is no lower-case writing of a word: "#work/halden" beside "Last day at Halden"
+        self.plain = TAG_RE.sub(" ", plain.replace("’", "'"))
         self.words = set(re.findall(r"[\w'\-]+", self.plain))
         self.memo: dict[str, bool] = {}
 
