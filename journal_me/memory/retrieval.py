@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,10 @@ class EntryRef:
     private: bool = False  # fenced: never leaves for bridge or training
     undated: bool = False  # ``date`` is the file's time, not a date the entry has
     conflict_of: str | None = None  # a conflict copy of this entry
+
+
+# candidates whose text is not read yet: (rel, line_start, line_end) -> the indexed digest
+_Unread = dict[tuple[str, int, int], str | None]
 
 
 @dataclass(frozen=True)
@@ -363,13 +367,24 @@ class Retriever:
     ) -> list[Hit]:
         """Passage hits re-ranked with the entity graph and the event anchor."""
         w = self.weights
+        # candidates' texts are read from their files only when needed: for the guards below
+        # and for the hits returned (a one-shot search read 60 files' passages to show 10)
+        unread: _Unread = {}
         passages = self._run(
-            query, terms, max(limit, w.candidates), after, before, tags, include_private, highlight=False
+            query,
+            terms,
+            max(limit, w.candidates),
+            after,
+            before,
+            tags,
+            include_private,
+            highlight=False,
+            unread=unread,
         )
         if not passages or isinstance(query, Q.Everything):
-            return [self._highlighted(h, terms) for h in passages[:limit]]
+            return [self._shown(h, h.score, terms, unread) for h in passages[:limit]]
         entry_entities: dict[str, set[str]] = {}
-        ranked = self._reranked(passages, plan, entry_entities)
+        ranked = self._reranked(passages, plan, entry_entities, unread)
         extra = self._feedback([h for _, h in ranked], plan)
         if extra and isinstance(query, Q.AnyOf):
             again = self._run(
@@ -381,6 +396,7 @@ class Retriever:
                 tags,
                 include_private,
                 highlight=False,
+                unread=unread,
             )
             if again:
                 # the first round's best stay first: the second round finds what they lead to
@@ -389,28 +405,44 @@ class Retriever:
                 floor = min((sc for sc, _ in kept), default=float("inf"))
                 ranked = kept + [
                     (min(sc, floor), h)
-                    for sc, h in self._reranked(again, plan, entry_entities)
+                    for sc, h in self._reranked(again, plan, entry_entities, unread)
                     if (h.entry.rel, h.line_start) not in seen
                 ]
-        return [
-            Hit(
-                h.entry,
-                h.passage,
-                h.line_start,
-                h.line_end,
-                score,
-                highlight_spans(h.passage, terms),
-                h.entities,
-            )
-            for score, h in ranked[:limit]
-        ]
+        return [self._shown(h, score, terms, unread) for score, h in ranked[:limit]]
+
+    def _shown(self, h: Hit, score: float, terms: set[str], unread: _Unread) -> Hit:
+        """A returned hit: its text (read from the file if not yet), highlights and score."""
+        text = self._text_of(h, unread)
+        return Hit(h.entry, text, h.line_start, h.line_end, score, highlight_spans(text, terms), h.entities)
+
+    def _text_of(self, h: Hit, unread: _Unread) -> str:
+        key = (h.entry.rel, h.line_start, h.line_end)
+        if key not in unread:
+            return h.passage
+        return self._files.passage(
+            self.vault_root / h.entry.rel, h.line_start, h.line_end, digest=unread[key]
+        )
 
     def _reranked(
-        self, passages: Sequence[Hit], plan: QueryPlan, entry_entities: dict[str, set[str]]
+        self,
+        passages: Sequence[Hit],
+        plan: QueryPlan,
+        entry_entities: dict[str, set[str]],
+        unread: _Unread | None = None,
     ) -> list[tuple[float, Hit]]:
         """(fused score, hit), best first: BM25F share of the best, plus the entity graph's
-        and the event anchor's bonuses. ``entry_entities`` caches the graph's answers."""
+        and the event anchor's bonuses. ``entry_entities`` caches the graph's answers; the
+        texts of ``unread`` hits are read only when a guard needs them."""
         w = self.weights
+        exact = plan.exact if w.exact_first else []
+        rarest = plan.rarest if w.rare_guard and (plan.entities or plan.neighbours) else None
+        if (exact or rarest) and unread:
+            passages = [
+                replace(h, passage=self._text_of(h, unread))
+                if (h.entry.rel, h.line_start, h.line_end) in unread
+                else h
+                for h in passages
+            ]
         if plan.entities or plan.neighbours:
             missing = {h.entry.rel for h in passages} - entry_entities.keys()
             for rel, names in self.graph.entities_in_many(missing).items():
@@ -437,11 +469,9 @@ class Retriever:
 
         own = [h.score / p_max + (w.anchor if in_preferred(h) else 0.0) for h in passages]
         fused = [(sc + graph_bonus(h), h) for sc, h in zip(own, passages, strict=True)]
-        exact = plan.exact if w.exact_first else []
-        rarest = plan.rarest if w.rare_guard else None
         if exact or rarest:
             held = [_terms_held(h, {*exact, *([rarest] if rarest else [])}) for h in passages]
-            if rarest and (plan.entities or plan.neighbours):
+            if rarest:
                 fused = _guard_rarest(fused, own, [rarest in t for t in held])
             if exact:
                 share = [len(t.intersection(exact)) for t in held]
@@ -470,18 +500,6 @@ class Retriever:
                     votes[e] = votes.get(e, 0.0) + h.score / total
         plan.bridges = [e for e, _ in sorted(votes.items(), key=lambda kv: -kv[1])[: w.bridge_entities]]
         return [Q.Term("entities", e, boost=w.bridge) for e in plan.bridges]
-
-    @staticmethod
-    def _highlighted(h: Hit, terms: set[str]) -> Hit:
-        return Hit(
-            h.entry,
-            h.passage,
-            h.line_start,
-            h.line_end,
-            h.score,
-            highlight_spans(h.passage, terms),
-            h.entities,
-        )
 
     def bm25(self, question: str, *, limit: int = 10, include_private: bool = True) -> list[Hit]:
         """Plain BM25 over passage text: the baseline the hybrid is measured against."""
@@ -616,20 +634,28 @@ class Retriever:
         include_private: bool,
         *,
         highlight: bool = True,
+        unread: _Unread | None = None,
     ) -> list[Hit]:
         flt = self._filter(after, before, tags, include_private)
         rows = self.index.search(query, limit=limit, filter=flt)
-        return [self.row_to_hit(row, terms if highlight else None) for row in rows]
+        return [self.row_to_hit(row, terms if highlight else None, unread=unread) for row in rows]
 
-    def row_to_hit(self, row: dict[str, Any], terms: set[str] | None = None) -> Hit:
+    def row_to_hit(
+        self, row: dict[str, Any], terms: set[str] | None = None, *, unread: _Unread | None = None
+    ) -> Hit:
+        """A hit for an index row. A passage whose text the index does not store is read back
+        from its file (passage_text.py) — or, with ``unread``, left empty and noted there
+        (with the indexed digest) for :meth:`_text_of` to read when it is needed."""
         passage = row.get("body")
         if passage is None and row.get("kind") == "passage":  # read back (passage_text.py)
-            passage = self._files.passage(
-                self.vault_root / row["rel"],
-                int(row.get("line_start", 1)),
-                int(row.get("line_end", 1)),
-                digest=row.get("digest") or None,  # changed since indexed: no text (fail closed)
-            )
+            line_start, line_end = int(row.get("line_start", 1)), int(row.get("line_end", 1))
+            digest = row.get("digest") or None  # changed since indexed: no text (fail closed)
+            if unread is not None:
+                unread[(row["rel"], line_start, line_end)] = digest
+            else:
+                passage = self._files.passage(
+                    self.vault_root / row["rel"], line_start, line_end, digest=digest
+                )
         passage = passage or ""
         date_value = row["date"]
         return Hit(

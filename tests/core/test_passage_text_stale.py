@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from journal_me.memory.passage_text import FileLines
 
@@ -47,3 +48,22 @@ def test_the_digest_guards_the_cached_lines_too(tmp_path: Path) -> None:
     assert files.passage(path, 2, 2, digest=digest) == "two"
     assert files.passage(path, 2, 2, digest="0" * 64) == ""  # same stamp, other digest
     assert files.passage(path, 2, 2) == "two"  # no digest given: the file as it is
+
+
+def test_a_search_reads_only_the_texts_it_returns(
+    vault: Path, write: Callable[..., Path], open_journal: Callable[..., object]
+) -> None:
+    # 30 entries all match; a search for 3 hits reads 3 files' passages, not every candidate's
+    for i in range(30):
+        write(vault, f"2026-03-{i + 1:02d}.md", f"# Day {i}\n\nPottery class number {i}, glazes again.\n")
+    journal: Any = open_journal(vault, reindex=True)
+    retriever = journal._retriever
+    retriever._files = FileLines()  # nothing read yet
+    hits = journal.search("pottery glazes", limit=3)
+    assert len(hits) == 3
+    assert all("Pottery class" in h.passage and h.highlights for h in hits)
+    assert set(retriever._files._cache) == {str(vault / h.entry.rel) for h in hits}
+    # the same texts as reading each hit's lines eagerly
+    for h in hits:
+        eager = [p for p in retriever.passages_of(h.entry.rel) if p.line_start == h.line_start]
+        assert eager and eager[0].passage == h.passage
