@@ -21,11 +21,8 @@ import datetime as dt
 import errno
 import os
 import pickle
-import queue
 import shutil
-import signal
 import struct
-import sys
 import threading
 import time
 import zlib
@@ -44,7 +41,6 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.idsets import BitSet
 from whoosh.index import LockError
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Query
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
@@ -91,9 +87,6 @@ FAST_PATH_MIN_DOCS = 4000
 # alone; 40k documents, the 10k-entry synthetic vault, 0.75 vs 0.66; bench/bench_cli.py).
 ONE_SHOT_FAST_PATH_MIN_DOCS = 60_000
 WRITER_LIMIT_MB = 128  # Whoosh's posting buffer before it spills a run to disk (all writers together)
-# seconds the sub-writers' segments may take to arrive once every sub-writer has exited; while
-# one is alive it is still writing (minutes on a loaded machine), and the commit waits for it
-SUBWRITER_RESULT_TIMEOUT = 60.0
 
 
 class IndexUnavailableError(Exception):
@@ -283,90 +276,6 @@ def writer_procs(batch: int) -> int:
     if os.environ.get("JOURNAL_ME_INDEX_PROCS", "").isdigit():
         cores = int(os.environ["JOURNAL_ME_INDEX_PROCS"])
     return max(1, min(cores, MAX_WRITER_PROCS))
-
-
-class _ParallelWriter(MpWriter):  # type: ignore[misc]
-    """Whoosh's multiprocessing writer, each sub-writer committing its own segment
-    (``multisegment``: no merge pass at the end). Its commit waits for every sub-writer's
-    segment and fails when one is missing (Whoosh's gives up after a second and drops late
-    ones); its cancel stops the sub-writers (Whoosh's only flags them, and the process would
-    wait for them at exit)."""
-
-    def __init__(self, ix: Any, procs: int) -> None:
-        per_proc = max(16, WRITER_LIMIT_MB // procs)
-        super().__init__(
-            ix, procs=procs, batchsize=64, multisegment=True, limitmb=per_proc, codec=CompactCodec()
-        )
-
-    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
-        if self.docbuffer:
-            self._enqueue()
-        for _ in self.tasks:
-            self.jobqueue.put(None)
-        results: list[Any] = []
-        deadline: float | None = None  # set once every sub-writer has exited
-        while len(results) < len(self.tasks):
-            try:
-                results.append(self.resultqueue.get(timeout=0.5))
-            except queue.Empty:
-                if any(t.exitcode not in (None, 0) for t in self.tasks):
-                    raise RuntimeError("an index sub-writer failed; nothing was committed") from None
-                if all(t.exitcode is not None for t in self.tasks):
-                    deadline = deadline or time.monotonic() + SUBWRITER_RESULT_TIMEOUT
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(
-                            "an index sub-writer's segment never arrived; nothing was committed"
-                        ) from None
-        for task in self.tasks:
-            task.join()
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
-        finalsegments += [segment for _, _, segment in results]
-        if self._added:
-            finalsegments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(finalsegments)
-        self._finish()
-
-    def cancel(self) -> None:
-        try:
-            for task in self.tasks:
-                if task.is_alive():
-                    task.terminate()
-                task.join(5)
-        finally:
-            super().cancel()
-
-    def _new_task(self) -> Any:
-        # Whoosh's, with each sub-writer bound to this process's life (H14): a SIGTERM or
-        # SIGKILL gives this process no chance to cancel, and they waited on their job queue
-        from journal_me.memory.fast_writer import BufferedSubWriter, usable
-
-        task = (BufferedSubWriter if usable() else SubWriterTask)(  # (H15: buffered postings)
-            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
-        )
-        task.run = _dying_with(os.getpid(), task.run)  # type: ignore[method-assign]
-        self.tasks.append(task)
-        task.start()
-        return task
-
-
-def _dying_with(parent: int, run: Callable[[], None]) -> Callable[[], None]:
-    """``run`` in a forked sub-writer that gets SIGTERM when ``parent`` ends (Linux's
-    PR_SET_PDEATHSIG; elsewhere ``run`` as it is)."""
-    if not sys.platform.startswith("linux"):
-        return run
-
-    def run_in_child() -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # it ended before the line above
-            os._exit(1)
-        run()
-
-    return run_in_child
 
 
 def _with_entry_fields(
@@ -579,8 +488,10 @@ class PassageIndex:
         told = False
         while True:
             try:
-                if procs > 1:
-                    return _ParallelWriter(self._ix, procs)
+                if procs > 1:  # (its own module: a search never loads multiprocessing)
+                    from journal_me.memory.parallel_writer import ParallelWriter
+
+                    return ParallelWriter(self._ix, procs, WRITER_LIMIT_MB)
                 from journal_me.memory.fast_writer import BufferedWriter, usable
 
                 if usable():  # Whoosh's SegmentWriter with postings buffered per term: same files

@@ -42,6 +42,8 @@ FORBIDDEN: dict[str, set[str]] = {
 # platformdirs nor tomllib; ctypes only for a save
 QUIET_SEARCH = FORBIDDEN["search"] | {"numpy", "markdown_it", "rich", "dateparser", "yaml"}
 QUIET_SEARCH |= {"platformdirs", "tomllib", "ctypes"}
+# nor the multiprocessing index writer (a first index or a rebuild only): ~10 ms of imports
+QUIET_SEARCH |= {"multiprocessing", "whoosh.multiproc", "journal_me.memory.parallel_writer"}
 # doctor: what search loads, plus the checks of every command module (the model registry
 # among them); none of them may load numpy/gguf (the trainer's preflight has no base to
 # check) or a model runtime

@@ -11,6 +11,7 @@ from whoosh import query as Q
 from whoosh.writing import SegmentWriter
 
 from journal_me.memory import index as index_mod
+from journal_me.memory import parallel_writer
 from journal_me.memory.index import IndexedEntry, PassageIndex, writer_procs
 from journal_me.vault import parse_entry
 
@@ -110,7 +111,7 @@ def test_a_slow_sub_writer_is_waited_for(
 
     from journal_me.memory.fast_writer import BufferedWriter
 
-    monkeypatch.setattr(index_mod, "SUBWRITER_RESULT_TIMEOUT", 0.2)
+    monkeypatch.setattr(parallel_writer, "SUBWRITER_RESULT_TIMEOUT", 0.2)
     for cls in (SegmentWriter, BufferedWriter):
         real_add = cls.add_document
 
