@@ -283,8 +283,6 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- entities ------------------------------------------------------------------------------
 def cmd_entities(args: argparse.Namespace, settings: Settings) -> int:
-    from rich.text import Text
-
     journal = open_journal(settings, refresh=not args.no_refresh, quiet=args.json)
     items = journal.entities(args.type)
     if args.limit:
@@ -304,19 +302,24 @@ def cmd_entities(args: argparse.Namespace, settings: Settings) -> int:
             ]
         )
         return 0
-    from rich.table import Table
+    from journal_me.commands.styled import Lines
 
-    table = Table("entity", "type", "entries", "first", "last", "aliases")
-    for e in items:
-        table.add_row(
-            Text(clean_line(e.name)),
-            clean_line(e.type),
-            str(e.count),
-            str(e.first or ""),
-            str(e.last or ""),
-            Text(clean_line(", ".join(e.aliases))),
-        )
-    _console().print(table)
+    # columns, not a Rich table: Rich took 3.6 s to lay out the 9,500 entities of 6k notes
+    Lines().table(
+        ("entity", "type", "entries", "first", "last", "aliases"),
+        [
+            (
+                clean_line(e.name),
+                clean_line(e.type),
+                str(e.count),
+                str(e.first or ""),
+                str(e.last or ""),
+                clean_line(", ".join(e.aliases)),
+            )
+            for e in items
+        ],
+        shrink=(5, 0),
+    )
     return 0
 
 

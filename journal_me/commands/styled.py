@@ -97,6 +97,30 @@ class Lines:
         rows = _wrap(text, self.width) if self.width else [(0, len(text))]
         self.stream.write("\n".join(self._render(text, a, b, styles) for a, b in rows) + "\n")
 
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequence[int] = ()) -> None:
+        """Rows in columns. On a pipe or a file: tab-separated lines, a header first, nothing cut
+        (for ``cut``, ``sort``, ``grep``). On a terminal: each column as wide as its widest cell,
+        a bold header, and the ``shrink`` columns (in that order) cut with "…" until a row fits
+        the width. Cells are printed as given (callers clean them) and hold no tab or newline."""
+        if self.width is None:
+            self.stream.writelines("\t".join(row) + "\n" for row in (header, *rows))
+            return
+        widths = [cells(h) for h in header]
+        for row in rows:
+            widths = [max(w, cells(c)) for w, c in zip(widths, row, strict=True)]
+        over = sum(widths) + 2 * (len(widths) - 1) - self.width
+        for i in shrink:
+            cut = min(over, widths[i] - max(cells(header[i]), 8))
+            if cut > 0:
+                widths[i] -= cut
+                over -= cut
+        bold = self._sgr("bold")
+        head = "  ".join(_fit(h, w) for h, w in zip(header, widths, strict=True)).rstrip()
+        self.stream.write(f"{bold}{head}\x1b[0m\n" if bold else head + "\n")
+        self.stream.writelines(
+            "  ".join(_fit(c, w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n" for row in rows
+        )
+
     @staticmethod
     def _render(text: str, start: int, end: int, styles: list[tuple[int, int, str]]) -> str:
         out: list[str] = []
@@ -110,6 +134,21 @@ class Lines:
             at = b
         out.append(text[at:end])
         return "".join(out)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` columns, or cut to them with "…"."""
+    used = cells(text)
+    if used <= width:
+        return text + " " * (width - used)
+    out, used = [], 0
+    for ch in text:
+        w = 0 if unicodedata.combining(ch) else cells(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…" + " " * (width - 1 - used)
 
 
 def _wrap(text: str, width: int) -> list[tuple[int, int]]:

@@ -136,6 +136,13 @@ def test_entities_json(run: Callable[..., tuple[int, str, str]]) -> None:
     assert {i["type"] for i in json.loads(out)} == {"tag"}
     code, out, _ = run("entities")
     assert code == 0 and "Biscuit" in out
+    # not a terminal: tab-separated, whole cells, in the --json order
+    head, *rows = out.splitlines()
+    assert head == "entity\ttype\tentries\tfirst\tlast\taliases"
+    cells = [r.split("\t") for r in rows]
+    assert [c[0] for c in cells] == [i["name"] for i in items]
+    biscuit = next(c for c in cells if c[0] == "Biscuit")
+    assert biscuit[1] == "person" and "the cat" in biscuit[5].split(", ")
 
 
 def test_index_and_rebuild(run: Callable[..., tuple[int, str, str]], cli_vault: Path) -> None:

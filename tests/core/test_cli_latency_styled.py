@@ -100,3 +100,44 @@ def test_wide_characters_take_two_columns(monkeypatch: pytest.MonkeyPatch) -> No
     out = Tty()
     Lines(out).write([("日記 日記 日記", None)])
     assert out.getvalue() == "日記\n日記\n日記\n"
+
+
+TABLE_HEAD = ("entity", "type", "entries", "aliases")
+TABLE_ROWS = [
+    ("Samantha Ortiz", "person", "42", "Sam, Sammy, the one who runs"),
+    ("日記クラブ", "topic", "3", ""),
+]
+
+
+def test_a_table_on_a_pipe_is_tab_separated() -> None:
+    """Entities (`journal-me entities | cut -f1`): every cell whole, a header first."""
+    out = io.StringIO()
+    Lines(out).table(TABLE_HEAD, TABLE_ROWS, shrink=(3, 0))
+    assert out.getvalue().split("\n") == [
+        "entity\ttype\tentries\taliases",
+        "Samantha Ortiz\tperson\t42\tSam, Sammy, the one who runs",
+        "日記クラブ\ttopic\t3\t",
+        "",
+    ]
+
+
+def test_a_table_on_a_terminal_fits_the_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    out = Tty()
+    Lines(out).table(TABLE_HEAD, TABLE_ROWS, shrink=(3, 0))
+    head, sam, club, end = out.getvalue().split("\n")
+    assert head == "\x1b[1mentity          type    entries  aliases\x1b[0m" and end == ""
+    assert sam == "Samantha Ortiz  person  42       Sam, Sammy, the one who runs"
+    assert club == "日記クラブ      topic   3"  # ten columns wide, padded to the name column's 14
+    monkeypatch.setenv("COLUMNS", "40")
+    out = Tty()
+    Lines(out).table(TABLE_HEAD, TABLE_ROWS, shrink=(3, 0))
+    rows = out.getvalue().replace("\x1b[1m", "").replace("\x1b[0m", "").rstrip("\n").split("\n")
+    assert all(cells(r) <= 40 for r in rows)
+    assert rows[1] == "Samantha Ort…  person  42       Sam, Sa…"  # aliases down to 8, then one name
+    monkeypatch.setenv("COLUMNS", "35")  # the aliases at their least (8), then the names cut
+    out = Tty()
+    Lines(out).table(TABLE_HEAD, TABLE_ROWS, shrink=(3, 0))
+    rows = out.getvalue().replace("\x1b[1m", "").replace("\x1b[0m", "").rstrip("\n").split("\n")
+    assert all(cells(r) <= 35 for r in rows)
+    assert rows[1].startswith("Samanth…  person") and rows[2].startswith("日記ク…   topic")
