@@ -86,7 +86,11 @@ FAST_PATH_MIN_DOCS = 4000
 # queries up to this size (one CLI search, CPU: 12k documents 0.78 s numpy vs 0.68 s Whoosh
 # alone; 40k documents, the 10k-entry synthetic vault, 0.75 vs 0.66; bench/bench_cli.py).
 ONE_SHOT_FAST_PATH_MIN_DOCS = 60_000
-WRITER_LIMIT_MB = 128  # Whoosh's posting buffer before it spills a run to disk (all writers together)
+# The writers' posting buffer (all writers together; ~24 bytes a posting, fast_writer.py). Past
+# it a writer hands its postings to Whoosh's pool, which spills runs to disk and merges them in
+# pure Python: 128 MB sent 10k real-style notes (57 MB of text, 6M postings) down that path,
+# and their first index took 111 s instead of ~80 s and 624 MB instead of ~450 MB.
+WRITER_LIMIT_MB = 256
 
 
 class IndexUnavailableError(Exception):
