@@ -1535,7 +1535,9 @@ def generate(
     n_people = min(len(PEOPLE), max(1, notes // 40))
     n_daily = int((notes - n_people) * 0.4)
     n_topic = notes - n_people - n_daily
-    days = sorted(set(END_DATE - dt.timedelta(days=d) for d in rng.sample(range(12 * 365), n_daily)))
+    # twelve years of days, more for a vault with more daily notes than that (20k notes: 8k)
+    span = max(12 * 365, n_daily)
+    days = sorted(set(END_DATE - dt.timedelta(days=d) for d in rng.sample(range(span), n_daily)))
     plan: list[_Note] = []
     for name, _aliases in PEOPLE[:n_people]:
         plan.append(_Note(f"People/{name}.md", name, "person", "en", None, rng.sample(HEADINGS, 3)))
