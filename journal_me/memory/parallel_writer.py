@@ -58,7 +58,8 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]
         for task in self.tasks:
             task.join()
         finalsegments = self._merge_segments(mergetype, optimize, merge)
-        finalsegments += [segment for _, _, segment in results]
+        for _, _, written in results:  # a segment, or a list of them (BufferedSubWriter)
+            finalsegments += written if isinstance(written, list) else [written]
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:

@@ -121,6 +121,38 @@ def test_pooled_first_index_equals_the_per_entry_path(
     assert _index_dump(pool) == _index_dump(one)
 
 
+def test_a_full_sub_writer_starts_a_new_segment(
+    tmp_path: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+    pooled: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past its buffer a sub-writer ends its segment and starts another (memory bounded, no
+    posting through Whoosh's pure-Python sorting pool): the index is the same as one writer's."""
+    from journal_me.memory import fast_writer
+
+    root = tmp_path / "vault"
+    rels = _vault(root, write)
+    monkeypatch.setattr(fast_writer, "BYTES_PER_POSTING", 70_000)  # ~1,900 postings a segment
+    # (inherited by the forked sub-writers: a spill there would drop postings, and the dumps
+    # below would differ)
+    monkeypatch.setattr(fast_writer.BufferedWriter, "_spill", lambda self: None)
+    pool = open_journal(root, data_root=tmp_path / "pool")
+    pool.reindex()
+    segments = pool._index.searcher().reader().leaf_readers()
+    assert len(segments) > 4, "each sub-writer wrote several segments"
+    monkeypatch.undo()  # one writer in process from here
+    one = open_journal(root, data_root=tmp_path / "one")
+    one.update_paths(rels)
+    # a segment with no ``tags`` at all has no length for them (None) where a segment with some
+    # has 0 for a document without: the same for scoring (no posting, no score in that field)
+    many, single = _index_dump(pool), _index_dump(one)
+    for dump in (many, single):
+        dump["lengths"] = {k: n or 0 for k, n in dump["lengths"].items()}
+    assert many == single
+
+
 def test_a_file_that_breaks_the_parser_is_reported_not_the_batch(
     tmp_path: Path,
     write: Callable[..., Path],
