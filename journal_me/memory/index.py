@@ -91,6 +91,9 @@ ONE_SHOT_FAST_PATH_MIN_DOCS = 60_000
 # pure Python: 128 MB sent 10k real-style notes (57 MB of text, 6M postings) down that path,
 # and their first index took 111 s instead of ~80 s and 624 MB instead of ~450 MB.
 WRITER_LIMIT_MB = 256
+# entry documents kept for a warm searcher's passage hits (a few hundred bytes each): looking an
+# entry up by id and decoding its stored fields was a third of a warm search at 10k entries
+ENTRY_CACHE_SIZE = 8192
 
 
 class IndexUnavailableError(Exception):
@@ -341,6 +344,9 @@ class PassageIndex:
         self.recovered: str | None = None  # why the index was rebuilt on open, if it was
         self._ix: Any = None
         self._searcher: Searcher | None = None
+        # entry documents' stored fields by rel, read for passages' hits (title, tags, privacy…),
+        # for the searcher they were read from: a warm search's hits name the same entries
+        self._entries: tuple[Searcher | None, dict[str, dict[str, Any]]] = (None, {})
         # numpy evaluation over _searcher, while it agrees with Whoosh (made by _vector once
         # the index has fast_path_min_docs documents)
         self._fast: FastPath | None = None
@@ -664,12 +670,21 @@ class PassageIndex:
                         return []
                 top = [(hit.docnum, float(hit.score)) for hit in s.search(query, limit=limit, filter=allow)]
             out = []
-            entries: dict[str, dict[str, Any]] = {}
+            entries = self._entry_cache(s)
             for docnum, score in top:
                 fields = _with_entry_fields(s, dict(s.stored_fields(docnum)), entries)
                 fields["score"] = score
                 out.append(fields)
             return out
+
+    def _entry_cache(self, s: Searcher) -> dict[str, dict[str, Any]]:
+        """The entry documents read for ``s`` (see :func:`_with_entry_fields`), kept while ``s``
+        is the current searcher: a commit (a new privacy flag among them) opens a new one."""
+        held, entries = self._entries
+        if held is not s or len(entries) > ENTRY_CACHE_SIZE:
+            entries = {}
+            self._entries = (s, entries)
+        return entries
 
     def _allowed(self, s: Searcher, filter: Clause | Query) -> BitSet:
         """The documents ``filter`` allows. The retriever's filters come from the per-generation

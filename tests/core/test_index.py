@@ -279,3 +279,35 @@ def test_readers_do_not_wait_for_a_reindex(journal: Journal, vault: Path) -> Non
         thread.join()
         writer2.join()
     assert journal.search("bouldering again")[0].entry.rel == "2026-01-09.md"
+
+
+def test_a_warm_search_reads_an_entry_once_and_sees_its_next_commit(
+    journal: Journal, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Passage hits take their entry's fields (title, privacy…) from the entry document, kept
+    for the current searcher: read once across searches, read again after a commit."""
+    from whoosh.searching import Searcher
+
+    journal.reindex()
+    looked_up: list[object] = []
+    real = Searcher.document_number
+
+    def counted(self: Searcher, **kw: object) -> int | None:
+        looked_up.append(kw.get("id"))
+        return real(self, **kw)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Searcher, "document_number", counted)
+    first = journal.search("knee", include_private=True)
+    assert {h.entry.rel for h in first} == {"2026-01-06.md", "2026-01-07.md"}
+    assert not any(h.entry.private for h in first)
+    again = journal.search("knee stairs physio", include_private=True)
+    assert [h.entry.title for h in again] and looked_up.count("2026-01-07.md") == 1
+    (vault / "2026-01-07.md").write_text(
+        "---\ntitle: Physio, private\nprivate: true\n---\nFiona gave me strength exercises for the knee.\n",
+        encoding="utf-8",
+    )
+    journal.reindex()
+    after = {h.entry.rel: h.entry for h in journal.search("knee", include_private=True)}
+    assert after["2026-01-07.md"].private and after["2026-01-07.md"].title == "Physio, private"
+    assert looked_up.count("2026-01-07.md") == 2
+    assert "2026-01-07.md" not in {h.entry.rel for h in journal.search("knee", include_private=False)}
