@@ -344,6 +344,7 @@ class PassageIndex:
         self.recovered: str | None = None  # why the index was rebuilt on open, if it was
         self._ix: Any = None
         self._searcher: Searcher | None = None
+        self._opened = 0  # searchers opened so far: names the one a row's ``_doc`` belongs to
         # entry documents' stored fields by rel, read for passages' hits (title, tags, privacy…),
         # for the searcher they were read from: a warm search's hits name the same entries
         self._entries: tuple[Searcher | None, dict[str, dict[str, Any]]] = (None, {})
@@ -610,6 +611,7 @@ class PassageIndex:
                     old.close()
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
+                self._opened += 1
             return self._searcher
 
     def manifest(self) -> dict[str, str]:
@@ -674,8 +676,24 @@ class PassageIndex:
             for docnum, score in top:
                 fields = _with_entry_fields(s, dict(s.stored_fields(docnum)), entries)
                 fields["score"] = score
+                fields["_doc"] = (self._opened, docnum)  # for :meth:`docs_holding`
                 out.append(fields)
             return out
+
+    def docs_holding(self, fields: Sequence[str], terms: Iterable[str]) -> dict[str, set[tuple[int, int]]]:
+        """term -> the documents holding it in any of ``fields``, named as search rows'
+        ``_doc`` (searcher, document number): a row of an earlier searcher matches none."""
+        out: dict[str, set[tuple[int, int]]] = {}
+        with self._read_lock:
+            s = self.searcher()
+            reader = s.reader()
+            for t in terms:
+                docs: set[tuple[int, int]] = set()
+                for f in fields:
+                    if (f, t) in reader:
+                        docs.update((self._opened, d) for d in reader.postings(f, t).all_ids())
+                out[t] = docs
+        return out
 
     def _entry_cache(self, s: Searcher) -> dict[str, dict[str, Any]]:
         """The entry documents read for ``s`` (see :func:`_with_entry_fields`), kept while ``s``

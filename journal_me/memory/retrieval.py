@@ -87,6 +87,8 @@ class EntryRef:
 
 # candidates whose text is not read yet: (rel, line_start, line_end) -> the indexed digest
 _Unread = dict[tuple[str, int, int], str | None]
+# (rel, first line, last line) -> the index's name of that passage's document (PassageIndex.search)
+_Docs = dict[tuple[str, int, int], tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -238,11 +240,12 @@ class Weights:
     exact_rare_df: int = 8  # passages (text or title) holding it, at most
 
 
-def _terms_held(h: Hit, wanted: set[str]) -> set[str]:
-    """Which of ``wanted`` (index terms) the passage holds in its text, title or tags."""
+def _terms_held(h: Hit, wanted: set[str], texts: Sequence[str] | None = None) -> set[str]:
+    """Which of ``wanted`` (index terms) the passage holds in its text, title or tags (or in
+    ``texts``)."""
     out: set[str] = set()
     initials = {t[:1] for t in wanted}  # as in highlight_spans: a term starts like its word
-    for text in (h.passage, h.entry.title, " ".join(h.entry.tags)):
+    for text in texts if texts is not None else (h.passage, h.entry.title, " ".join(h.entry.tags)):
         for m in _TOKEN_RE.finditer(text):
             word = m.group()
             if word[:1].lower().translate(_FOLD)[:1] not in initials:
@@ -370,6 +373,7 @@ class Retriever:
         # candidates' texts are read from their files only when needed: for the guards below
         # and for the hits returned (a one-shot search read 60 files' passages to show 10)
         unread: _Unread = {}
+        docs: _Docs = {}
         passages = self._run(
             query,
             terms,
@@ -380,11 +384,12 @@ class Retriever:
             include_private,
             highlight=False,
             unread=unread,
+            docs=docs,
         )
         if not passages or isinstance(query, Q.Everything):
             return [self._shown(h, h.score, terms, unread) for h in passages[:limit]]
         entry_entities: dict[str, set[str]] = {}
-        ranked = self._reranked(passages, plan, entry_entities, unread)
+        ranked = self._reranked(passages, plan, entry_entities, unread, docs)
         extra = self._feedback([h for _, h in ranked], plan)
         if extra and isinstance(query, Q.AnyOf):
             again = self._run(
@@ -397,6 +402,7 @@ class Retriever:
                 include_private,
                 highlight=False,
                 unread=unread,
+                docs=docs,
             )
             if again:
                 # the first round's best stay first: the second round finds what they lead to
@@ -405,7 +411,7 @@ class Retriever:
                 floor = min((sc for sc, _ in kept), default=float("inf"))
                 ranked = kept + [
                     (min(sc, floor), h)
-                    for sc, h in self._reranked(again, plan, entry_entities, unread)
+                    for sc, h in self._reranked(again, plan, entry_entities, unread, docs)
                     if (h.entry.rel, h.line_start) not in seen
                 ]
         return [self._shown(h, score, terms, unread) for score, h in ranked[:limit]]
@@ -429,20 +435,18 @@ class Retriever:
         plan: QueryPlan,
         entry_entities: dict[str, set[str]],
         unread: _Unread | None = None,
+        docs: _Docs | None = None,
     ) -> list[tuple[float, Hit]]:
         """(fused score, hit), best first: BM25F share of the best, plus the entity graph's
         and the event anchor's bonuses. ``entry_entities`` caches the graph's answers; the
-        texts of ``unread`` hits are read only when a guard needs them."""
+        texts of ``unread`` hits are read only when a guard needs them and ``docs`` does not
+        name their index documents."""
         w = self.weights
         exact = plan.exact if w.exact_first else []
         rarest = plan.rarest if w.rare_guard and (plan.entities or plan.neighbours) else None
-        if (exact or rarest) and unread:
-            passages = [
-                replace(h, passage=self._text_of(h, unread))
-                if (h.entry.rel, h.line_start, h.line_end) in unread
-                else h
-                for h in passages
-            ]
+        held: list[set[str]] = []
+        if exact or rarest:
+            held = self._held(passages, {*exact, *([rarest] if rarest else [])}, unread, docs)
         if plan.entities or plan.neighbours:
             missing = {h.entry.rel for h in passages} - entry_entities.keys()
             for rel, names in self.graph.entities_in_many(missing).items():
@@ -470,7 +474,6 @@ class Retriever:
         own = [h.score / p_max + (w.anchor if in_preferred(h) else 0.0) for h in passages]
         fused = [(sc + graph_bonus(h), h) for sc, h in zip(own, passages, strict=True)]
         if exact or rarest:
-            held = [_terms_held(h, {*exact, *([rarest] if rarest else [])}) for h in passages]
             if rarest:
                 fused = _guard_rarest(fused, own, [rarest in t for t in held])
             if exact:
@@ -483,6 +486,29 @@ class Retriever:
                 return ranked
         fused.sort(key=lambda t: -t[0])
         return fused
+
+    def _held(
+        self, passages: Sequence[Hit], wanted: set[str], unread: _Unread | None, docs: _Docs | None
+    ) -> list[set[str]]:
+        """Which of ``wanted`` each passage holds in its text, title or tags. From the index's
+        postings of those few terms when ``docs`` names every passage's document (no text read
+        or analysed: up to 60 passages' were, a third of the slowest warm searches); else from
+        the texts, read from the files for ``unread`` hits."""
+        keys = [(h.entry.rel, h.line_start, h.line_end) for h in passages]
+        if docs is not None and all(k in docs for k in keys):
+            holding = self.index.docs_holding(("body", "title"), wanted)
+            return [
+                {t for t in wanted if docs[k] in holding[t]}
+                # tags are keywords in the index: held as the words they are written with
+                | _terms_held(h, wanted, (" ".join(h.entry.tags),))
+                for k, h in zip(keys, passages, strict=True)
+            ]
+        if unread:
+            passages = [
+                replace(h, passage=self._text_of(h, unread)) if k in unread else h
+                for k, h in zip(keys, passages, strict=True)
+            ]
+        return [_terms_held(h, wanted) for h in passages]
 
     def _feedback(self, ranked: Sequence[Hit], plan: QueryPlan) -> list[Q.Clause]:
         """Second-round clauses: the bridge entities of the first round's best passages (the
@@ -635,10 +661,16 @@ class Retriever:
         *,
         highlight: bool = True,
         unread: _Unread | None = None,
+        docs: _Docs | None = None,
     ) -> list[Hit]:
         flt = self._filter(after, before, tags, include_private)
         rows = self.index.search(query, limit=limit, filter=flt)
-        return [self.row_to_hit(row, terms if highlight else None, unread=unread) for row in rows]
+        hits = [self.row_to_hit(row, terms if highlight else None, unread=unread) for row in rows]
+        if docs is not None:
+            for row, h in zip(rows, hits, strict=True):
+                if "_doc" in row:
+                    docs[(h.entry.rel, h.line_start, h.line_end)] = row["_doc"]
+        return hits
 
     def row_to_hit(
         self, row: dict[str, Any], terms: set[str] | None = None, *, unread: _Unread | None = None
