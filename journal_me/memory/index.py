@@ -87,9 +87,9 @@ FAST_PATH_MIN_DOCS = 4000
 # alone; 40k documents, the 10k-entry synthetic vault, 0.75 vs 0.66; bench/bench_cli.py).
 ONE_SHOT_FAST_PATH_MIN_DOCS = 60_000
 # The writers' posting buffer (all writers together; ~24 bytes a posting, fast_writer.py). Past
-# it a writer hands its postings to Whoosh's pool, which spills runs to disk and merges them in
-# pure Python: 128 MB sent 10k real-style notes (57 MB of text, 6M postings) down that path,
-# and their first index took 111 s instead of ~80 s and 624 MB instead of ~450 MB.
+# it a sub-writer starts a new segment, and a lone writer hands its postings to Whoosh's pool
+# (runs spilled to disk, merged in pure Python). At 128 MB, 10k real-style notes (57 MB of
+# text, 6M postings) went down that pool path: 111 s and 624 MB for their first index.
 WRITER_LIMIT_MB = 256
 # entry documents kept for a warm searcher's passage hits (a few hundred bytes each): looking an
 # entry up by id and decoding its stored fields was a third of a warm search at 10k entries
@@ -345,9 +345,10 @@ class PassageIndex:
         self._ix: Any = None
         self._searcher: Searcher | None = None
         self._opened = 0  # searchers opened so far: names the one a row's ``_doc`` belongs to
-        # entry documents' stored fields by rel, read for passages' hits (title, tags, privacy…),
-        # for the searcher they were read from: a warm search's hits name the same entries
-        self._entries: tuple[Searcher | None, dict[str, dict[str, Any]]] = (None, {})
+        # entry documents' stored fields by rel, read for passages' hits (title, tags, privacy…)
+        # from the current searcher (dropped when another opens): a warm search's hits name the
+        # same entries
+        self._entries: dict[str, dict[str, Any]] = {}
         # numpy evaluation over _searcher, while it agrees with Whoosh (made by _vector once
         # the index has fast_path_min_docs documents)
         self._fast: FastPath | None = None
@@ -612,6 +613,7 @@ class PassageIndex:
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
                 self._opened += 1
+                self._entries = {}  # (a commit: a new privacy flag among them)
             return self._searcher
 
     def manifest(self) -> dict[str, str]:
@@ -672,7 +674,9 @@ class PassageIndex:
                         return []
                 top = [(hit.docnum, float(hit.score)) for hit in s.search(query, limit=limit, filter=allow)]
             out = []
-            entries = self._entry_cache(s)
+            if len(self._entries) > ENTRY_CACHE_SIZE:
+                self._entries = {}
+            entries = self._entries
             for docnum, score in top:
                 fields = _with_entry_fields(s, dict(s.stored_fields(docnum)), entries)
                 fields["score"] = score
@@ -680,12 +684,17 @@ class PassageIndex:
                 out.append(fields)
             return out
 
-    def docs_holding(self, fields: Sequence[str], terms: Iterable[str]) -> dict[str, set[tuple[int, int]]]:
+    def docs_holding(
+        self, fields: Sequence[str], terms: Iterable[str], searcher: int
+    ) -> dict[str, set[tuple[int, int]]] | None:
         """term -> the documents holding it in any of ``fields``, named as search rows'
-        ``_doc`` (searcher, document number): a row of an earlier searcher matches none."""
+        ``_doc`` (searcher, document number); None when ``searcher`` (the first half of a
+        row's ``_doc``) is no longer the current one (a commit came in between)."""
         out: dict[str, set[tuple[int, int]]] = {}
         with self._read_lock:
             s = self.searcher()
+            if self._opened != searcher:
+                return None
             reader = s.reader()
             for t in terms:
                 docs: set[tuple[int, int]] = set()
@@ -694,15 +703,6 @@ class PassageIndex:
                         docs.update((self._opened, d) for d in reader.postings(f, t).all_ids())
                 out[t] = docs
         return out
-
-    def _entry_cache(self, s: Searcher) -> dict[str, dict[str, Any]]:
-        """The entry documents read for ``s`` (see :func:`_with_entry_fields`), kept while ``s``
-        is the current searcher: a commit (a new privacy flag among them) opens a new one."""
-        held, entries = self._entries
-        if held is not s or len(entries) > ENTRY_CACHE_SIZE:
-            entries = {}
-            self._entries = (s, entries)
-        return entries
 
     def _allowed(self, s: Searcher, filter: Clause | Query) -> BitSet:
         """The documents ``filter`` allows. The retriever's filters come from the per-generation

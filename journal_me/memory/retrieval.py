@@ -495,8 +495,13 @@ class Retriever:
         or analysed: up to 60 passages' were, a third of the slowest warm searches); else from
         the texts, read from the files for ``unread`` hits."""
         keys = [(h.entry.rel, h.line_start, h.line_end) for h in passages]
-        if docs is not None and all(k in docs for k in keys):
-            holding = self.index.docs_holding(("body", "title"), wanted)
+        named = [docs[k] for k in keys if k in docs] if docs is not None else []
+        searchers = {searcher for searcher, _ in named}
+        holding = None
+        if docs is not None and len(named) == len(keys) and len(searchers) == 1:
+            # (None: a commit opened another searcher since these rows were read)
+            holding = self.index.docs_holding(("body", "title"), wanted, searchers.pop())
+        if holding is not None and docs is not None:
             return [
                 {t for t in wanted if docs[k] in holding[t]}
                 # tags are keywords in the index: held as the words they are written with

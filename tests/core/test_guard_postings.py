@@ -6,7 +6,7 @@ question, on the sample vault and its labelled questions."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -49,3 +49,22 @@ def test_postings_say_what_the_text_says(sample_journal: Journal, monkeypatch: p
     for q in questions:
         sample_journal.search(q, limit=10)
     assert len(compared) >= 20 and sum(compared) >= 500  # the guards ran, on many passages
+
+
+def test_rows_of_an_earlier_searcher_get_no_postings(
+    tmp_path: Path, write: Callable[..., Path], open_journal: Callable[..., Journal]
+) -> None:
+    """A commit between a search and its guards (the TUI's watcher saving): the postings
+    would name another searcher's documents, so none are given and the guards read texts."""
+    from journal_me.memory.query import AnyOf, Term
+
+    root = tmp_path / "vault"
+    write(root, "2026-01-05.md", "Bouldering with Dev at the Depot.\n")
+    j = open_journal(root, reindex=True)
+    (row,) = j._index.search(AnyOf((Term("body", "depot"),)), limit=5)
+    searcher, _ = row["_doc"]
+    assert j._index.docs_holding(("body",), {"depot"}, searcher) == {"depot": {row["_doc"]}}
+    write(root, "2026-01-06.md", "Back at the Depot.\n")
+    j.reindex()
+    assert j._index.docs_holding(("body",), {"depot"}, searcher) is None
+    assert [h.entry.rel for h in j.search("depot")]  # and a search still works
