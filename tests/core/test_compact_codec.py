@@ -124,6 +124,24 @@ def test_deletions_and_merges_keep_stored_fields_in_step(tmp_path: Path) -> None
         assert s.document(id="d7") is None
 
 
+def test_stored_fields_read_in_any_order_through_a_small_block_cache(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    # a search reads its candidates' stored fields in score order: any document, any block,
+    # blocks evicted and read again; and documents without stored fields (empty) between them
+    monkeypatch.setattr(cc, "CACHED_STORED_BLOCKS", 3)
+    docs = _docs(700, seed=5)
+    for i in range(0, 700, 11):
+        docs[i] = {"body": docs[i]["body"]}  # nothing stored but the body
+    plain = _build(tmp_path / "w3", docs, None, 2)
+    compact = _build(tmp_path / "compact", docs, cc.CompactCodec(), 2)
+    order = list(range(700))
+    random.Random(2).shuffle(order)
+    order += order[:50]  # some read again, after their block was evicted
+    with plain.searcher() as ps, compact.searcher() as cs:
+        assert [cs.stored_fields(n) for n in order] == [ps.stored_fields(n) for n in order]
+
+
 def test_lexicon_cursor_and_prefix_walks_agree(tmp_path: Path) -> None:
     docs = _docs(400, seed=5)
     plain = _build(tmp_path / "w3", docs, None, 1)
