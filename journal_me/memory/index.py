@@ -686,23 +686,41 @@ class PassageIndex:
             return out
 
     def docs_holding(
-        self, fields: Sequence[str], terms: Iterable[str], searcher: int
+        self, fields: Sequence[str], terms: Iterable[str], docs: Iterable[tuple[int, int]]
     ) -> dict[str, set[tuple[int, int]]] | None:
-        """term -> the documents holding it in any of ``fields``, named as search rows'
-        ``_doc`` (searcher, document number); None when ``searcher`` (the first half of a
-        row's ``_doc``) is no longer the current one (a commit came in between)."""
+        """term -> which of ``docs`` (search rows' ``_doc``: searcher, document number) hold it
+        in any of ``fields``; None when they name a searcher that is no longer the current one
+        (a commit came in between). Each term's postings are skipped through to the given
+        documents only: a frequent term's thousands of postings are not walked."""
+        wanted = sorted({d for _, d in docs})
+        named = {o for o, _ in docs}
         out: dict[str, set[tuple[int, int]]] = {}
         with self._read_lock:
             s = self.searcher()
-            if self._opened != searcher:
+            if named - {self._opened}:
                 return None
             reader = s.reader()
+            vector = self._vector(s)  # the numpy scorer's postings: the search read them
             for t in terms:
-                docs: set[tuple[int, int]] = set()
+                held: set[tuple[int, int]] = set()
                 for f in fields:
-                    if (f, t) in reader:
-                        docs.update((self._opened, d) for d in reader.postings(f, t).all_ids())
-                out[t] = docs
+                    if (f, t) not in reader:
+                        continue
+                    if vector is not None:
+                        try:
+                            held.update((self._opened, d) for d in vector.holding(f, t, wanted))
+                            continue
+                        except Exception:  # (Whoosh internals changed: its own matcher below)
+                            pass
+                    m = reader.postings(f, t)
+                    for d in wanted:
+                        if m.is_active() and m.id() < d:
+                            m.skip_to(d)
+                        if not m.is_active():
+                            break
+                        if m.id() == d:
+                            held.add((self._opened, d))
+                out[t] = held
         return out
 
     def _allowed(self, s: Searcher, filter: Clause | Query) -> BitSet:

@@ -496,11 +496,10 @@ class Retriever:
         the texts, read from the files for ``unread`` hits."""
         keys = [(h.entry.rel, h.line_start, h.line_end) for h in passages]
         named = [docs[k] for k in keys if k in docs] if docs is not None else []
-        searchers = {searcher for searcher, _ in named}
         holding = None
-        if docs is not None and len(named) == len(keys) and len(searchers) == 1:
+        if docs is not None and len(named) == len(keys):
             # (None: a commit opened another searcher since these rows were read)
-            holding = self.index.docs_holding(("body", "title"), wanted, searchers.pop())
+            holding = self.index.docs_holding(("body", "title"), wanted, named)
         if holding is not None and docs is not None:
             return [
                 {t for t in wanted if docs[k] in holding[t]}

@@ -122,6 +122,10 @@ def _length_bytes(column: Any, size: int) -> np.ndarray:
 
 SEGMENT_CACHE_SIZE = 64  # per-segment arrays kept (one entry per segment and field)
 FILTER_CACHE_SIZE = 64  # filter masks kept per searcher
+# Postings kept decoded per searcher, the most recently read terms' (at 16 bytes a posting,
+# 4 MB): a search reads its terms' postings to score its first round, again to score its
+# second, and the ranking guards ask which candidates hold its rarest term.
+POSTINGS_KEPT = 262_144
 
 Mask = np.ndarray  # bool, one per document of a searcher
 
@@ -226,6 +230,9 @@ class VectorSearcher:
         self._live: Mask | None = None
         self._columns: dict[str, np.ndarray] = {}  # whole-index columns, built once per searcher
         self._filters: OrderedDict[str, Mask] = OrderedDict()  # repr(filter) -> mask
+        self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings_kept = 0  # postings in self._postings
+        self._postings_lock = threading.Lock()
 
     # -- per-document arrays ---------------------------------------------------------------
     def live(self) -> Mask:
@@ -276,9 +283,15 @@ class VectorSearcher:
         return self._column(f"date:{field}", build)
 
     def postings(self, field: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Global document numbers and weights of one term (deleted documents included)."""
-        schema_field = self.searcher.schema[field]
-        btext = schema_field.to_bytes(text)
+        """Global document numbers and weights of one term (deleted documents included).
+        The arrays are shared (kept for the next caller): do not change them."""
+        btext = self.searcher.schema[field].to_bytes(text)
+        key = (field, btext)
+        with self._postings_lock:
+            hit = self._postings.get(key)
+            if hit is not None:
+                self._postings.move_to_end(key)
+                return hit
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
         for leaf in self.leaves:
@@ -288,8 +301,25 @@ class VectorSearcher:
             ids.append(i + leaf.offset)
             weights.append(w)
         if not ids:
-            return np.empty(0, np.int64), np.empty(0, np.float64)
-        return np.concatenate(ids), np.concatenate(weights)
+            out = np.empty(0, np.int64), np.empty(0, np.float64)
+        else:
+            out = np.concatenate(ids), np.concatenate(weights)
+        for a in out:
+            a.flags.writeable = False
+        with self._postings_lock:
+            if key not in self._postings:
+                self._postings[key] = out
+                self._postings_kept += len(out[0])
+                while self._postings_kept > POSTINGS_KEPT and len(self._postings) > 1:
+                    _, (old, _) = self._postings.popitem(last=False)
+                    self._postings_kept -= len(old)
+        return out
+
+    def holding(self, field: str, text: Any, docs: list[int]) -> list[int]:
+        """Which of ``docs`` (sorted global document numbers) hold the term."""
+        ids = self.postings(field, text)[0]
+        wanted = np.asarray(docs, dtype=np.int64)
+        return [int(d) for d in wanted[np.isin(wanted, ids)]]
 
     # -- filters ---------------------------------------------------------------------------
     def docs(self, q: Q.Query) -> Mask:

@@ -62,9 +62,41 @@ def test_rows_of_an_earlier_searcher_get_no_postings(
     write(root, "2026-01-05.md", "Bouldering with Dev at the Depot.\n")
     j = open_journal(root, reindex=True)
     (row,) = j._index.search(AnyOf((Term("body", "depot"),)), limit=5)
-    searcher, _ = row["_doc"]
-    assert j._index.docs_holding(("body",), {"depot"}, searcher) == {"depot": {row["_doc"]}}
+    assert j._index.docs_holding(("body",), {"depot"}, [row["_doc"]]) == {"depot": {row["_doc"]}}
     write(root, "2026-01-06.md", "Back at the Depot.\n")
     j.reindex()
-    assert j._index.docs_holding(("body",), {"depot"}, searcher) is None
+    assert j._index.docs_holding(("body",), {"depot"}, [row["_doc"]]) is None
     assert [h.entry.rel for h in j.search("depot")]  # and a search still works
+
+
+@pytest.mark.parametrize("numpy_postings", [True, False], ids=["numpy", "whoosh"])
+def test_postings_of_a_frequent_term_say_which_candidates_hold_it(
+    tmp_path: Path, write: Callable[..., Path], open_journal: Callable[..., Journal], numpy_postings: bool
+) -> None:
+    """A word in hundreds of passages (postings over many blocks, in two segments, one of its
+    documents deleted): exactly the candidates that hold it, whatever their order; read from
+    the numpy scorer's postings (kept from the search), or skipped through by Whoosh's own
+    matcher when the index is too small for the numpy scorer."""
+    from journal_me.memory.query import AnyOf, Term
+
+    root = tmp_path / "vault"
+    for i in range(420):
+        word = "teapot" if i % 3 else "kettle"
+        write(root, f"2025-{1 + i // 28:02d}-{1 + i % 28:02d}.md", f"Entry {i}: the {word} again.\n")
+    j = open_journal(root, reindex=True)
+    for i in range(420, 560):
+        write(root, f"2026-{1 + (i - 420) // 28:02d}-{1 + i % 28:02d}.md", f"Later {i}: the teapot.\n")
+    (root / "2025-01-04.md").unlink()  # held "teapot": a deleted posting
+    j.reindex()
+    j._index.fast_path_min_docs = 0 if numpy_postings else 10**9
+    (teapot, kettle) = (R.analyse(w)[0] for w in ("teapot", "kettle"))
+    rows = j._index.search(AnyOf((Term("body", teapot), Term("body", kettle))), limit=200)
+    assert len(rows) == 200
+    docs = [r["_doc"] for r in rows]
+    holding = j._index.docs_holding(("body", "title"), {teapot, kettle, "nowhere"}, docs)
+    assert holding is not None
+    with_teapot = {r["_doc"] for r in rows if "teapot" in (root / r["rel"]).read_text()}
+    assert holding[teapot] == with_teapot and 0 < len(with_teapot) < 200
+    assert holding[kettle] == set(docs) - with_teapot
+    assert (j._index._vector(j._index.searcher()) is not None) == numpy_postings
+    assert holding["nowhere"] == set()
