@@ -61,7 +61,8 @@ class FileLines:
     def __init__(self) -> None:
         # path -> (stat stamp, sha256 of the bytes, lines)
         self._cache: OrderedDict[str, tuple[tuple[int, int], str, list[str]]] = OrderedDict()
-        self._texts: OrderedDict[tuple[str, tuple[int, int], int, int], str] = OrderedDict()
+        # (path, stamp, first line, last line) -> (sha256 of the file's bytes, passage text)
+        self._texts: OrderedDict[tuple[str, tuple[int, int], int, int], tuple[str, str]] = OrderedDict()
         self._lock = Lock()
 
     def lines(self, path: Path, stamp: tuple[int, int] | None = None, digest: str | None = None) -> list[str]:
@@ -99,19 +100,21 @@ class FileLines:
             return ""
         key = (str(path), stamp, line_start, line_end)
         with self._lock:
-            cached = self._cache.get(str(path))
-            if cached is not None and cached[0] == stamp and digest in (None, cached[1]):
-                text = self._texts.get(key)
-                if text is not None:
-                    self._texts.move_to_end(key)
-                    return text
+            # (kept with the digest of the bytes it was read from: a search shows passages of
+            # more files than CACHED_FILES keeps split into lines)
+            cached = self._texts.get(key)
+            if cached is not None and digest in (None, cached[0]):
+                self._texts.move_to_end(key)
+                return cached[1]
         lines = self.lines(path, stamp, digest)
         text = text_of(lines[line_start - 1 : line_end]) if lines else ""
         if lines:
             with self._lock:
-                self._texts[key] = text
-                while len(self._texts) > CACHED_TEXTS:
-                    self._texts.popitem(last=False)
+                file = self._cache.get(str(path))
+                if file is not None and file[0] == stamp:
+                    self._texts[key] = (file[1], text)
+                    while len(self._texts) > CACHED_TEXTS:
+                        self._texts.popitem(last=False)
         return text
 
 

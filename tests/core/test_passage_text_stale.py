@@ -67,3 +67,35 @@ def test_a_search_reads_only_the_texts_it_returns(
     for h in hits:
         eager = [p for p in retriever.passages_of(h.entry.rel) if p.line_start == h.line_start]
         assert eager and eager[0].passage == h.passage
+
+
+def test_cached_texts_outlive_the_split_files_and_keep_their_digest(tmp_path: Path, monkeypatch: Any) -> None:
+    # a search shows passages of more files than are kept split into lines: their texts are
+    # kept (with the digest of the bytes read) and shown again without reading the files
+    import hashlib
+
+    from journal_me.memory import passage_text
+
+    monkeypatch.setattr(passage_text, "CACHED_FILES", 1)
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"{i}.md")
+        paths[-1].write_text(f"head {i}\nbody {i}\n", encoding="utf-8")
+    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+    files = FileLines()
+    for _ in range(2):
+        assert [files.passage(p, 2, 2, digest=d) for p, d in zip(paths, digests, strict=True)] == [
+            "body 0",
+            "body 1",
+            "body 2",
+        ]
+    reads: list[Path] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
+    assert files.passage(paths[0], 2, 2, digest=digests[0]) == "body 0"
+    assert reads == []  # from the kept text
+    assert files.passage(paths[0], 2, 2, digest="0" * 64) == ""  # another digest: not it
+    reads.clear()
+    paths[1].write_text("head 1\nthe diagnosis, changed\n", encoding="utf-8")  # new stamp
+    assert files.passage(paths[1], 2, 2, digest=digests[1]) == ""
+    assert reads == [paths[1]]
