@@ -1258,8 +1258,9 @@ class EntityGraph:
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for rel, name in self._q(
-                f"""SELECT e.rel, m.name FROM entry e JOIN mention m ON m.entry = e.id
-                WHERE e.rel IN ({marks}) ORDER BY e.rel, m.pos""",
+                # (the id table, not the mention view: that also joins each row's key and kind)
+                f"""SELECT e.rel, n.text FROM entry e JOIN mention_ids m ON m.entry = e.id
+                JOIN word n ON n.id = m.name WHERE e.rel IN ({marks}) ORDER BY e.rel, m.pos""",
                 chunk,
             ):
                 out[rel].append(name)
