@@ -18,9 +18,14 @@ Here (:class:`CompactCodec`):
 - postings of terms in fewer than :data:`INLINE_LIMIT` documents are kept in the term info
   (Whoosh 3's own inlining, off by default), not in a postings block.
 
-The postings format (``W3LeafMatcher`` blocks), the per-document columns and stored fields are
-Whoosh 3's, untouched: the numpy scorer (:mod:`journal_me.memory.vectorsearch`) reads them as
-before. A segment records its codec, so an index written by this codec is read by it.
+- postings blocks are Whoosh 3's (``W3LeafMatcher``: block headers, skipping, statistics) with
+  their ids and integer weights packed as arrays, not pickled tuples of Python numbers
+  (:class:`CompactPostingsWriter`): the numpy scorer (:mod:`journal_me.memory.vectorsearch`)
+  reads them without making an object per posting;
+- stored fields are compressed by blocks of documents (:class:`BlockStoredColumn`).
+
+The per-document columns are Whoosh 3's, untouched. A segment records its codec, so an index
+written by this codec is read by it.
 """
 
 from __future__ import annotations
@@ -36,7 +41,15 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter, W3TermInfo
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3PerDocWriter,
+    W3PostingsWriter,
+    W3TermInfo,
+)
 from whoosh.columns import Column, ColumnReader, ColumnWriter
 from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -588,6 +601,75 @@ class CompactFieldWriter(W3FieldWriter):  # type: ignore[misc]
         self._tindex.add(_SHORT.pack(self._fieldid) + self._btext, encode_info(terminfo))
 
 
+# -- postings blocks -------------------------------------------------------------------------
+# Whoosh 3 pickles a postings block's ids (deltas) and weights as tuples of Python numbers:
+# reading a block of 128 made ~256 objects, and the numpy scorer converted them again (half of
+# what a frequent term cost a search). Here they are packed: an array type code ("B", "H" or
+# "I"), then the values, little-endian — integer weights (term frequencies) too; other weights
+# stay Whoosh's tuple. numpy reads the bytes as they are (:func:`packed_dtype`).
+_PACKED_DTYPES = {ord("B"): "<u1", ord("H"): "<u2", ord("I"): "<u4"}
+# the array type code of each packed code: 1, 2 and 4 bytes unsigned
+_TYPECODES = {ord("B"): "B", ord("H"): "H", ord("I"): "I" if array("I").itemsize == 4 else "L"}
+
+
+def _pack(values: Any) -> bytes:
+    top = max(values, default=0)
+    code = ord("B") if top < 1 << 8 else ord("H") if top < 1 << 16 else ord("I")
+    packed = array(_TYPECODES[code], values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return bytes((code,)) + packed.tobytes()
+
+
+def _unpack(data: bytes) -> array[int]:
+    out = array(_TYPECODES[data[0]])
+    out.frombytes(data[1:])
+    if sys.byteorder == "big":
+        out.byteswap()
+    return out
+
+
+def packed_dtype(data: bytes) -> str:
+    """The numpy dtype of packed postings values (``np.frombuffer(data, dtype, offset=1)``)."""
+    return _PACKED_DTYPES[data[0]]
+
+
+class CompactPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh 3's postings blocks with packed ids and integer weights."""
+
+    def _mini_ids(self) -> Any:
+        ids = super()._mini_ids()
+        return ids if self._byteids else _pack(ids)
+
+    def _mini_weights(self) -> Any:
+        weights = super()._mini_weights()
+        if isinstance(weights, tuple) and all(float(w).is_integer() and 0 <= w < 1 << 32 for w in weights):
+            return _pack([int(w) for w in weights])
+        return weights
+
+
+class CompactLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
+    """Whoosh 3's block matcher, reading packed blocks (and Whoosh 3's own)."""
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        if isinstance(ids, bytes):
+            self._ids = tuple(itertools.accumulate(_unpack(ids)))
+        else:
+            super()._read_ids()
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        weights = self._data[1]
+        if isinstance(weights, bytes):
+            self._weights = array("d", _unpack(weights))
+        else:
+            super()._read_weights()
+
+
 # -- stored fields ---------------------------------------------------------------------------
 STORED_BLOCK_DOCS = 8  # documents per compressed block of stored fields …
 STORED_BLOCK_BYTES = 16 * 1024  # … or this many bytes of pickles, whichever comes first
@@ -795,7 +877,17 @@ class CompactCodec(W3Codec):  # type: ignore[misc]
         if terminfo.is_inlined():
             ids, weights, values = terminfo.inlined_postings()
             return _InlineMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)
-        return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> CompactPostingsWriter:
+        return CompactPostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
 
     def terms_reader(self, storage: Any, segment: Any) -> CompactTermsReader:
         name = segment.make_filename(TERMS_EXT)

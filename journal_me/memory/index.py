@@ -65,7 +65,7 @@ if TYPE_CHECKING:  # the numpy scorer loads only for an index large enough to ne
 # 16: a link's display text names its target only when the vault gives no reason against it;
 # 17: capitalised names in any cased script, not across line breaks, table cells and German nouns;
 # 18: a display text that says more than its target's name is no alias, nor a passage's entity;
-# 19: stored-field blocks say where each document starts in fixed-width offsets, not varints)
+# 19: stored-field blocks of 8 documents with a preset dictionary, packed postings ids and weights)
 SCHEMA_VERSION = "19"
 INDEX_NAME = "journal"
 REBUILD_MARKER = "REBUILDING"  # present from a rebuild's start until its first commit

@@ -40,6 +40,8 @@ from whoosh import query as Q
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from journal_me.memory.compact_codec import packed_dtype
+
 
 def _import(name: str) -> tuple[Any, str]:
     try:
@@ -181,13 +183,18 @@ def _block_arrays(m: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             m._read_data()
         raw_ids, raw_weights = m._data[0], m._data[1]
         n = m._blocklength
-        ids = np.asarray(raw_ids, dtype=np.int64)
+        if isinstance(raw_ids, bytes):  # packed (memory/compact_codec.py)
+            ids = np.frombuffer(raw_ids, dtype=packed_dtype(raw_ids), offset=1).astype(np.int64)
+        else:
+            ids = np.asarray(raw_ids, dtype=np.int64)
         if not m._byteids:
             ids = np.cumsum(ids)  # ids are stored as deltas within a block
         if raw_weights is None:
             weights = np.ones(n, dtype=np.float64)
         elif isinstance(raw_weights, float):
             weights = np.full(n, raw_weights, dtype=np.float64)
+        elif isinstance(raw_weights, bytes):
+            weights = np.frombuffer(raw_weights, dtype=packed_dtype(raw_weights), offset=1).astype(np.float64)
         else:
             weights = np.asarray(raw_weights, dtype=np.float64)
         yield ids, weights

@@ -142,6 +142,45 @@ def test_stored_fields_read_in_any_order_through_a_small_block_cache(
         assert [cs.stored_fields(n) for n in order] == [ps.stored_fields(n) for n in order]
 
 
+def test_postings_blocks_pack_ids_and_integer_weights(tmp_path: Path) -> None:
+    # a frequent word's blocks hold packed arrays (not tuples of Python numbers), read back
+    # by Whoosh's matcher and by numpy as the same postings
+    import numpy as np
+
+    docs = [{"id": f"d{i}", "body": "tea " * (1 + i % 300) + ("scone" if i % 2 else "")} for i in range(700)]
+    ix = _build(tmp_path / "compact", docs, cc.CompactCodec(), 1)
+    r = ix.reader()
+    term = ("body", r.schema["body"].to_bytes(r.schema["body"].analyzer("tea").__next__().text))
+    (leaf, _), *_ = r.leaf_readers()
+    m = leaf.postings(*term)
+    assert isinstance(m, cc.CompactLeafMatcher)
+    ids: list[int] = []
+    weights: list[float] = []
+    dtypes: set[str] = set()
+    while m.is_active():
+        m._read_data()
+        raw_ids, raw_weights = m._data[0], m._data[1]
+        assert isinstance(raw_ids, bytes) and isinstance(raw_weights, bytes)
+        ids += list(np.cumsum(np.frombuffer(raw_ids, cc.packed_dtype(raw_ids), offset=1)))
+        weights += list(np.frombuffer(raw_weights, cc.packed_dtype(raw_weights), offset=1))
+        dtypes.add(cc.packed_dtype(raw_weights))
+        m._next_block()
+    assert dtypes == {"<u1", "<u2"}  # frequencies up to 255 in a byte, up to 300 in two
+    assert list(zip(ids, weights, strict=True)) == list(leaf.postings(*term).items_as("weight"))
+    assert [(i, float(1 + i % 300)) for i in range(700)] == list(zip(ids, weights, strict=True))
+
+
+def test_weights_that_are_not_whole_numbers_stay_whoosh_s(tmp_path: Path) -> None:
+    writer = cc.CompactPostingsWriter(None, blocklimit=128)
+    writer._weights = [1.0, 2.5, 3.0]
+    assert writer._mini_weights() == (1.0, 2.5, 3.0)
+    writer._weights = [1.0, 2.0, 70_000.0]
+    packed = writer._mini_weights()
+    assert isinstance(packed, bytes) and cc.packed_dtype(packed) == "<u4"
+    writer._weights = [2.0, 2.0]
+    assert writer._mini_weights() == 2.0  # all alike: Whoosh's one number
+
+
 def test_lexicon_cursor_and_prefix_walks_agree(tmp_path: Path) -> None:
     docs = _docs(400, seed=5)
     plain = _build(tmp_path / "w3", docs, None, 1)
