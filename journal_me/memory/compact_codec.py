@@ -58,6 +58,11 @@ TERMS_EXT = ".jtm"  # not Whoosh 3's ".trm": a different file format
 MAGIC = b"JMT1"
 BLOCK_TERMS = 64  # terms per compressed block: ~2 KB of keys and infos, one zlib call a lookup
 INLINE_LIMIT = 128  # postings of terms in fewer documents than this live in the term info
+# Postings per block (Whoosh 3's default is 128). A block's header, info pickle and zlib
+# framing cost the same for 512 postings as for 128: a frequent term is read in a quarter of
+# the steps and its postings take less room (10k index 7.7 -> 6.3 MB). Whoosh's own search
+# skips blocks less finely; one-shot searches, which use it, took the same time.
+POSTINGS_BLOCK = 512
 COMPRESSION = 9
 CACHED_BLOCKS = 256
 
@@ -859,7 +864,10 @@ class CompactPerDocReader(W3PerDocReader):  # type: ignore[misc]
 class CompactCodec(W3Codec):  # type: ignore[misc]
     """Whoosh 3 with the compact term dictionary and inlined rare postings."""
 
-    def __init__(self, blocklimit: int = 128, compression: int = 9, inlinelimit: int = INLINE_LIMIT) -> None:
+    def __init__(
+        self, blocklimit: int | None = None, compression: int = 9, inlinelimit: int = INLINE_LIMIT
+    ) -> None:
+        blocklimit = POSTINGS_BLOCK if blocklimit is None else blocklimit
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def per_document_writer(self, storage: Any, segment: Any) -> CompactPerDocWriter:

@@ -450,7 +450,7 @@ SELF_CHECK_LIMIT = 50
 SELF_CHECK_TOLERANCE = 1e-6  # relative (absolute below 1)
 
 
-SELF_CHECK_MAX_DF = 150  # postings per checked term: two blocks at most, cheap for Whoosh
+SELF_CHECK_MAX_DF = 700  # postings per checked term: two blocks at most (512 a block), cheap for Whoosh
 
 
 def _check_query(searcher: Searcher) -> Q.Query | None:

@@ -147,7 +147,9 @@ def test_postings_blocks_pack_ids_and_integer_weights(tmp_path: Path) -> None:
     # by Whoosh's matcher and by numpy as the same postings
     import numpy as np
 
-    docs = [{"id": f"d{i}", "body": "tea " * (1 + i % 300) + ("scone" if i % 2 else "")} for i in range(700)]
+    # frequencies up to 300 in the first blocks, under 8 in the last
+    freq = [1 + i % 300 if i < 600 else 1 + i % 7 for i in range(cc.POSTINGS_BLOCK * 2 + 100)]
+    docs = [{"id": f"d{i}", "body": "tea " * f + ("scone" if i % 2 else "")} for i, f in enumerate(freq)]
     ix = _build(tmp_path / "compact", docs, cc.CompactCodec(), 1)
     r = ix.reader()
     term = ("body", r.schema["body"].to_bytes(r.schema["body"].analyzer("tea").__next__().text))
@@ -167,7 +169,7 @@ def test_postings_blocks_pack_ids_and_integer_weights(tmp_path: Path) -> None:
         m._next_block()
     assert dtypes == {"<u1", "<u2"}  # frequencies up to 255 in a byte, up to 300 in two
     assert list(zip(ids, weights, strict=True)) == list(leaf.postings(*term).items_as("weight"))
-    assert [(i, float(1 + i % 300)) for i in range(700)] == list(zip(ids, weights, strict=True))
+    assert [(i, float(f)) for i, f in enumerate(freq)] == list(zip(ids, weights, strict=True))
 
 
 def test_weights_that_are_not_whole_numbers_stay_whoosh_s(tmp_path: Path) -> None:

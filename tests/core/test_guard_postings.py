@@ -71,14 +71,20 @@ def test_rows_of_an_earlier_searcher_get_no_postings(
 
 @pytest.mark.parametrize("numpy_postings", [True, False], ids=["numpy", "whoosh"])
 def test_postings_of_a_frequent_term_say_which_candidates_hold_it(
-    tmp_path: Path, write: Callable[..., Path], open_journal: Callable[..., Journal], numpy_postings: bool
+    tmp_path: Path,
+    write: Callable[..., Path],
+    open_journal: Callable[..., Journal],
+    numpy_postings: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A word in hundreds of passages (postings over many blocks, in two segments, one of its
     documents deleted): exactly the candidates that hold it, whatever their order; read from
     the numpy scorer's postings (kept from the search), or skipped through by Whoosh's own
     matcher when the index is too small for the numpy scorer."""
+    from journal_me.memory import compact_codec
     from journal_me.memory.query import AnyOf, Term
 
+    monkeypatch.setattr(compact_codec, "POSTINGS_BLOCK", 16)  # (a test-sized vault's postings)
     root = tmp_path / "vault"
     for i in range(420):
         word = "teapot" if i % 3 else "kettle"
@@ -99,4 +105,12 @@ def test_postings_of_a_frequent_term_say_which_candidates_hold_it(
     assert holding[teapot] == with_teapot and 0 < len(with_teapot) < 200
     assert holding[kettle] == set(docs) - with_teapot
     assert (j._index._vector(j._index.searcher()) is not None) == numpy_postings
+    (leaf, _), *_ = j._index.searcher().reader().leaf_readers()
+    m = leaf.postings("body", teapot)
+    m = getattr(m, "child", m)  # (under the deletions' filter)
+    blocks = 0
+    while m.is_active():
+        blocks += 1
+        m._next_block()
+    assert blocks >= 4  # skipped through block by block
     assert holding["nowhere"] == set()
