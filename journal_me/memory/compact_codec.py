@@ -66,6 +66,7 @@ POSTINGS_BLOCK = 512
 COMPRESSION = 9
 CACHED_BLOCKS = 256
 
+_LITTLE_ENDIAN = sys.byteorder == "little"
 _TRAILER = struct.Struct("!Q4s")  # position of the pickled header, magic
 _FLOAT = struct.Struct("!f")
 _SHORT = struct.Struct("!H")
@@ -325,7 +326,7 @@ class CompactTermsWriter:
             "offsets": offsets.tobytes(),
             "keyoffs": keyoffs.tobytes(),
             "keys": b"".join(self._first),
-            "little": struct.pack("=H", 1) == b"\x01\x00",
+            "little": _LITTLE_ENDIAN,
         }
         pos = dbfile.tell()
         dbfile.write(pickle.dumps(header, 4))
@@ -351,7 +352,7 @@ class CompactTermsReader:
         offsets.frombytes(header["offsets"])
         keyoffs = array("I")
         keyoffs.frombytes(header["keyoffs"])
-        if header["little"] != (struct.pack("=H", 1) == b"\x01\x00"):
+        if header["little"] != _LITTLE_ENDIAN:
             offsets.byteswap()
             keyoffs.byteswap()
         self._offsets = offsets
@@ -621,7 +622,7 @@ def _pack(values: Any) -> bytes:
     top = max(values, default=0)
     code = ord("B") if top < 1 << 8 else ord("H") if top < 1 << 16 else ord("I")
     packed = array(_TYPECODES[code], values)
-    if sys.byteorder == "big":
+    if not _LITTLE_ENDIAN:
         packed.byteswap()
     return bytes((code,)) + packed.tobytes()
 
@@ -629,7 +630,7 @@ def _pack(values: Any) -> bytes:
 def _unpack(data: bytes) -> array[int]:
     out = array(_TYPECODES[data[0]])
     out.frombytes(data[1:])
-    if sys.byteorder == "big":
+    if not _LITTLE_ENDIAN:
         out.byteswap()
     return out
 
@@ -741,7 +742,7 @@ class BlockStoredWriter(ColumnWriter):  # type: ignore[misc]
         ends = array("I", [0])
         for v in self._values:
             ends.append(ends[-1] + len(v))
-        if sys.byteorder == "big":  # stored little-endian
+        if not _LITTLE_ENDIAN:  # stored little-endian
             ends.byteswap()
         self._held.append(_BLOCK_HEAD.pack(len(self._values)) + ends.tobytes() + b"".join(self._values))
         self._values = []
@@ -768,7 +769,7 @@ class BlockStoredWriter(ColumnWriter):  # type: ignore[misc]
         end = self._dbfile.tell() - self._start
         offsets = array("Q", [*self._offsets, blocks_end])
         first = array("I", self._first)
-        if struct.pack("=H", 1) == b"\x01\x00":  # stored big-endian, as Whoosh stores arrays
+        if _LITTLE_ENDIAN:  # stored big-endian, as Whoosh stores arrays
             offsets.byteswap()
             first.byteswap()
         self._dbfile.write(offsets.tobytes())
@@ -799,7 +800,7 @@ class BlockStoredReader(ColumnReader):  # type: ignore[misc]
         offsets.frombytes(dbfile.get(basepos + end, 8 * (nblocks + 1)))
         first = array("I")
         first.frombytes(dbfile.get(basepos + end + 8 * (nblocks + 1), 4 * nblocks))
-        if struct.pack("=H", 1) == b"\x01\x00":
+        if _LITTLE_ENDIAN:
             offsets.byteswap()
             first.byteswap()
         self._offsets = offsets
@@ -818,7 +819,7 @@ class BlockStoredReader(ColumnReader):  # type: ignore[misc]
             (n,) = _BLOCK_HEAD.unpack_from(buf)
             ends = array("I")
             ends.frombytes(buf[_BLOCK_HEAD.size : _BLOCK_HEAD.size + 4 * (n + 1)])
-            if sys.byteorder == "big":
+            if not _LITTLE_ENDIAN:
                 ends.byteswap()
             block = (buf[_BLOCK_HEAD.size + 4 * (n + 1) :], ends)
             if len(cache) >= CACHED_STORED_BLOCKS:

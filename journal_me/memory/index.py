@@ -26,7 +26,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -686,7 +686,7 @@ class PassageIndex:
             return out
 
     def docs_holding(
-        self, fields: Sequence[str], terms: Iterable[str], docs: Iterable[tuple[int, int]]
+        self, fields: Sequence[str], terms: Iterable[str], docs: Collection[tuple[int, int]]
     ) -> dict[str, set[tuple[int, int]]] | None:
         """term -> which of ``docs`` (search rows' ``_doc``: searcher, document number) hold it
         in any of ``fields``; None when they name a searcher that is no longer the current one

@@ -24,7 +24,7 @@ from journal_me.memory import whoosh_import  # noqa: F401
 
 from journal_me.memory import query as Q
 from journal_me.memory.graph import EntityGraph
-from journal_me.memory.index import _FOLD, TOKEN_PATTERN, PassageIndex, make_analyzer
+from journal_me.memory.index import _FOLD, PassageIndex, make_analyzer
 from journal_me.memory.passage_text import FileLines
 from journal_me.memory.temporal import TimeHint, parse_temporal
 
@@ -154,8 +154,8 @@ def analyse(text: str) -> list[str]:
 
 # The analyzer treats each token alone (lowercase, fold, stop, stem: no context), so a
 # passage's highlights need only its tokens' spans and each distinct word analysed once.
-_TOKEN_RE = TOKEN_PATTERN  # the analyzer's own tokenizer (make_analyzer)
-# The same words without the capturing group (for ``findall``) and one of their characters.
+# The words of the analyzer's own tokenizer (index.TOKEN_PATTERN) without its capturing group
+# (for ``findall``; a test checks they cut alike), and one of their characters.
 _WORDS_RE = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
 _WORD_CHAR_RE = re.compile(r"[\w\*]")
 
@@ -172,18 +172,10 @@ def highlight_spans(passage: str, terms: set[str]) -> tuple[tuple[int, int], ...
     ``_ANALYZER(passage, chars=True)`` would mark, ~15x faster: it was half a search)."""
     if not terms or not passage:
         return ()
-    # A word's term starts with the word's own first letter, lower-cased and folded (the
-    # English stemmer only changes endings): only distinct words that start like a term are
-    # analysed, and only the words found are looked for again (walking every word of a shown
-    # passage in Python was ~40% of a warm search's highlighting).
-    initials = {t[:1] for t in terms}
-    found = [
-        w
-        for w in set(_WORDS_RE.findall(passage))
-        if w[:1].lower().translate(_FOLD)[:1] in initials and _term_of(w) in terms
-    ]
+    # Each distinct word is analysed once, and only the words found are looked for again
+    # (walking every word of a shown passage in Python was ~40% of a warm search's highlighting).
     spans: list[tuple[int, int]] = []
-    for word in found:
+    for word in _words_with_terms(passage, terms):
         i = passage.find(word)
         while i >= 0:
             end = i + len(word)
@@ -193,6 +185,18 @@ def highlight_spans(passage: str, terms: set[str]) -> tuple[tuple[int, int], ...
             i = passage.find(word, i + 1)
     spans.sort()
     return tuple(spans)
+
+
+def _words_with_terms(text: str, terms: set[str]) -> list[str]:
+    """The distinct words of ``text`` whose index term is one of ``terms``. A word's term
+    starts with the word's own first letter, lower-cased and folded (the English stemmer only
+    changes endings): only words that start like a term are analysed."""
+    initials = {t[:1] for t in terms}
+    return [
+        w
+        for w in set(_WORDS_RE.findall(text))
+        if w[:1].lower().translate(_FOLD)[:1] in initials and _term_of(w) in terms
+    ]
 
 
 def _inside_word(text: str, i: int) -> bool:
@@ -271,17 +275,10 @@ def _terms_held(h: Hit, wanted: set[str], texts: Sequence[str] | None = None) ->
     """Which of ``wanted`` (index terms) the passage holds in its text, title or tags (or in
     ``texts``)."""
     out: set[str] = set()
-    initials = {t[:1] for t in wanted}  # as in highlight_spans: a term starts like its word
     for text in texts if texts is not None else (h.passage, h.entry.title, " ".join(h.entry.tags)):
-        for m in _TOKEN_RE.finditer(text):
-            word = m.group()
-            if word[:1].lower().translate(_FOLD)[:1] not in initials:
-                continue
-            term = _term_of(word)
-            if term in wanted:
-                out.add(term)
-                if out == wanted:
-                    return out
+        out.update(filter(None, map(_term_of, _words_with_terms(text, wanted))))
+        if out == wanted:
+            break
     return out
 
 

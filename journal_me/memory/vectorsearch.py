@@ -176,6 +176,13 @@ def _leaves(searcher: Searcher) -> list[_Leaf]:
     return out
 
 
+def _numbers(raw: Any, dtype: Any) -> np.ndarray:
+    """A block's ids or weights: packed bytes (memory/compact_codec.py) or Whoosh 3's tuple."""
+    if isinstance(raw, bytes):
+        return np.frombuffer(raw, dtype=packed_dtype(raw), offset=1).astype(dtype)
+    return np.asarray(raw, dtype=dtype)
+
+
 def _block_arrays(m: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(ids, weights) of every posting block of a Whoosh 3 leaf matcher, in order."""
     while m.is_active():
@@ -183,20 +190,15 @@ def _block_arrays(m: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             m._read_data()
         raw_ids, raw_weights = m._data[0], m._data[1]
         n = m._blocklength
-        if isinstance(raw_ids, bytes):  # packed (memory/compact_codec.py)
-            ids = np.frombuffer(raw_ids, dtype=packed_dtype(raw_ids), offset=1).astype(np.int64)
-        else:
-            ids = np.asarray(raw_ids, dtype=np.int64)
+        ids = _numbers(raw_ids, np.int64)
         if not m._byteids:
             ids = np.cumsum(ids)  # ids are stored as deltas within a block
         if raw_weights is None:
             weights = np.ones(n, dtype=np.float64)
         elif isinstance(raw_weights, float):
             weights = np.full(n, raw_weights, dtype=np.float64)
-        elif isinstance(raw_weights, bytes):
-            weights = np.frombuffer(raw_weights, dtype=packed_dtype(raw_weights), offset=1).astype(np.float64)
         else:
-            weights = np.asarray(raw_weights, dtype=np.float64)
+            weights = _numbers(raw_weights, np.float64)
         yield ids, weights
         m._next_block()
 

@@ -56,7 +56,8 @@ def test_any_text_highlights_like_the_analyzer(pieces: list[str], extra: list[st
 @settings(max_examples=200, deadline=None)
 @given(pieces=st.lists(st.sampled_from(PIECES), max_size=60))
 def test_the_highlighter_cuts_words_as_the_tokenizer_does(pieces: list[str]) -> None:
-    from journal_me.memory.retrieval import _TOKEN_RE, _WORDS_RE
+    from journal_me.memory.index import TOKEN_PATTERN
+    from journal_me.memory.retrieval import _WORDS_RE
 
     text = "".join(pieces)
-    assert _WORDS_RE.findall(text) == [m.group() for m in _TOKEN_RE.finditer(text)]
+    assert _WORDS_RE.findall(text) == [m.group() for m in TOKEN_PATTERN.finditer(text)]
