@@ -688,7 +688,7 @@ STORED_DICT_BYTES = 8 * 1024
 # each of its two rounds, partly the same ones twice.
 CACHED_STORED_BLOCKS = 128
 # The column's trailer: position of the block index, number of blocks, length of the preset
-# dictionary (stored between the last block and the block index).
+# dictionary (stored compressed between the last block and the block index; 0: none).
 _BLOCKS_TRAILER = struct.Struct("!QIQ")
 # A block, before compression: its number of documents n, then n + 1 little-endian uint32
 # (where each document's pickle starts, from the end of this head, and where the last ends),
@@ -762,10 +762,12 @@ class BlockStoredWriter(ColumnWriter):  # type: ignore[misc]
         while self._next < doccount:
             self._append(b"")
         self._flush()
-        zdict = self._zdict if self._zdict is not None else b"".join(self._held)[:STORED_DICT_BYTES]
+        # (a segment of fewer bytes than a dictionary, one save's: its blocks compressed alone)
+        zdict = self._zdict if self._zdict is not None else b""
         self._write_held(zdict)
         blocks_end = self._dbfile.tell() - self._start
-        self._dbfile.write(zdict)
+        stored_zdict = zlib.compress(zdict, COMPRESSION) if zdict else b""
+        self._dbfile.write(stored_zdict)
         end = self._dbfile.tell() - self._start
         offsets = array("Q", [*self._offsets, blocks_end])
         first = array("I", self._first)
@@ -774,7 +776,7 @@ class BlockStoredWriter(ColumnWriter):  # type: ignore[misc]
             first.byteswap()
         self._dbfile.write(offsets.tobytes())
         self._dbfile.write(first.tobytes())
-        self._dbfile.write(_BLOCKS_TRAILER.pack(end, len(self._first), len(zdict)))
+        self._dbfile.write(_BLOCKS_TRAILER.pack(end, len(self._first), len(stored_zdict)))
 
 
 def _compress(data: bytes, zdict: bytes) -> bytes:
@@ -805,7 +807,7 @@ class BlockStoredReader(ColumnReader):  # type: ignore[misc]
             first.byteswap()
         self._offsets = offsets
         self._first = first
-        self._zdict = bytes(dbfile.get(basepos + end - zlen, zlen)) if zlen else b""
+        self._zdict = zlib.decompress(dbfile.get(basepos + end - zlen, zlen)) if zlen else b""
         self._cache: dict[int, tuple[bytes, array[int]]] = {}
 
     def _block(self, b: int) -> tuple[bytes, array[int]]:

@@ -142,6 +142,21 @@ def test_stored_fields_read_in_any_order_through_a_small_block_cache(
         assert [cs.stored_fields(n) for n in order] == [ps.stored_fields(n) for n in order]
 
 
+def test_a_segment_smaller_than_a_dictionary_has_none(tmp_path: Path) -> None:
+    # one save's segment: a preset dictionary would cost more than it saves
+    docs = [{"id": f"d{i}", "body": f"word{i} tea", "blob": {"n": i}} for i in range(5)]
+    ix = _build(tmp_path / "small", docs, cc.CompactCodec(), 1)
+    big = _build(tmp_path / "big", _docs(300), cc.CompactCodec(), 1)
+    readers = []
+    for index in (ix, big):
+        (leaf, _), *_ = index.reader().leaf_readers()
+        readers.append(leaf._perdoc._cached_reader("_stored", cc.BLOCK_STORED))
+    assert readers[0]._zdict == b"" and len(readers[1]._zdict) == cc.STORED_DICT_BYTES
+    assert [readers[0][n] for n in range(5)] == [
+        {"id": d["id"], "body": d["body"], "blob": d["blob"]} for d in docs
+    ]
+
+
 def test_postings_blocks_pack_ids_and_integer_weights(tmp_path: Path) -> None:
     # a frequent word's blocks hold packed arrays (not tuples of Python numbers), read back
     # by Whoosh's matcher and by numpy as the same postings
